@@ -1,0 +1,45 @@
+"""The ``extdesk`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from extdesk import IDENTIFICATION
+
+# Each subcommand module exposes add_parser(subparsers) -> None and sets
+# its handler with ``parser.set_defaults(handler=...)``.
+from . import manage, serve
+
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    serve.add_parser,
+    manage.add_parser,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="extdesk",
+        description="Extdesk, the external helpdesk of a hosting-automation platform.",
+    )
+    parser.add_argument("--version", action="version", version=IDENTIFICATION)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in _COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extdesk.conf.settings")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

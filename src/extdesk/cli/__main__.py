@@ -1,0 +1,5 @@
+import sys
+
+from extdesk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,27 @@
+"""``extdesk manage ...``: Django's management commands (migrate, shell, ...)."""
+
+from __future__ import annotations
+
+import argparse
+
+from .errors import fail
+from .setup import StartupError, start_django
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "manage", help="run a Django management command (migrate, createsuperuser, ...)"
+    )
+    parser.add_argument("arguments", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        start_django()
+    except StartupError as exc:
+        return fail(str(exc))
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["extdesk manage", *args.arguments])
+    return 0

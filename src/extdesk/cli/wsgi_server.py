@@ -1,0 +1,45 @@
+"""Running the Django application under gunicorn, configured in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        from extdesk.conf.wsgi import application
+
+        return application
+
+
+def run_gunicorn(
+    *, bind: str, workers: int, certfile: str | None, keyfile: str | None, timeout: int
+) -> int:
+    _Server(
+        {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": "sync",
+            "certfile": certfile,
+            "keyfile": keyfile,
+            "timeout": timeout,
+            "graceful_timeout": 10,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            # Large pushes are read in one piece; this only bounds header size.
+            "limit_request_field_size": 16384,
+        }
+    ).run()
+    return 0

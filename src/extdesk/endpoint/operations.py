@@ -1,0 +1,116 @@
+"""The protocol's operations: decoded arguments in, response body out.
+
+Each handler converts its arguments to what its service needs and calls it;
+what a value means is decided here, not by the sender's xsi:type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from extdesk import IDENTIFICATION
+from extdesk.contacts import selectors as contact_selectors
+from extdesk.contacts import services as contact_services
+from extdesk.contacts.exceptions import InvalidRecord
+from extdesk.contacts.records import parse_records
+from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_response
+from extdesk.soap.exceptions import ClientFault
+from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS
+
+from .schema import ensure_schema
+
+# A handler returns the response body, whole or as chunks.
+Response = bytes | Iterable[bytes]
+Handler = Callable[[str | None, list[Value]], Response]
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    handler: Handler
+    param_names: tuple[str, ...]
+
+
+_REGISTRY: dict[str, Registered] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the protocol operation ``name``."""
+
+    def register(handler: Handler) -> Handler:
+        _REGISTRY[name] = Registered(handler, OPERATIONS[name].param_names)
+        return handler
+
+    return register
+
+
+def served_operations() -> list[str]:
+    return list(_REGISTRY)
+
+
+def dispatch(call: Call) -> Response:
+    """Run the call's operation; ClientFault for unknown names or arity."""
+    registered = _REGISTRY.get(call.method)
+    if registered is None:
+        raise ClientFault(
+            f"unknown operation {call.method!r}; this helpdesk offers "
+            + ", ".join(sorted(_REGISTRY))
+        )
+    args = _arguments(call, registered.param_names)
+    return registered.handler(call.namespace, args)
+
+
+def _arguments(call: Call, expected: tuple[str, ...]) -> list[Value]:
+    names = [name for name, _ in call.params]
+    if len(names) != len(expected):
+        raise ClientFault(
+            f"{call.method} takes {len(expected)} parameter(s)"
+            + (f" ({', '.join(expected)})" if expected else "")
+            + f", but {len(names)} were sent"
+        )
+    # Positional by the protocol; a client that names every parameter
+    # correctly (WSDL-driven ones do) may send them in any order.
+    if sorted(names) == sorted(expected) and names != list(expected):
+        by_name = dict(call.params)
+        return [by_name[name] for name in expected]
+    return [value for _, value in call.params]
+
+
+@operation("greet")
+def greet(namespace: str | None, args: list[Value]) -> Response:
+    ensure_schema()
+    return encode_response(namespace, "greet", IDENTIFICATION)
+
+
+def _contact_list(value: Value) -> list[Value]:
+    """The contacts parameter as a list of records; one struct is a list of one."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        if not value or any(field in value for field in CONTACT_FIELDS):
+            return [value]
+        if all(isinstance(item, dict) for item in value.values()):
+            # An array written as a struct of differently named items.
+            return list(value.values())
+        return [value]
+    raise ClientFault("alter_contacts expects an array of contact structs, not a plain string")
+
+
+@operation("alter_contacts")
+def alter_contacts(namespace: str | None, args: list[Value]) -> Response:
+    try:
+        records = parse_records(_contact_list(args[0]))
+    except InvalidRecord as exc:
+        raise ClientFault(f"alter_contacts: {exc}") from None
+    changed = contact_services.alter_contacts(records)
+    return encode_response(namespace, "alter_contacts", changed)
+
+
+@operation("list_contacts")
+def list_contacts(namespace: str | None, args: list[Value]) -> Response:
+    ids = list(contact_selectors.iter_platform_ids())
+    # Platform ids may exceed 32 bits; SOAP::Lite reads xsd:long as well.
+    item_type = "xsd:long" if ids and ids[-1] > 2**31 - 1 else "xsd:int"
+    return iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type)

@@ -1,0 +1,103 @@
+"""The SOAP endpoint: transport concerns only (size, signature, faults)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from extdesk.soap import signature
+from extdesk.soap.envelope import decode_call
+from extdesk.soap.exceptions import (
+    AuthenticationFailed,
+    BodyTooLarge,
+    ClientFault,
+    ServerFault,
+    SoapFaultError,
+)
+from extdesk.soap.faults import fault_for
+from extdesk.soap.wsdl import render_wsdl
+
+from .operations import dispatch, served_operations
+from .schema import ensure_schema
+from .services import consume_nonce
+
+log = logging.getLogger("extdesk.soap")
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+
+
+def _fault_response(error: SoapFaultError) -> HttpResponse:
+    return HttpResponse(fault_for(error), status=error.http_status, content_type=XML_CONTENT_TYPE)
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "?")
+
+
+@csrf_exempt
+def soap_endpoint(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and request.META.get("QUERY_STRING", "").lower() == "wsdl":
+        location = f"{settings.EXTDESK_BASE_URL}/soap/"
+        return HttpResponse(
+            render_wsdl(location, operations=served_operations()),
+            content_type=XML_CONTENT_TYPE,
+        )
+    if request.method != "POST":
+        response = _fault_response(
+            ClientFault(f"{request.method} is not supported here: POST a SOAP envelope, "
+                        "or GET ?wsdl for the service description")
+        )
+        response.status_code = 405
+        response["Allow"] = "GET, POST"
+        return response
+    try:
+        return _handle_post(request)
+    except SoapFaultError as error:
+        if isinstance(error, AuthenticationFailed):
+            log.warning("refused request from %s: %s", _client_address(request), error.reason)
+        elif isinstance(error, ClientFault):
+            log.info("client fault for %s: %s", _client_address(request), error.message)
+        return _fault_response(error)
+    except DatabaseError:
+        log.exception("database error while serving %s", _client_address(request))
+        return _fault_response(ServerFault("the helpdesk's database is unavailable; retry later"))
+    except Exception:
+        log.exception("internal error while serving %s", _client_address(request))
+        return _fault_response(ServerFault("internal error in the helpdesk; see its log"))
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    limit = settings.EXTDESK_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ClientFault("the Content-Length header is not a number") from None
+    if declared > limit:
+        raise BodyTooLarge(f"the request body ({declared} bytes) exceeds the limit of {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise BodyTooLarge(f"the request body exceeds the limit of {limit} bytes")
+    return body
+
+
+def _handle_post(request: HttpRequest) -> HttpResponse:
+    body = _read_body(request)
+    header = signature.verify(
+        settings.EXTDESK_SECRET,
+        request.META.get(signature.WSGI_HEADER_KEY),
+        body,
+        window=settings.EXTDESK_SIGNATURE_WINDOW,
+    )
+    # The nonce table must exist before the first nonce is stored; on an
+    # empty database this is where greet's installation happens.
+    ensure_schema()
+    if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
+        raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
+    call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+    result = dispatch(call)
+    content = result if isinstance(result, bytes) else b"".join(result)
+    log.debug("served %s for %s", call.method, _client_address(request))
+    return HttpResponse(content, content_type=XML_CONTENT_TYPE)

@@ -1,0 +1,426 @@
+"""SOAP 1.1 RPC/encoded envelopes: reading and writing.
+
+Decoding is one tight walk over the element tree with no per-value generic
+dispatch: scalars come out as ``str`` (the literal text, base64 decoded),
+nil as ``None``, compounds as ``list`` (arrays) or ``dict`` (structs).
+Whether a value is an int is for the reader of the field to decide
+(PROTOCOL.md section 2: a value is read as the type its field needs), so the
+server never trusts SOAP::Lite's autotyping. ``typed=True`` turns
+``xsd:int``-like and ``xsd:boolean`` values into Python values, which is what
+a client reading a response wants.
+
+Encoding writes text directly; it is shaped as SOAP::Lite writes and expects
+(arrays always carry ``SOAP-ENC:arrayType``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from .exceptions import ClientFault, FaultReceived
+from .safexml import DEFAULT_MAX_BYTES, parse_xml
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
+XSD = "http://www.w3.org/2001/XMLSchema"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_BODY = f"{{{SOAP_ENV}}}Body"
+_HEADER = f"{{{SOAP_ENV}}}Header"
+_FAULT = f"{{{SOAP_ENV}}}Fault"
+_MUST_UNDERSTAND = f"{{{SOAP_ENV}}}mustUnderstand"
+_XSI_TYPE = f"{{{XSI}}}type"
+_XSI_NIL = f"{{{XSI}}}nil"
+_ARRAY_TYPE = f"{{{SOAP_ENC}}}arrayType"
+
+_TRUE_WORDS = frozenset({"true", "1"})
+_BASE64_TYPES = frozenset({"base64Binary", "base64"})
+_INT_TYPES = frozenset(
+    {"int", "long", "short", "byte", "integer", "unsignedInt", "unsignedLong",
+     "unsignedShort", "unsignedByte", "nonNegativeInteger", "positiveInteger",
+     "negativeInteger", "nonPositiveInteger"}
+)
+_FLOAT_TYPES = frozenset({"float", "double", "decimal"})
+# Multi-ref chains deeper than this are hostile (or cyclic).
+_MAX_REF_DEPTH = 64
+
+Value = str | int | float | bool | bytes | None | list["Value"] | dict[str, "Value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An RPC call read from a request envelope."""
+
+    namespace: str | None
+    method: str
+    params: list[tuple[str, Value]]
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _type_local(xsi_type: str) -> str:
+    # Prefix resolution is not needed: the local part alone tells every type
+    # this protocol uses, whatever prefix the sender chose.
+    return xsi_type.rpartition(":")[2]
+
+
+def _decode_base64(text: str | None) -> str:
+    try:
+        raw = base64.b64decode("".join((text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ClientFault("a base64Binary value is not valid base64") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # PROTOCOL.md: base64 bytes that are not UTF-8 are ISO-8859-1.
+        return raw.decode("latin-1")
+
+
+class _Decoder:
+    """Walks one envelope's elements; holds the multi-ref index."""
+
+    __slots__ = ("_body", "_ids", "_resolving", "typed")
+
+    def __init__(self, body: etree._Element, typed: bool) -> None:
+        self._body = body
+        self._ids: dict[str, etree._Element] | None = None
+        self._resolving: list[str] = []
+        self.typed = typed
+
+    def _target(self, href: str) -> etree._Element:
+        if not href.startswith("#"):
+            raise ClientFault(f"href {href!r} does not point inside the envelope")
+        if self._ids is None:
+            self._ids = {}
+            for el in self._body.iter():
+                ident = el.get("id")
+                if ident is not None and isinstance(el.tag, str):
+                    self._ids.setdefault(ident, el)
+        target = self._ids.get(href[1:])
+        if target is None:
+            raise ClientFault(f"href {href!r} names no element with that id")
+        return target
+
+    def value(self, el: etree._Element) -> Value:
+        href = el.get("href")
+        if href is not None:
+            if href in self._resolving or len(self._resolving) >= _MAX_REF_DEPTH:
+                raise ClientFault(f"href {href!r} forms a reference cycle")
+            self._resolving.append(href)
+            try:
+                return self.value(self._target(href))
+            finally:
+                self._resolving.pop()
+        nil = el.get(_XSI_NIL)
+        if nil is not None and nil.strip() in _TRUE_WORDS:
+            return None
+        xsi_type = el.get(_XSI_TYPE)
+        if len(el):
+            return self._compound(el, xsi_type)
+        if xsi_type is None:
+            if el.get(_ARRAY_TYPE) is not None:
+                return []
+            return el.text or ""
+        kind = _type_local(xsi_type)
+        if kind in _BASE64_TYPES:
+            return _decode_base64(el.text)
+        if kind == "Array":
+            return []
+        if kind.endswith("Struct"):
+            return {}
+        text = el.text or ""
+        if self.typed:
+            return _typed_scalar(kind, text)
+        return text
+
+    def _compound(self, el: etree._Element, xsi_type: str | None) -> list[Value] | dict[str, Value]:
+        children = [c for c in el if isinstance(c.tag, str)]
+        is_array = el.get(_ARRAY_TYPE) is not None or (
+            xsi_type is not None and _type_local(xsi_type) == "Array"
+        )
+        if not is_array and xsi_type is None:
+            # An untyped compound: SOAP::Lite's arrays always carry a type,
+            # but other senders may write bare <item> lists.
+            names = [_local(c.tag) for c in children]
+            is_array = len(set(names)) < len(names) or (bool(names) and names[0] == "item" and
+                                                          all(n == "item" for n in names))
+        value = self.value
+        if is_array:
+            return [value(c) for c in children]
+        return {_local(c.tag): value(c) for c in children}
+
+
+def _typed_scalar(kind: str, text: str) -> Value:
+    if kind in _INT_TYPES:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ClientFault(f"{text!r} is not a valid xsd:{kind}") from None
+    if kind == "boolean":
+        word = text.strip()
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise ClientFault(f"{text!r} is not a valid xsd:boolean")
+    if kind in _FLOAT_TYPES:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise ClientFault(f"{text!r} is not a valid xsd:{kind}") from None
+    return text
+
+
+def _body_of(root: etree._Element) -> etree._Element:
+    if root.tag != _ENVELOPE:
+        raise ClientFault(
+            f"the root element is {_local(str(root.tag))!r}, not a SOAP 1.1 Envelope "
+            f"in namespace {SOAP_ENV}"
+        )
+    body = None
+    for child in root:
+        if child.tag == _HEADER:
+            for entry in child:
+                if isinstance(entry.tag, str) and entry.get(_MUST_UNDERSTAND, "0").strip() == "1":
+                    raise ClientFault(
+                        f"header {_local(entry.tag)!r} must be understood, and it is not"
+                    )
+        elif child.tag == _BODY:
+            body = child
+    if body is None:
+        raise ClientFault("the SOAP Envelope has no Body")
+    return body
+
+
+def _first_element(parent: etree._Element) -> etree._Element | None:
+    for child in parent:
+        if isinstance(child.tag, str):
+            return child
+    return None
+
+
+def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
+    """Read an RPC request envelope; raise ClientFault when it is not one."""
+    body = _body_of(parse_xml(data, max_bytes=max_bytes))
+    call_el = _first_element(body)
+    if call_el is None:
+        raise ClientFault("the SOAP Body is empty; it must hold the call element")
+    qname = etree.QName(call_el)
+    decoder = _Decoder(body, typed=False)
+    params: list[tuple[str, Value]] = []
+    href = call_el.get("href")
+    if href is not None:
+        call_el = decoder._target(href)
+    nil = call_el.get(_XSI_NIL)
+    if not (nil is not None and nil.strip() in _TRUE_WORDS):
+        params = [
+            (_local(child.tag), decoder.value(child))
+            for child in call_el
+            if isinstance(child.tag, str)
+        ]
+    return Call(namespace=qname.namespace, method=qname.localname, params=params)
+
+
+def decode_response(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Value:
+    """Read an RPC response envelope and return its result value.
+
+    Raises FaultReceived when the envelope holds a Fault, ClientFault when it
+    is not a SOAP response at all.
+    """
+    body = _body_of(parse_xml(data, max_bytes=max_bytes))
+    response = _first_element(body)
+    if response is None:
+        raise ClientFault("the SOAP Body of the response is empty")
+    if response.tag == _FAULT:
+        code = response.findtext("faultcode") or "Server"
+        message = response.findtext("faultstring") or ""
+        raise FaultReceived(_type_local(code.strip()), message)
+    result = _first_element(response)
+    if result is None:
+        return None
+    return _Decoder(body, typed=True).value(result)
+
+
+# --- encoding -----------------------------------------------------------------
+
+_XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+_ENVELOPE_OPEN = (
+    f'<soap:Envelope xmlns:soap="{SOAP_ENV}" xmlns:soapenc="{SOAP_ENC}" '
+    f'xmlns:xsd="{XSD}" xmlns:xsi="{XSI}" soap:encodingStyle="{SOAP_ENC}"><soap:Body>'
+)
+_ENVELOPE_CLOSE = "</soap:Body></soap:Envelope>"
+# Characters XML 1.0 cannot carry at all; a string holding one goes as base64.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;",
+     "\t": "&#9;"}
+)
+_INT32 = range(-(2**31), 2**31)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+
+
+def escape_text(text: str) -> str:
+    """Escape ``text`` for element content so that it parses back unchanged."""
+    return text.translate(_ESCAPES)
+
+
+def _attr(text: str) -> str:
+    return text.translate(_ATTR_ESCAPES)
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"{name!r} cannot be used as an XML element name")
+    return name
+
+
+def _scalar_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "xsd:boolean"
+    if isinstance(value, int):
+        return "xsd:int" if value in _INT32 else "xsd:long"
+    if isinstance(value, float):
+        return "xsd:double"
+    if isinstance(value, bytes):
+        return "xsd:base64Binary"
+    if isinstance(value, str):
+        return "xsd:base64Binary" if _NOT_XML_CHAR.search(value) else "xsd:string"
+    return "xsd:anyType"
+
+
+def _item_type(items: list[Any]) -> str:
+    kinds = {_scalar_type(item) for item in items}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind != "xsd:anyType":
+            return kind
+    if kinds <= {"xsd:int", "xsd:long"} and kinds:
+        return "xsd:long"
+    return "xsd:anyType"
+
+
+def encode_value(name: str, value: Any, out: list[str]) -> None:
+    """Append the encoding of ``value`` as element ``name`` to ``out``."""
+    if value is None:
+        out.append(f'<{name} xsi:nil="true"/>')
+    elif isinstance(value, bool):
+        out.append(f'<{name} xsi:type="xsd:boolean">{"true" if value else "false"}</{name}>')
+    elif isinstance(value, int):
+        kind = "xsd:int" if value in _INT32 else "xsd:long"
+        out.append(f'<{name} xsi:type="{kind}">{value}</{name}>')
+    elif isinstance(value, str):
+        if _NOT_XML_CHAR.search(value):
+            encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+            out.append(f'<{name} xsi:type="xsd:base64Binary">{encoded}</{name}>')
+        else:
+            out.append(f'<{name} xsi:type="xsd:string">{value.translate(_ESCAPES)}</{name}>')
+    elif isinstance(value, bytes | bytearray):
+        encoded = base64.b64encode(bytes(value)).decode("ascii")
+        out.append(f'<{name} xsi:type="xsd:base64Binary">{encoded}</{name}>')
+    elif isinstance(value, float):
+        out.append(f'<{name} xsi:type="xsd:double">{value!r}</{name}>')
+    elif isinstance(value, dict):
+        out.append(f"<{name}>")
+        for key, item in value.items():
+            encode_value(_check_name(str(key)), item, out)
+        out.append(f"</{name}>")
+    elif isinstance(value, list | tuple):
+        items = list(value)
+        out.append(
+            f'<{name} xsi:type="soapenc:Array" soapenc:arrayType="{_item_type(items)}[{len(items)}]">'
+        )
+        for item in items:
+            encode_value("item", item, out)
+        out.append(f"</{name}>")
+    else:
+        raise TypeError(f"cannot encode a value of type {type(value).__name__}")
+
+
+def _call_open(namespace: str | None, element: str) -> tuple[str, str]:
+    _check_name(element)
+    if namespace:
+        return f'<{element} xmlns="{_attr(namespace)}">', f"</{element}>"
+    return f"<{element}>", f"</{element}>"
+
+
+def wrap_body(inner: str) -> bytes:
+    """A complete envelope whose Body holds ``inner`` (already XML)."""
+    return f"{_XML_DECL}{_ENVELOPE_OPEN}{inner}{_ENVELOPE_CLOSE}".encode()
+
+
+def encode_call(
+    namespace: str | None, method: str, params: Iterable[tuple[str, Any]]
+) -> bytes:
+    """Write a request envelope shaped as SOAP::Lite writes one.
+
+    ``params`` are (element name, value) pairs in positional order.
+    """
+    params = list(params)
+    if not params:
+        ns = f' xmlns="{_attr(namespace)}"' if namespace else ""
+        call = f'<{_check_name(method)}{ns} xsi:nil="true"/>'
+        return (_XML_DECL + _ENVELOPE_OPEN + call + _ENVELOPE_CLOSE).encode("utf-8")
+    opening, closing = _call_open(namespace, method)
+    out = [_XML_DECL, _ENVELOPE_OPEN, opening]
+    for name, value in params:
+        encode_value(_check_name(name), value, out)
+    out.append(closing)
+    out.append(_ENVELOPE_CLOSE)
+    return "".join(out).encode("utf-8")
+
+
+def encode_response(namespace: str | None, method: str, result: Any) -> bytes:
+    """Write the RPC response to ``method`` holding ``result``."""
+    element = f"{method}Response"
+    if namespace:
+        opening = f'<m:{_check_name(element)} xmlns:m="{_attr(namespace)}">'
+        closing = f"</m:{element}>"
+    else:
+        opening, closing = f"<{_check_name(element)}>", f"</{element}>"
+    out = [_XML_DECL, _ENVELOPE_OPEN, opening]
+    encode_value("result", result, out)
+    out.append(closing)
+    out.append(_ENVELOPE_CLOSE)
+    return "".join(out).encode("utf-8")
+
+
+def iter_int_array_response(
+    namespace: str | None, method: str, values: Iterable[int], count: int,
+    item_type: str = "xsd:int",
+) -> Iterator[bytes]:
+    """Write an integer array response (``item_type[count]``) in chunks.
+
+    Used for results that may hold hundreds of thousands of ids, so that no
+    intermediate list of per-item strings is built.
+    """
+    element = f"{method}Response"
+    if namespace:
+        opening = f'<m:{_check_name(element)} xmlns:m="{_attr(namespace)}">'
+        closing = f"</m:{element}>"
+    else:
+        opening, closing = f"<{_check_name(element)}>", f"</{element}>"
+    yield (
+        f'{_XML_DECL}{_ENVELOPE_OPEN}{opening}<result xsi:type="soapenc:Array" '
+        f'soapenc:arrayType="{item_type}[{count}]">'
+    ).encode("ascii")
+    item_open = f'<item xsi:type="{item_type}">'
+    chunk: list[str] = []
+    for value in values:
+        chunk.append(f"{item_open}{int(value)}</item>")
+        if len(chunk) >= 8192:
+            yield "".join(chunk).encode("ascii")
+            chunk.clear()
+    if chunk:
+        yield "".join(chunk).encode("ascii")
+    yield f"</result>{closing}{_ENVELOPE_CLOSE}".encode("ascii")
