@@ -79,7 +79,8 @@ def verify(
     nonce must be checked against the store before the request is accepted.
     """
     header = parse_header(header_value)
-    now = time.time() if now is None else now
+    # Whole seconds on both sides, as the header carries them.
+    now = int(time.time() if now is None else now)
     if abs(now - header.timestamp) > window:
         raise AuthenticationFailed(
             f"timestamp {header.timestamp} is {int(now - header.timestamp)} s away from the "
