@@ -107,14 +107,19 @@ def live_server(
     serve_args: tuple[str, ...] = (),
     scheme: str = "http",
     verify: bool | str = True,
+    data_dir: Path | None = None,
 ) -> Iterator[LiveServer]:
-    """Start ``extdesk serve`` on a free loopback port; stop it afterwards."""
+    """Start ``extdesk serve`` on a free loopback port; stop it afterwards.
+
+    Two servers given the same ``data_dir`` (or ``database_url``) share one
+    database, as two app servers behind a load balancer would.
+    """
     port = free_port()
-    data_dir = tmp_path / f"server-{port}"
-    data_dir.mkdir(parents=True)
+    data_dir = data_dir or tmp_path / f"server-{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
     base_url = f"{scheme}://127.0.0.1:{port}"
     env = server_env(data_dir, database_url, EXTDESK_BASE_URL=base_url, **(extra_env or {}))
-    log_path = data_dir / "server.log"
+    log_path = data_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "extdesk.cli", "serve", "--port", str(port),
