@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Account, Contact
 
@@ -11,7 +12,15 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    """Read-only: the platform owns its persons and pushes every change."""
+
     list_display = ["platform_id", "email", "first_name", "last_name", "updated_at"]
     search_fields = ["=platform_id", "email", "first_name", "last_name"]
-    filter_horizontal = ["accounts"]
-    readonly_fields = ["platform_id", "fingerprint", "created_at", "updated_at", "user"]
+    list_filter = ["accounts"]
+    readonly_fields = [
+        "platform_id", "email", "prefix", "first_name", "insertion", "middle_name", "last_name",
+        "suffix", "accounts", "user", "fingerprint", "created_at", "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
