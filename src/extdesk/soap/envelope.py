@@ -380,6 +380,40 @@ def encode_call(
     return "".join(out).encode("utf-8")
 
 
+def iter_encode_call(
+    namespace: str | None, method: str, params: Iterable[tuple[str, Any]], *, items_per_chunk: int = 200
+) -> Iterator[bytes]:
+    """``encode_call`` in chunks: array parameters are written a few items at a time.
+
+    The chunks joined are exactly ``encode_call``'s bytes; a client pushing a
+    large array streams them instead of holding the whole request as one string.
+    """
+    params = list(params)
+    if not params:
+        yield encode_call(namespace, method, params)
+        return
+    opening, closing = _call_open(namespace, method)
+    out = [_XML_DECL, _ENVELOPE_OPEN, opening]
+    for name, value in params:
+        if not isinstance(value, list | tuple):
+            encode_value(_check_name(name), value, out)
+            continue
+        items = list(value)
+        out.append(
+            f'<{_check_name(name)} xsi:type="soapenc:Array" '
+            f'soapenc:arrayType="{_item_type(items)}[{len(items)}]">'
+        )
+        for start in range(0, len(items), items_per_chunk):
+            for item in items[start:start + items_per_chunk]:
+                encode_value("item", item, out)
+            yield "".join(out).encode("utf-8")
+            out.clear()
+        out.append(f"</{name}>")
+    out.append(closing)
+    out.append(_ENVELOPE_CLOSE)
+    yield "".join(out).encode("utf-8")
+
+
 def encode_response(namespace: str | None, method: str, result: Any) -> bytes:
     """Write the RPC response to ``method`` holding ``result``."""
     element = f"{method}Response"

@@ -14,6 +14,7 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .exceptions import AuthenticationFailed
@@ -45,11 +46,21 @@ def parse_header(value: str | None) -> SignatureHeader:
     return SignatureHeader(int(match["t"]), match["n"], match["s"])
 
 
-def compute_signature(secret: str, timestamp: int, nonce: str, body: bytes) -> str:
-    """Lowercase hex HMAC-SHA256 of ``t\\nn\\nbody`` keyed by ``secret``."""
+def compute_signature(
+    secret: str, timestamp: int, nonce: str, body: bytes | Iterable[bytes]
+) -> str:
+    """Lowercase hex HMAC-SHA256 of ``t\\nn\\nbody`` keyed by ``secret``.
+
+    ``body`` may also be the body's chunks in order, so that a client streaming
+    a large request never has to join it into one string to sign it.
+    """
     mac = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
     mac.update(f"{timestamp}\n{nonce}\n".encode("ascii"))
-    mac.update(body)
+    if isinstance(body, bytes | bytearray | memoryview):
+        mac.update(body)
+    else:
+        for chunk in body:
+            mac.update(chunk)
     return mac.hexdigest()
 
 
@@ -58,8 +69,10 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
-def sign(secret: str, body: bytes, *, timestamp: int | None = None, nonce: str | None = None) -> str:
-    """The X-HSPC-Signature header value for ``body``."""
+def sign(
+    secret: str, body: bytes | Iterable[bytes], *, timestamp: int | None = None, nonce: str | None = None
+) -> str:
+    """The X-HSPC-Signature header value for ``body`` (bytes or its chunks)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     nonce = new_nonce() if nonce is None else nonce
     return f"t={timestamp}, n={nonce}, s={compute_signature(secret, timestamp, nonce, body)}"
