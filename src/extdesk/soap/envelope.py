@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -52,6 +53,7 @@ _FLOAT_TYPES = frozenset({"float", "double", "decimal"})
 # Multi-ref chains deeper than this are hostile (or cyclic).
 _MAX_REF_DEPTH = 64
 
+_T = TypeVar("_T")
 Value = str | int | float | bool | bytes | None | list["Value"] | dict[str, "Value"]
 
 
@@ -89,11 +91,15 @@ def _decode_base64(text: str | None) -> str:
 class _Decoder:
     """Walks one envelope's elements; holds the multi-ref index."""
 
-    __slots__ = ("_body", "_ids", "_resolving", "typed")
+    __slots__ = ("_body", "_ids", "_resolved", "_resolving", "typed")
 
     def __init__(self, body: etree._Element, typed: bool) -> None:
         self._body = body
         self._ids: dict[str, etree._Element] | None = None
+        # Each multi-ref target is decoded once: hrefs pointing many times at
+        # elements that themselves hold many hrefs would otherwise cost work
+        # exponential in the size of the document.
+        self._resolved: dict[str, Value] = {}
         self._resolving: list[str] = []
         self.typed = typed
 
@@ -114,13 +120,16 @@ class _Decoder:
     def value(self, el: etree._Element) -> Value:
         href = el.get("href")
         if href is not None:
+            if href in self._resolved:
+                return self._resolved[href]
             if href in self._resolving or len(self._resolving) >= _MAX_REF_DEPTH:
                 raise ClientFault(f"href {href!r} forms a reference cycle")
             self._resolving.append(href)
             try:
-                return self.value(self._target(href))
+                resolved = self._resolved[href] = self.value(self._target(href))
             finally:
                 self._resolving.pop()
+            return resolved
         nil = el.get(_XSI_NIL)
         if nil is not None and nil.strip() in _TRUE_WORDS:
             return None
@@ -209,6 +218,24 @@ def _first_element(parent: etree._Element) -> etree._Element | None:
     return None
 
 
+def _bounded_nesting(decode: Callable[..., _T]) -> Callable[..., _T]:
+    """Turn running out of stack on absurdly nested values into a ClientFault.
+
+    libxml2 bounds element depth, but multi-refs chain nested subtrees into
+    each other, so the decoder's recursion is bounded here instead.
+    """
+
+    @functools.wraps(decode)
+    def wrapper(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return decode(*args, **kwargs)
+        except RecursionError:
+            raise ClientFault("the values in the envelope are nested too deeply") from None
+
+    return wrapper
+
+
+@_bounded_nesting
 def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     """Read an RPC request envelope; raise ClientFault when it is not one."""
     body = _body_of(parse_xml(data, max_bytes=max_bytes))
@@ -231,6 +258,7 @@ def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     return Call(namespace=qname.namespace, method=qname.localname, params=params)
 
 
+@_bounded_nesting
 def decode_response(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Value:
     """Read an RPC response envelope and return its result value.
 
@@ -331,7 +359,9 @@ def encode_value(name: str, value: Any, out: list[str]) -> None:
     elif isinstance(value, float):
         out.append(f'<{name} xsi:type="xsd:double">{value!r}</{name}>')
     elif isinstance(value, dict):
-        out.append(f"<{name}>")
+        # Typed, so that an empty struct is not read back as an empty string
+        # nor a struct whose one field is named "item" as an array.
+        out.append(f'<{name} xsi:type="soapenc:Struct">')
         for key, item in value.items():
             encode_value(_check_name(str(key)), item, out)
         out.append(f"</{name}>")
