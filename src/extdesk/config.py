@@ -42,6 +42,8 @@ class Config:
     sso_ttl: int
     sso_check_ip: bool
     trusted_proxies: list[str] = field(default_factory=list)
+    auth_fail_limit: int = 20
+    auth_fail_window: int = 60
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -192,4 +194,6 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         sso_ttl=_int(env, "EXTDESK_SSO_TTL", 120),
         sso_check_ip=_bool(env, "EXTDESK_SSO_CHECK_IP", True),
         trusted_proxies=_trusted_proxies(env),
+        auth_fail_limit=_int(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
+        auth_fail_window=_int(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
     )

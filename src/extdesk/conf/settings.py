@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from extdesk.config import ConfigError, load_config
+from extdesk.helpdesk.config import attachment_limits, email_settings
 
 try:
     EXTDESK = load_config()
@@ -27,6 +31,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "extdesk.contacts",
     "extdesk.endpoint",
+    "extdesk.security",
+    "extdesk.web",
+    "extdesk.helpdesk",
+    "extdesk.sso",
+    "extdesk.portal",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +122,22 @@ EXTDESK_SECRET = EXTDESK.secret
 EXTDESK_BASE_URL = EXTDESK.base_url
 EXTDESK_SIGNATURE_WINDOW = EXTDESK.signature_window
 EXTDESK_MAX_BODY_BYTES = EXTDESK.max_body_bytes
+EXTDESK_AUTH_FAIL_LIMIT = EXTDESK.auth_fail_limit
+EXTDESK_AUTH_FAIL_WINDOW = EXTDESK.auth_fail_window
+EXTDESK_SSO_TTL = EXTDESK.sso_ttl
+EXTDESK_SSO_CHECK_IP = EXTDESK.sso_check_ip
+EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies
+
+# Helpdesk: attachment limits and outgoing mail (see extdesk.helpdesk.config).
+try:
+    globals().update(attachment_limits(os.environ))
+    globals().update(
+        email_settings(os.environ, default_from=f"helpdesk@{urlsplit(EXTDESK.base_url).hostname}")
+    )
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# Uploads bigger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

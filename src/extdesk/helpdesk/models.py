@@ -1,0 +1,198 @@
+"""Tickets, their threads, attachments and history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from extdesk.contacts.models import Account, Contact
+
+from .storage import attachment_storage, attachment_upload_to
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING = "waiting", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+# What a customer calls "open" and "closed" in the ticket list filter.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class Priority(models.IntegerChoices):
+    # Integers so that sorting by priority means sorting by urgency.
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True, help_text="Offered to customers on new tickets.")
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """A customer's request; its ``id`` is the number people quote (#123)."""
+
+    subject = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # The newest public message or status change: the lists sort on it.
+    last_activity_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "-last_activity_at"], name="ticket_contact_activity"),
+            models.Index(fields=["account", "-last_activity_at"], name="ticket_account_activity"),
+            models.Index(fields=["status", "-last_activity_at"], name="ticket_status_activity"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Message(models.Model):
+    """One entry of a ticket's thread, written by the contact or by staff."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ticket_messages",
+    )
+    body = models.TextField()
+    # Internal notes are for staff only: never shown to, nor mailed to, the customer.
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(author_contact__isnull=False, author_user__isnull=True)
+                           | Q(author_contact__isnull=True, author_user__isnull=False)),
+                name="message_one_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on ticket {self.ticket_id}"
+
+    @property
+    def by_staff(self) -> bool:
+        return self.author_user_id is not None
+
+    @property
+    def author_name(self) -> str:
+        if self.author_contact_id is not None:
+            return self.author_contact.display_name
+        user = self.author_user
+        return user.get_full_name() or user.get_username()
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    REPLIED = "replied", "Replied"
+    NOTE = "note", "Internal note"
+    STATUS = "status", "Status changed"
+    PRIORITY = "priority", "Priority changed"
+    ASSIGNEE = "assignee", "Assignee changed"
+    CATEGORY = "category", "Category changed"
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who changed what, from what to what."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    # Display values (labels, names), so history reads right after renames.
+    old_value = models.CharField(max_length=255, blank=True, default="")
+    new_value = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on ticket {self.ticket_id}"
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_contact_id is not None:
+            return self.actor_contact.display_name
+        if self.actor_user_id is not None:
+            return self.actor_user.get_full_name() or self.actor_user.get_username()
+        return "system"

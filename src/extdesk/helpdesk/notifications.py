@@ -1,0 +1,119 @@
+"""E-mail about ticket changes, sent after the change is committed.
+
+A failure to send is logged and swallowed: the reply or change that caused
+the mail is already saved, and the mail is a courtesy on top of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.urls import NoReverseMatch, reverse
+
+from .models import Message, Status, Ticket
+
+log = logging.getLogger("extdesk.mail")
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.EXTDESK_BASE_URL}{path}"
+
+
+def _staff_ticket_url(ticket: Ticket) -> str:
+    # The staff desk is a separate app; without it the mail simply has no link.
+    try:
+        return _absolute(reverse("desk:ticket", args=[ticket.pk]))
+    except NoReverseMatch:
+        return ""
+
+
+def _customer_ticket_url(ticket: Ticket) -> str:
+    return _absolute(reverse("portal:ticket", args=[ticket.pk]))
+
+
+def _staff_recipients(ticket: Ticket) -> list[str]:
+    """The assignee; while nobody is assigned, every active staff member."""
+    if ticket.assignee_id is not None and ticket.assignee.is_active and ticket.assignee.email:
+        return [ticket.assignee.email]
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _send(subject: str, body: str, recipients: Iterable[str], what: str) -> None:
+    to = [address for address in recipients if address]
+    if not to:
+        log.info("no recipient for %s", what)
+        return
+    try:
+        EmailMessage(subject=subject, body=body, to=to).send()
+    except Exception:
+        log.exception("could not send the mail about %s to %s", what, ", ".join(to))
+
+
+def _subject(ticket: Ticket, text: str) -> str:
+    return f"[{ticket.reference}] {text}: {ticket.subject}"
+
+
+def ticket_created(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("contact", "account", "category", "assignee").get(pk=ticket_id)
+    first = ticket.messages.order_by("created_at", "id").first()
+    lines = [
+        f"{ticket.contact.display_name} <{ticket.contact.email}> filed a new ticket.",
+        f"Account: {ticket.account or '-'}",
+        f"Priority: {ticket.get_priority_display()}",
+        f"Category: {ticket.category or '-'}",
+        "",
+        first.body if first else "",
+    ]
+    if url := _staff_ticket_url(ticket):
+        lines += ["", url]
+    _send(_subject(ticket, "New ticket"), "\n".join(lines), _staff_recipients(ticket),
+          f"new ticket {ticket.reference}")
+
+
+def customer_replied(message_id: int) -> None:
+    message = Message.objects.select_related("ticket__assignee", "author_contact").get(pk=message_id)
+    ticket = message.ticket
+    lines = [f"{message.author_name} replied:", "", message.body]
+    if url := _staff_ticket_url(ticket):
+        lines += ["", url]
+    _send(_subject(ticket, "Customer reply"), "\n".join(lines), _staff_recipients(ticket),
+          f"the customer reply on {ticket.reference}")
+
+
+def staff_replied(message_id: int) -> None:
+    message = Message.objects.select_related("ticket__contact", "author_user").get(pk=message_id)
+    if message.is_internal:
+        return
+    ticket = message.ticket
+    lines = [
+        f"Hello {ticket.contact.display_name},",
+        "",
+        f"{message.author_name} answered your ticket {ticket.reference}:",
+        "",
+        message.body,
+        "",
+        f"Read and answer it at {_customer_ticket_url(ticket)}",
+        "(or open the helpdesk from your control panel).",
+    ]
+    _send(_subject(ticket, "New reply"), "\n".join(lines), [ticket.contact.email],
+          f"the staff reply on {ticket.reference}")
+
+
+def status_changed(ticket_id: int, old: str, new: str) -> None:
+    ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
+    lines = [
+        f"Hello {ticket.contact.display_name},",
+        "",
+        f"Your ticket {ticket.reference} is now {Status(new).label.lower()}"
+        f" (it was {Status(old).label.lower()}).",
+        "",
+        f"See it at {_customer_ticket_url(ticket)}",
+        "(or open the helpdesk from your control panel).",
+    ]
+    _send(_subject(ticket, f"Status: {Status(new).label}"), "\n".join(lines), [ticket.contact.email],
+          f"the status change of {ticket.reference}")
