@@ -23,23 +23,31 @@ class _Server(BaseApplication):
         return application
 
 
+def gunicorn_options(
+    *, bind: str, workers: int, certfile: str | None, keyfile: str | None, timeout: int
+) -> dict[str, Any]:
+    """The server configuration ``extdesk serve`` runs with (the benchmark's floor reuses it)."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        "worker_class": "sync",
+        "certfile": certfile,
+        "keyfile": keyfile,
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        # Large pushes are read in one piece; this only bounds header size.
+        "limit_request_field_size": 16384,
+    }
+
+
 def run_gunicorn(
     *, bind: str, workers: int, certfile: str | None, keyfile: str | None, timeout: int
 ) -> int:
     _Server(
-        {
-            "bind": bind,
-            "workers": workers,
-            "worker_class": "sync",
-            "certfile": certfile,
-            "keyfile": keyfile,
-            "timeout": timeout,
-            "graceful_timeout": 10,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "warning",
-            # Large pushes are read in one piece; this only bounds header size.
-            "limit_request_field_size": 16384,
-        }
+        gunicorn_options(bind=bind, workers=workers, certfile=certfile, keyfile=keyfile,
+                         timeout=timeout)
     ).run()
     return 0

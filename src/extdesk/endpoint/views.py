@@ -21,6 +21,7 @@ from extdesk.soap.exceptions import (
 from extdesk.soap.faults import fault_for
 from extdesk.soap.wsdl import render_wsdl
 
+from . import throttle
 from .operations import dispatch, served_operations
 from .schema import ensure_schema
 from .services import consume_nonce
@@ -58,6 +59,11 @@ def soap_endpoint(request: HttpRequest) -> HttpResponse:
     except SoapFaultError as error:
         if isinstance(error, AuthenticationFailed):
             log.warning("refused request from %s: %s", _client_address(request), error.reason)
+            throttle.record_failure(_client_address(request))
+        elif isinstance(error, throttle.TooManyFailures):
+            response = _fault_response(error)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         elif isinstance(error, ClientFault):
             log.info("client fault for %s: %s", _client_address(request), error.message)
         return _fault_response(error)
@@ -84,6 +90,11 @@ def _read_body(request: HttpRequest) -> bytes:
 
 
 def _handle_post(request: HttpRequest) -> HttpResponse:
+    # The tables must exist before the throttle and the nonce store are
+    # consulted; on an empty database this is where the installation happens.
+    ensure_schema()
+    # Before anything costly: a throttled address gets no signature check.
+    throttle.check(_client_address(request))
     body = _read_body(request)
     header = signature.verify(
         settings.EXTDESK_SECRET,
@@ -91,9 +102,6 @@ def _handle_post(request: HttpRequest) -> HttpResponse:
         body,
         window=settings.EXTDESK_SIGNATURE_WINDOW,
     )
-    # The nonce table must exist before the first nonce is stored; on an
-    # empty database this is where greet's installation happens.
-    ensure_schema()
     if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
         raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
     call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)

@@ -1,0 +1,1 @@
+"""Benchmarks of the SOAP endpoint and helpdesk pages; run ``python -m benchmarks``."""

@@ -1,0 +1,140 @@
+"""One benchmark run against one database: the server's figures and their floors."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import payloads
+from .client import Reply, expect_ok, load, signed_post, signed_request_maker
+from .floor import Database, lxml_parse_seconds
+from .results import DatabaseResults, Rate, Timed
+from .servers import SECRET, Server, extdesk_server, hello_server, postgres_database
+
+_RESULT = re.compile(rb"<result[^>]*>([^<]*)</result>")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    sizes: tuple[int, ...]
+    repeat: int
+    rate_seconds: float
+    clients: tuple[int, ...]
+    workers: int
+    max_body_bytes: int
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _result(reply: Reply, what: str) -> str:
+    match = _RESULT.search(expect_ok(reply, what).body)
+    if match is None:
+        raise RuntimeError(f"{what}: no result in {reply.body[:300]!r}")
+    return match[1].decode()
+
+
+def _timed_call(server: Server, body: bytes, what: str, expected: int) -> tuple[float, float]:
+    server.reset_peak_rss()
+    reply = signed_post(server.port, SECRET, body, action="alter_contacts")
+    got = int(_result(reply, what))
+    if got != expected:
+        raise RuntimeError(f"{what}: the server counted {got} changed records, expected {expected}")
+    return reply.seconds, server.peak_rss_mb()
+
+
+def _alter(server: Server, db: Database, size: int, repeat: int, results: DatabaseResults) -> None:
+    """Insert, resend unchanged, change all: ``repeat`` times each, median kept."""
+    bodies_by_kind: dict[str, list[tuple[bytes, list[payloads.Person], int]]] = {}
+    runs = repeat if size <= 10_000 else 1
+    # Every insert round uses ids nobody has yet; the later kinds reuse the last round.
+    first_ids = [size * 10 * (index + 1) + 1 for index in range(runs)]
+    inserts = [payloads.people(first, size, seed=first) for first in first_ids]
+    bodies_by_kind["insert"] = [(payloads.alter_contacts_body(p, seed=1), p, size) for p in inserts]
+    last = inserts[-1]
+    bodies_by_kind["unchanged"] = [(payloads.alter_contacts_body(last, seed=2), last, 0)] * runs
+    generations = [payloads.changed(last, generation) for generation in range(1, runs + 1)]
+    bodies_by_kind["all changed"] = [(payloads.alter_contacts_body(p, seed=3), p, size)
+                                     for p in generations]
+    _say(f"  alter_contacts {size:,} records ({len(bodies_by_kind['insert'][0][0]) / 2**20:.1f} MiB)")
+    for kind, bodies in bodies_by_kind.items():
+        seconds, peaks, floors = [], [], []
+        for body, persons, expected in bodies:
+            took, peak = _timed_call(server, body, f"alter_contacts {size} {kind}", expected)
+            seconds.append(took)
+            peaks.append(peak)
+            floors.append(lxml_parse_seconds(body, 3) + db.upsert_seconds([p.row() for p in persons]))
+        results.alter[(size, kind)] = Timed(statistics.median(seconds), statistics.median(floors),
+                                            size, max(peaks))
+
+
+def _list(server: Server, db: Database, repeat: int, results: DatabaseResults) -> None:
+    body = payloads.no_argument_body("list_contacts")
+    seconds, floors, count = [], [], 0
+    for _ in range(repeat):
+        reply = expect_ok(signed_post(server.port, SECRET, body, action="list_contacts"),
+                          "list_contacts")
+        seconds.append(reply.seconds)
+        count = reply.body.count(b"<item")
+        floor, stored = db.select_ids_seconds()
+        if stored != count:
+            raise RuntimeError(f"list_contacts returned {count} ids, the database holds {stored}")
+        floors.append(floor)
+    _say(f"  list_contacts over {count:,} ids")
+    results.listing = Timed(statistics.median(seconds), statistics.median(floors), count)
+
+
+def _rates(server: Server, options: Options, person_id: int) -> dict[tuple[str, int], object]:
+    bodies = {
+        "greet": payloads.no_argument_body("greet"),
+        "init_session": payloads.init_session_body(person_id, "203.0.113.7", "list"),
+    }
+    measured = {}
+    for operation, body in bodies.items():
+        reply = signed_post(server.port, SECRET, body, action=operation)
+        if reply.status != 200:
+            _say(f"  {operation}: not measured, the server answered HTTP {reply.status}: "
+                 f"{reply.body[:200]!r}")
+            continue
+        make = signed_request_maker(server.port, SECRET, body)
+        for clients in options.clients:
+            _say(f"  {operation}, {clients} client(s)")
+            measured[(operation, clients)] = load(server.port, make, clients, options.rate_seconds)
+    return measured
+
+
+def _floor_rates(options: Options, data_dir: Path) -> dict[int, object]:
+    with hello_server(data_dir, options.workers) as hello:
+        make = signed_request_maker(hello.port, SECRET, payloads.no_argument_body("greet"))
+        return {clients: load(hello.port, make, clients, options.rate_seconds)
+                for clients in options.clients}
+
+
+def run(name: str, postgres: bool, options: Options) -> DatabaseResults:
+    results = DatabaseResults(name)
+    _say(f"{name}:")
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="extdesk-bench-")))
+        database_url = stack.enter_context(postgres_database()) if postgres else None
+        server = stack.enter_context(
+            extdesk_server(data_dir, database_url, options.workers, options.max_body_bytes))
+        _result(signed_post(server.port, SECRET, payloads.no_argument_body("greet")), "greet")
+        db = Database(data_dir / "extdesk.sqlite3", database_url)
+        stack.callback(db.close)
+        for size in options.sizes:
+            _alter(server, db, size, options.repeat, results)
+        _list(server, db, options.repeat, results)
+        person_id = options.sizes[0] * 10 + 1
+        rates = _rates(server, options, person_id)
+        floors = _floor_rates(options, data_dir)
+        for (operation, clients), throughput in rates.items():
+            results.rates[(operation, clients)] = Rate(throughput, floors.get(clients))
+        for clients, throughput in floors.items():
+            results.rates[("bare WSGI floor", clients)] = Rate(throughput, None)
+    return results
