@@ -9,14 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import reverse
+
 from extdesk import IDENTIFICATION
 from extdesk.contacts import selectors as contact_selectors
 from extdesk.contacts import services as contact_services
 from extdesk.contacts.exceptions import InvalidRecord
-from extdesk.contacts.records import parse_records
+from extdesk.contacts.records import parse_platform_id, parse_records
 from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_response
 from extdesk.soap.exceptions import ClientFault
-from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS
+from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS, SESSION_ACTIONS
+from extdesk.sso import services as sso_services
+from extdesk.sso.addresses import parse_ip
 
 from .schema import ensure_schema
 
@@ -114,3 +119,28 @@ def list_contacts(namespace: str | None, args: list[Value]) -> Response:
     # Platform ids may exceed 32 bits; SOAP::Lite reads xsd:long as well.
     item_type = "xsd:long" if ids and ids[-1] > 2**31 - 1 else "xsd:int"
     return iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type)
+
+
+@operation("init_session")
+def init_session(namespace: str | None, args: list[Value]) -> Response:
+    raw_id, raw_ip, raw_act = args
+    try:
+        platform_id = parse_platform_id(raw_id)
+    except ValueError as exc:
+        raise ClientFault(f"init_session: id {exc}") from None
+    if not isinstance(raw_ip, str):
+        raise ClientFault("init_session: ip must be an IPv4 or IPv6 address")
+    try:
+        ip = parse_ip(raw_ip)
+    except ValueError:
+        shown = raw_ip if len(raw_ip) <= 60 else raw_ip[:60] + "..."
+        raise ClientFault(f"init_session: ip {shown!r} is not an IPv4 or IPv6 address") from None
+    act = raw_act.strip() if isinstance(raw_act, str) else raw_act
+    if act not in SESSION_ACTIONS:
+        raise ClientFault(f"init_session: act must be {' or '.join(SESSION_ACTIONS)}, got {act!r}")
+    contact = contact_selectors.get_contact_by_platform_id(platform_id)
+    if contact is None:
+        raise ClientFault(f"init_session: no contact with id {platform_id} has been synchronised")
+    token = sso_services.issue_token(contact, ip, act)
+    url = settings.EXTDESK_BASE_URL + reverse("sso:landing", args=[token])
+    return encode_response(namespace, "init_session", url)
