@@ -1,0 +1,156 @@
+"""The customer portal: new ticket, ticket list, ticket view, attachment download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from extdesk.helpdesk import selectors, services
+from extdesk.helpdesk.models import Attachment, Ticket
+
+from .access import contact_of, contact_required
+from .forms import NewTicketForm, ReplyForm, TicketFilterForm
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it names."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def _files_lost_note(request: HttpRequest, form) -> None:
+    if request.FILES and not form.is_valid():
+        messages.warning(request, "Browsers cannot keep chosen files after an error: "
+                                  "please choose your attachments again.")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("portal:tickets")
+
+
+@never_cache
+@contact_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    filters = TicketFilterForm(request.GET)
+    filters.is_valid()
+    state = filters.cleaned_data.get("state") or "open"
+    search = filters.cleaned_data.get("q") or ""
+    page = selectors.contact_tickets(request.contact, state=state, search=search,
+                                     page=filters.cleaned_data.get("page") or 1)
+    return render(request, "portal/ticket_list.html", {
+        "page": page, "state": state, "search": search,
+        "states": [("open", "Open"), ("closed", "Closed"), ("all", "All")],
+    })
+
+
+@never_cache
+@contact_required
+@require_http_methods(["GET", "POST"])
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    contact = request.contact
+    accounts = selectors.contact_accounts(contact)
+    categories = selectors.offered_categories()
+    form = NewTicketForm(request.POST or None, request.FILES or None,
+                         accounts=accounts, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.create_ticket(
+                contact=contact, subject=data["subject"], body=data["body"], priority=data["priority"],
+                category=data.get("category"), account=data.get("account"),
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Ticket {ticket.reference} was filed. We will get back to you.")
+            return redirect("portal:ticket", number=ticket.pk)
+    _files_lost_note(request, form)
+    return render(request, "portal/new_ticket.html", {
+        "form": form, "accounts": accounts,
+    }, status=400 if form.errors else 200)
+
+
+def _visible_ticket(request: HttpRequest, number: int) -> Ticket:
+    ticket = selectors.ticket_for_contact(request.contact, number)
+    if ticket is None:
+        # Same answer for "does not exist" and "not yours": nothing to learn by guessing.
+        raise Http404("No such ticket.")
+    return ticket
+
+
+@never_cache
+@contact_required
+@require_http_methods(["GET", "POST"])
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_reply(ticket, author=request.contact, body=form.cleaned_data["body"],
+                               attachments=form.cleaned_data["attachments"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Your reply was added.")
+            return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#latest")
+    _files_lost_note(request, form)
+    return render(request, "portal/ticket_detail.html", {
+        "ticket": ticket, "thread": selectors.public_thread(ticket), "form": form,
+    }, status=400 if form.errors else 200)
+
+
+@contact_required
+@require_POST
+def close_ticket(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    if services.close_by_customer(ticket, contact=request.contact):
+        messages.success(request, f"Ticket {ticket.reference} is closed.")
+    return redirect("portal:ticket", number=ticket.pk)
+
+
+@contact_required
+@require_POST
+def reopen_ticket(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    if services.reopen_by_customer(ticket, contact=request.contact):
+        messages.success(request, f"Ticket {ticket.reference} is open again.")
+    return redirect("portal:ticket", number=ticket.pk)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return render(request, "extdesk/error.html", {
+        "title": "Signed out",
+        "message": "You are signed out. Open the helpdesk from your control panel to come back.",
+    })
+
+
+@never_cache
+def attachment(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """A file, to the contact who may see its ticket, or to staff; as a download, never inline."""
+    found: Attachment | None = None
+    user = request.user
+    if user.is_authenticated and user.is_active and user.is_staff:
+        found = selectors.attachment_for_staff(pk)
+    elif (contact := contact_of(request)) is not None:
+        found = selectors.attachment_for_contact(contact, pk)
+    if found is None:
+        raise Http404("No such file.")
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from the server.") from None
+    response = FileResponse(handle, as_attachment=True, filename=found.original_name,
+                            content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

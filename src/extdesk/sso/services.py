@@ -1,0 +1,112 @@
+"""Issuing and redeeming one-time login tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from extdesk.contacts.models import Contact
+
+from .addresses import IPAddress
+from .models import Action, LoginRecord, LoginToken
+
+log = logging.getLogger("extdesk.sso")
+
+TOKEN_BYTES = 32  # 256 bits; the protocol asks for at least 128
+# token_urlsafe(32) is 43 characters; anything else in the URL is not ours.
+TOKEN_LENGTH = 43
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def issue_token(contact: Contact, ip: IPAddress, act: str) -> str:
+    """Create a token for ``contact`` usable from ``ip``; returns the token (never stored)."""
+    if act not in Action.values:
+        raise ValueError(f"act must be one of {', '.join(Action.values)}")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    LoginToken.objects.create(
+        token_hash=hash_token(token), contact=contact, act=act, ip=str(ip),
+        created_at=now, expires_at=now + timedelta(seconds=settings.EXTDESK_SSO_TTL),
+    )
+    # Old tokens are useless; removing them here keeps the table small.
+    LoginToken.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return token
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    contact: Contact
+    user: AbstractBaseUser
+    act: str
+    token: LoginToken
+
+
+def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "") -> Redeemed | None:
+    """Use up ``token`` for a visitor at ``visitor_ip``; None when it must be refused.
+
+    Refused: unknown, used, expired, or (unless EXTDESK_SSO_CHECK_IP is
+    off) another address than the one it was issued for. The claim is one
+    conditional UPDATE, so of two simultaneous uses exactly one wins.
+    """
+    if len(token) != TOKEN_LENGTH:
+        return None
+    now = timezone.now()
+    found = LoginToken.objects.filter(token_hash=hash_token(token)).select_related("contact").first()
+    if found is None:
+        log.info("refused login: unknown token")
+        return None
+    if found.used_at is not None or found.expires_at <= now:
+        log.info("refused login for contact %s: token %s", found.contact_id,
+                 "already used" if found.used_at else "expired")
+        return None
+    if settings.EXTDESK_SSO_CHECK_IP and (visitor_ip is None or str(visitor_ip) != found.ip):
+        log.warning("refused login for contact %s: token issued for %s, used from %s",
+                    found.contact_id, found.ip, visitor_ip)
+        return None
+    with transaction.atomic():
+        claimed = LoginToken.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(
+            used_at=now
+        )
+        if claimed != 1:
+            log.info("refused login for contact %s: token used concurrently", found.contact_id)
+            return None
+        user = user_for_contact(found.contact)
+        LoginRecord.objects.create(
+            contact=found.contact, token=found, ip=str(visitor_ip or found.ip),
+            user_agent=user_agent[:255], created_at=now,
+        )
+    return Redeemed(found.contact, user, found.act, found)
+
+
+def user_for_contact(contact: Contact) -> AbstractBaseUser:
+    """The contact's Django user, created (without a usable password) on first login."""
+    if contact.user_id is not None:
+        user = contact.user
+    else:
+        User = get_user_model()
+        username = f"contact-{contact.platform_id}"
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(username=username, email=contact.email)
+        except IntegrityError:
+            # Two first logins at once: the other one created it.
+            user = User.objects.get(username=username)
+        Contact.objects.filter(pk=contact.pk).update(user=user)
+        contact.user = user
+    # The platform owns the address; keep the user's copy current for mail.
+    if user.email != contact.email:
+        user.email = contact.email
+        user.save(update_fields=["email"])
+    return user

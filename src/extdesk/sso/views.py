@@ -1,0 +1,48 @@
+"""The landing page of a one-time login URL."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .addresses import client_ip
+from .models import Action
+from .services import redeem_token
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: never send it on as a referrer, never cache the page.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    body = render_to_string("sso/refused.html", request=request)
+    return _private(HttpResponse(body, status=403, content_type="text/html; charset=utf-8"))
+
+
+@never_cache
+@require_GET
+def landing(request: HttpRequest, token: str) -> HttpResponse:
+    visitor = client_ip(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+        settings.EXTDESK_TRUSTED_PROXIES,
+    )
+    redeemed = redeem_token(token, visitor, request.META.get("HTTP_USER_AGENT", ""))
+    if redeemed is None:
+        # Whoever was logged in in this browser stays so only if the link was good.
+        if request.user.is_authenticated:
+            logout(request)
+        return _refused(request)
+    # A fresh session: nothing from before the login survives into it.
+    request.session.flush()
+    login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")
+    target = "portal:new_ticket" if redeemed.act == Action.ADD else "portal:tickets"
+    return _private(redirect(target))
