@@ -44,6 +44,7 @@ class Config:
     trusted_proxies: list[str] = field(default_factory=list)
     auth_fail_limit: int = 20
     auth_fail_window: int = 60
+    audit_retention_days: int = 90
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -196,4 +197,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         trusted_proxies=_trusted_proxies(env),
         auth_fail_limit=_int(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
         auth_fail_window=_int(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
+        audit_retention_days=_int(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
     )

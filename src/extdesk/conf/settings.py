@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "extdesk.contacts",
     "extdesk.endpoint",
     "extdesk.security",
+    "extdesk.audit",
     "extdesk.web",
     "extdesk.helpdesk",
     "extdesk.sso",
@@ -124,6 +125,7 @@ EXTDESK_SIGNATURE_WINDOW = EXTDESK.signature_window
 EXTDESK_MAX_BODY_BYTES = EXTDESK.max_body_bytes
 EXTDESK_AUTH_FAIL_LIMIT = EXTDESK.auth_fail_limit
 EXTDESK_AUTH_FAIL_WINDOW = EXTDESK.auth_fail_window
+EXTDESK_AUDIT_RETENTION_DAYS = EXTDESK.audit_retention_days
 EXTDESK_SSO_TTL = EXTDESK.sso_ttl
 EXTDESK_SSO_CHECK_IP = EXTDESK.sso_check_ip
 EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from extdesk.audit import services as audit
 from extdesk.soap import signature
 from extdesk.soap.envelope import decode_call
 from extdesk.soap.exceptions import (
@@ -54,8 +56,24 @@ def soap_endpoint(request: HttpRequest) -> HttpResponse:
         response.status_code = 405
         response["Allow"] = "GET, POST"
         return response
+    note = _CallNote()
+    response = _answer_post(request, note)
+    audit.record_soap_call(_client_address(request), note.operation, note.records,
+                           response.status_code, response.content)
+    return response
+
+
+@dataclass(slots=True)
+class _CallNote:
+    """What the audit log is told about a call, filled in as it is served."""
+
+    operation: str = ""
+    records: int = 0
+
+
+def _answer_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
     try:
-        return _handle_post(request)
+        return _handle_post(request, note)
     except SoapFaultError as error:
         if isinstance(error, AuthenticationFailed):
             log.warning("refused request from %s: %s", _client_address(request), error.reason)
@@ -89,7 +107,7 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _handle_post(request: HttpRequest) -> HttpResponse:
+def _handle_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
     # The tables must exist before the throttle and the nonce store are
     # consulted; on an empty database this is where the installation happens.
     ensure_schema()
@@ -105,7 +123,9 @@ def _handle_post(request: HttpRequest) -> HttpResponse:
     if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
         raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
     call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+    note.operation, note.records = call.method, audit.records_in_call(call.params)
     result = dispatch(call)
     content = result if isinstance(result, bytes) else b"".join(result)
+    note.records = note.records or audit.records_in_response(content)
     log.debug("served %s for %s", call.method, _client_address(request))
     return HttpResponse(content, content_type=XML_CONTENT_TYPE)

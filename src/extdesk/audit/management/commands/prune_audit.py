@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from extdesk.audit.services import prune
+
+
+class Command(BaseCommand):
+    help = "Delete audit entries older than EXTDESK_AUDIT_RETENTION_DAYS."
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write(f"deleted {prune()} audit entries")
