@@ -200,7 +200,9 @@ def _sync(target: Ticket, source: Ticket) -> None:
     for field in ("status", "priority", "category_id", "assignee_id", "updated_at", "last_activity_at"):
         setattr(target, field, getattr(source, field))
     for cached in ("category", "assignee"):
-        Ticket._meta.get_field(cached).delete_cached_value(target)
+        field = Ticket._meta.get_field(cached)
+        if field.is_cached(target):
+            field.delete_cached_value(target)
 
 
 def _after_commit(send: Callable[..., None], *args: object) -> None:

@@ -1,0 +1,193 @@
+"""The write services: validation, history, status rules, notifications after commit."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from extdesk.helpdesk import services
+from extdesk.helpdesk.models import Attachment, EventKind, Message, Priority, Status, Ticket, TicketEvent
+from tests.helpdesk.factories import make_category, make_contact, make_staff, make_ticket, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def contact():
+    return make_contact("acme", email="ann@example.com")
+
+
+@pytest.fixture
+def staff():
+    return make_staff()
+
+
+def test_create_ticket_records_history_and_mails_staff(contact, staff):
+    make_staff("other", "other@example.com")
+    ticket = make_ticket(contact, subject="  Mail   is down ", priority="4")
+    assert ticket.subject == "Mail is down"
+    assert ticket.priority == Priority.URGENT
+    assert ticket.account.name == "acme"
+    assert list(ticket.events.values_list("kind", flat=True)) == [EventKind.CREATED]
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sorted(sent.to) == ["agent@example.com", "other@example.com"]
+    assert f"[#{ticket.pk}]" in sent.subject and "Since this morning." in sent.body
+
+
+@pytest.mark.parametrize(("field", "kwargs"), [
+    ("subject", {"subject": ""}),
+    ("subject", {"subject": "x" * 201}),
+    ("subject", {"subject": "bell\x07"}),
+    ("body", {"body": "   \n "}),
+    ("body", {"body": "a\x00b"}),
+    ("priority", {"priority": 7}),
+    ("priority", {"priority": "high"}),
+])
+def test_create_ticket_refuses_bad_input_and_writes_nothing(contact, field, kwargs):
+    arguments = {"contact": contact, "subject": "ok", "body": "ok", **kwargs}
+    with pytest.raises(ValidationError) as caught:
+        services.create_ticket(**arguments)
+    assert field in caught.value.message_dict
+    assert Ticket.objects.count() == Message.objects.count() == TicketEvent.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_inactive_category_is_refused(contact):
+    retired = make_category("Old", is_active=False)
+    with pytest.raises(ValidationError) as caught:
+        make_ticket(contact, category=retired)
+    assert "category" in caught.value.message_dict
+
+
+def test_refused_attachments_leave_no_file(contact, settings, tmp_path):
+    settings.EXTDESK_ATTACHMENT_MAX_BYTES = 5
+    with pytest.raises(ValidationError) as caught:
+        make_ticket(contact, attachments=[upload("ok.txt", b"12345"), upload("big.txt", b"123456")])
+    assert "big.txt" in str(caught.value.message_dict["attachments"])
+    assert Attachment.objects.count() == 0
+
+
+def test_failed_write_removes_stored_files(contact, monkeypatch, settings):
+    from pathlib import Path
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    def stored() -> set[Path]:
+        return {p for p in (Path(settings.DATA_DIR) / "attachments").rglob("*") if p.is_file()}
+
+    make_ticket(contact, attachments=[upload("first.txt")])
+    before = stored()
+    monkeypatch.setattr(services, "_record", explode)
+    with pytest.raises(RuntimeError):
+        make_ticket(contact, attachments=[upload("a.txt"), upload("b.txt")])
+    assert stored() == before
+    assert Ticket.objects.count() == 1
+
+
+def test_attachment_names_are_sanitised(contact):
+    ticket = make_ticket(contact, attachments=[upload("../../etc/passwd", b"x", "text/plain; charset=x"),
+                                               upload("evil.bin", b"y", "not a type")])
+    names = list(Attachment.objects.filter(message__ticket=ticket).values_list(
+        "original_name", "content_type", "file"))
+    assert [n[:2] for n in names] == [("passwd", "text/plain"), ("evil.bin", "application/octet-stream")]
+    assert all(".." not in stored and "passwd" not in stored for _, _, stored in names)
+
+
+def test_staff_reply_mails_the_contact_and_opens_a_new_ticket(contact, staff):
+    ticket = make_ticket(contact)
+    mail.outbox.clear()
+    services.add_reply(ticket, author=staff, body="We are looking.", attachments=[upload()])
+    assert ticket.status == Status.OPEN
+    assert [m.to for m in mail.outbox] == [["ann@example.com"]]
+    assert "We are looking." in mail.outbox[0].body
+    assert list(ticket.events.values_list("kind", "old_value", "new_value"))[-2:] == [
+        (EventKind.REPLIED, "", ""), (EventKind.STATUS, "New", "Open")]
+
+
+def test_customer_reply_reopens_waiting_and_mails_the_assignee(contact, staff):
+    ticket = make_ticket(contact)
+    services.assign(ticket, staff, actor=staff)
+    services.change_status(ticket, Status.WAITING, actor=staff)
+    mail.outbox.clear()
+    services.add_reply(ticket, author=contact, body="Here you go")
+    assert ticket.status == Status.OPEN
+    assert [m.to for m in mail.outbox] == [["agent@example.com"]]
+
+
+def test_customer_cannot_reply_to_a_closed_ticket(contact):
+    ticket = make_ticket(contact)
+    services.close_by_customer(ticket, contact=contact)
+    with pytest.raises(ValidationError):
+        services.add_reply(ticket, author=contact, body="more")
+    assert ticket.messages.count() == 1
+
+
+def test_internal_note_is_silent_and_staff_only(contact, staff):
+    ticket = make_ticket(contact)
+    activity = ticket.last_activity_at
+    mail.outbox.clear()
+    note = services.add_internal_note(ticket, author=staff, body="check the logs")
+    assert note.is_internal
+    assert mail.outbox == []
+    ticket.refresh_from_db()
+    assert ticket.last_activity_at == activity
+    with pytest.raises(PermissionError):
+        services.add_internal_note(ticket, author=contact.user, body="sneaky")
+
+
+def test_status_change_by_staff_mails_the_contact(contact, staff):
+    ticket = make_ticket(contact)
+    mail.outbox.clear()
+    assert services.change_status(ticket, Status.RESOLVED, actor=staff) is True
+    assert services.change_status(ticket, Status.RESOLVED, actor=staff) is False
+    assert len(mail.outbox) == 1 and "resolved" in mail.outbox[0].body
+    with pytest.raises(ValidationError):
+        services.change_status(ticket, "bogus", actor=staff)
+
+
+def test_priority_assignee_category_changes_are_recorded(contact, staff):
+    ticket = make_ticket(contact)
+    billing = make_category("Billing")
+    assert services.change_priority(ticket, Priority.HIGH, actor=staff)
+    assert services.assign(ticket, staff, actor=staff)
+    assert services.set_category(ticket, billing, actor=staff)
+    assert not services.set_category(ticket, billing, actor=staff)
+    assert services.assign(ticket, None, actor=staff)
+    events = list(ticket.events.values_list("kind", "old_value", "new_value"))[1:]
+    assert events == [
+        (EventKind.PRIORITY, "Normal", "High"),
+        (EventKind.ASSIGNEE, "", "agent"),
+        (EventKind.CATEGORY, "", "Billing"),
+        (EventKind.ASSIGNEE, "agent", ""),
+    ]
+    with pytest.raises(ValidationError):
+        services.assign(ticket, contact.user, actor=staff)
+
+
+def test_mail_failure_is_logged_and_the_reply_kept(contact, staff, settings, caplog):
+    ticket = make_ticket(contact)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = 9  # discard port: nothing listens, the connection is refused
+    settings.EMAIL_TIMEOUT = 2
+    with caplog.at_level(logging.ERROR, logger="extdesk.mail"):
+        message = services.add_reply(ticket, author=staff, body="Answer that must not be lost")
+    assert Message.objects.filter(pk=message.pk, body="Answer that must not be lost").exists()
+    assert any("could not send" in record.getMessage() for record in caplog.records)
+
+
+def test_mail_is_sent_only_after_commit(contact, staff):
+    from django.db import transaction
+
+    ticket = make_ticket(contact)
+    mail.outbox.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.add_reply(ticket, author=staff, body="rolled back")
+        raise RuntimeError("abort")
+    assert mail.outbox == []
+    assert not Message.objects.filter(body="rolled back").exists()
