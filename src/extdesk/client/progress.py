@@ -59,7 +59,7 @@ class LineProgress:
         self._total = 0
         self._done = 0
         self._last_line = 0.0
-        self._shown = -1
+        self._shown = 0
 
     def start(self, total: int) -> None:
         self._total = total
