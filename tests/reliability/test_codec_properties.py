@@ -211,3 +211,16 @@ def test_multi_refs_fanning_out_cost_linear_work():
         assert len(value) == 10
         value = value[0]
     assert value == "leaf"
+
+
+# Found by the fuzzer (fuzz/targets.py, envelope): libxml2 reports only its
+# last problem, so an invalid namespace URI followed by a relative one was
+# accepted, and the call's namespace could not be written back in a response.
+@pytest.mark.parametrize("inner", [
+    '<m xmlns="urn:a|b"><p xmlns="x">1</p></m>',
+    '<x:m xmlns:x="urn:a|b"><p xmlns="relative">1</p></x:m>',
+])
+def test_invalid_namespace_uris_are_refused_whatever_follows(inner):
+    data = f"{_OPEN}<soap:Body>{inner}</soap:Body></soap:Envelope>".encode()
+    with pytest.raises(ClientFault, match="not a valid URI"):
+        decode_call(data)

@@ -39,14 +39,21 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     # parsing means entity declarations are never even read.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
+    parser = _parser()
     try:
-        root = etree.fromstring(bytes(data), _parser())
+        root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
         raise ClientFault(f"the request is not well-formed XML: {exc}") from None
     except ValueError as exc:
         raise ClientFault(f"the request could not be read as XML: {exc}") from None
     if root is None:
         raise ClientFault("the request is not an XML document")
+    # libxml2 only raises for its last error: a namespace error (an invalid
+    # namespace URI) followed by a mere warning would otherwise get through,
+    # and be echoed into a response that no parser accepts.
+    errors = parser.error_log.filter_from_errors()
+    if errors:
+        raise ClientFault(f"the request is not well-formed XML: {errors[0].message}")
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
