@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "extdesk.helpdesk",
     "extdesk.sso",
     "extdesk.portal",
+    "extdesk.desk",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +51,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "extdesk.conf.urls"
+# Only staff sign in with a password; customers arrive through one-time links.
+LOGIN_URL = "desk:login"
 WSGI_APPLICATION = "extdesk.conf.wsgi.application"
 
 TEMPLATES = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from extdesk.endpoint.views import soap_endpoint
 
@@ -8,7 +9,10 @@ urlpatterns = [
     # without its signature header.
     path("soap", soap_endpoint),
     path("soap/", soap_endpoint, name="soap"),
+    # The admin signs in through the desk's page, which throttles failed attempts.
+    path("admin/login/", RedirectView.as_view(pattern_name="desk:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("desk/", include("extdesk.desk.urls")),
     path("", include("extdesk.sso.urls")),
     # The customer portal owns the site root; keep it last.
     path("", include("extdesk.portal.urls")),

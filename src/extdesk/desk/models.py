@@ -1,0 +1,32 @@
+"""Data of the staff desk itself (the tickets belong to extdesk.helpdesk)."""
+
+from django.contrib.auth.models import User
+from django.db import models
+
+
+class LoginFailure(models.Model):
+    """One failed staff sign-in. Kept in the database so that every worker
+    process counts the same failures when deciding on a lockout."""
+
+    # Lower-cased, so that "Admin" and "admin" share one counter.
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "created_at"], name="desk_failure_user_idx"),
+            models.Index(fields=["address", "created_at"], name="desk_failure_addr_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class StaffMember(User):
+    """The staff users (not the customers' logins), for their own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "staff member"
+        verbose_name_plural = "staff members"
