@@ -11,13 +11,14 @@ from extdesk import IDENTIFICATION
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
-from . import client, createstaff, manage, serve
+from . import backup, client, createstaff, manage, serve
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve.add_parser,
     manage.add_parser,
     createstaff.add_parser,
     client.add_parser,
+    backup.add_parser,
 ]
 
 
