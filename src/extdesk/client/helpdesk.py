@@ -131,8 +131,10 @@ class HelpdeskClient:
         self.retries = retries
         self.backoff = backoff
         self.batch_size = batch_size
+        # Passed with each request: a Session-level setting would lose to
+        # REQUESTS_CA_BUNDLE in the environment.
+        self._verify = verify
         self._session = requests.Session()
-        self._session.verify = verify
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -250,7 +252,8 @@ class HelpdeskClient:
         }
         try:
             response = self._session.post(
-                self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+                self.url, data=body, headers=headers, timeout=self.timeout, verify=self._verify,
+                allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
             reason = _reason(exc)
