@@ -36,6 +36,7 @@ def test_create_ticket_records_history_and_mails_staff(contact, staff):
     sent = mail.outbox[0]
     assert sorted(sent.to) == ["agent@example.com", "other@example.com"]
     assert f"[#{ticket.pk}]" in sent.subject and "Since this morning." in sent.body
+    assert f"http://testserver/desk/tickets/{ticket.pk}/" in sent.body
 
 
 @pytest.mark.parametrize(("field", "kwargs"), [
@@ -105,6 +106,7 @@ def test_staff_reply_mails_the_contact_and_opens_a_new_ticket(contact, staff):
     assert ticket.status == Status.OPEN
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "We are looking." in mail.outbox[0].body
+    assert f"http://testserver/tickets/{ticket.pk}/" in mail.outbox[0].body
     assert list(ticket.events.values_list("kind", "old_value", "new_value"))[-2:] == [
         (EventKind.REPLIED, "", ""), (EventKind.STATUS, "New", "Open")]
 

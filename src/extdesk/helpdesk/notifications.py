@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from .models import Message, Status, Ticket
 
@@ -24,11 +24,7 @@ def _absolute(path: str) -> str:
 
 
 def _staff_ticket_url(ticket: Ticket) -> str:
-    # The staff desk is a separate app; without it the mail simply has no link.
-    try:
-        return _absolute(reverse("desk:ticket", args=[ticket.pk]))
-    except NoReverseMatch:
-        return ""
+    return _absolute(reverse("desk:ticket", args=[ticket.pk]))
 
 
 def _customer_ticket_url(ticket: Ticket) -> str:
@@ -69,8 +65,7 @@ def ticket_created(ticket_id: int) -> None:
         "",
         first.body if first else "",
     ]
-    if url := _staff_ticket_url(ticket):
-        lines += ["", url]
+    lines += ["", _staff_ticket_url(ticket)]
     _send(_subject(ticket, "New ticket"), "\n".join(lines), _staff_recipients(ticket),
           f"new ticket {ticket.reference}")
 
@@ -79,8 +74,7 @@ def customer_replied(message_id: int) -> None:
     message = Message.objects.select_related("ticket__assignee", "author_contact").get(pk=message_id)
     ticket = message.ticket
     lines = [f"{message.author_name} replied:", "", message.body]
-    if url := _staff_ticket_url(ticket):
-        lines += ["", url]
+    lines += ["", _staff_ticket_url(ticket)]
     _send(_subject(ticket, "Customer reply"), "\n".join(lines), _staff_recipients(ticket),
           f"the customer reply on {ticket.reference}")
 
