@@ -132,6 +132,13 @@ def test_usage_errors_exit_2_with_one_line(cli, args, message):
     assert message in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_a_secret_on_the_command_line_is_refused_without_echoing_it(server):
+    for args in (("--secret", "visible-secret-0123456789"), ("--secret=visible-secret-0123456789",)):
+        result = run_client("greet", "--url", server.soap_url, *args)
+        assert result.returncode == 2 and "--secret-file" in result.stderr
+        assert "visible-secret" not in result.stderr + result.stdout
+
+
 def test_settings_come_from_environment_and_config_file(server, secret_file, tmp_path):
     env = {"EXTDESK_URL": server.soap_url, "EXTDESK_SECRET": server.secret}
     assert run_client("greet", env=env).stdout == "Extdesk 1.0.0\n"

@@ -73,6 +73,9 @@ def test_server_down_is_a_transport_error_after_retries():
     assert result.returncode == 3
     assert result.stderr.startswith(f"extdesk client: cannot connect to {url} (Connection refused)")
     assert result.stderr.count("\n") == 1
+    status = run_client("status", "--url", url, "--retries", "0", env={"EXTDESK_SECRET": SECRET})
+    assert status.returncode == 3 and "reachable: no" in status.stdout.splitlines()
+    assert status.stderr.count("\n") == 1
 
 
 def test_an_html_502_page_is_a_transport_error_and_is_retried_with_fresh_signatures():

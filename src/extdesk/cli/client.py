@@ -59,6 +59,15 @@ def _seconds(text: str) -> float:
     return value
 
 
+class _RefuseSecret(argparse.Action):
+    """``--secret VALUE`` is refused without echoing the value."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        parser.error("--secret is not accepted: a secret on the command line shows in process "
+                     "listings; use --secret-file FILE, EXTDESK_SECRET_FILE or EXTDESK_SECRET")
+
+
 def _connection_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection (flags, else EXTDESK_* variables, else --config)")
@@ -66,6 +75,7 @@ def _connection_options() -> argparse.ArgumentParser:
     group.add_argument("--url", help="the helpdesk's SOAP endpoint (EXTDESK_URL)")
     group.add_argument("--secret-file", metavar="FILE",
                        help="file holding the shared secret (EXTDESK_SECRET_FILE, or EXTDESK_SECRET)")
+    group.add_argument("--secret", action=_RefuseSecret, help=argparse.SUPPRESS)
     group.add_argument("--namespace", help="SOAP namespace of the calls (default urn:HSPC/ExternalHelpdesk)")
     group.add_argument("--ca-bundle", metavar="FILE",
                        help="CA certificate(s) to trust for an https URL (EXTDESK_CA_BUNDLE)")
@@ -91,17 +101,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=_missing_command, client_parser=parser)
     commands = parser.add_subparsers(dest="client_command", metavar="CLIENT_COMMAND", parser_class=_Parser)
+    _add = commands.add_parser
+
+    def add_command(name: str, **kwargs: object) -> argparse.ArgumentParser:
+        # No abbreviated options: a mistyped "--secret" must not pass for --secret-file.
+        return _add(name, allow_abbrev=False, **kwargs)
     common = _connection_options()
 
-    greet = commands.add_parser("greet", parents=[common], help="print the helpdesk's identification")
+    greet = add_command("greet", parents=[common], help="print the helpdesk's identification")
     greet.set_defaults(handler=_run(_greet))
 
-    status = commands.add_parser("status", parents=[common],
+    status = add_command("status", parents=[common],
                                  help="helpdesk reachable?, persons held, missing and changed")
     _source_options(status, required=False)
     status.set_defaults(handler=_run(_status))
 
-    sync_parser = commands.add_parser("sync", parents=[common],
+    sync_parser = add_command("sync", parents=[common],
                                       help="push missing and changed persons to the helpdesk")
     _source_options(sync_parser, required=True)
     sync_parser.add_argument("--batch-size", type=_batch_size, default=DEFAULT_BATCH_SIZE,
@@ -111,10 +126,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sync_parser.add_argument("--quiet", action="store_true", help="no progress display")
     sync_parser.set_defaults(handler=_run(_sync))
 
-    listing = commands.add_parser("list", parents=[common], help="print the ids the helpdesk holds")
+    listing = add_command("list", parents=[common], help="print the ids the helpdesk holds")
     listing.set_defaults(handler=_run(_list))
 
-    session = commands.add_parser("session", parents=[common],
+    session = add_command("session", parents=[common],
                                   help="print a one-time login URL for a person")
     session.add_argument("person_id", metavar="ID", help="the person's platform id")
     session.add_argument("ip", metavar="IP", help="the visitor's IP address")

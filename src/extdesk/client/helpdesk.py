@@ -30,6 +30,8 @@ from .errors import AuthenticationError, SoapFault, TransportError
 from .persons import Person, parse_person, parse_person_id
 
 log = logging.getLogger("extdesk.client")
+# Retries are reported to an application that configures logging, and stay quiet otherwise.
+log.addHandler(logging.NullHandler())
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 3
