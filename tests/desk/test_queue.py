@@ -1,0 +1,207 @@
+"""The staff queue: filters, search, sort, pages, counts, and its query count."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from extdesk.helpdesk import services
+from extdesk.helpdesk.models import Priority, Status, Ticket
+from extdesk.helpdesk.selectors import STAFF_PAGE_SIZE
+from tests.helpdesk.factories import make_category, make_contact, make_staff, make_ticket
+
+pytestmark = pytest.mark.django_db
+QUEUE = "/desk/"
+
+
+def numbers(response) -> list[int]:
+    """Ticket numbers in the queue table, in page order."""
+    return [int(n) for n in re.findall(r'<td class="number">#(\d+)</td>', response.content.decode())]
+
+
+def tab_counts(response) -> dict[str, int]:
+    html = response.content.decode()
+    return {label: int(count) for label, count in
+            re.findall(r'>([A-Za-z ]+)<span class="count">(\d+)</span>', html)}
+
+
+@pytest.fixture
+def world(agent):
+    """A few tickets spread over statuses, priorities, people and categories."""
+    other = make_staff("blake", email="blake@example.com")
+    billing, network = make_category("Billing"), make_category("Network")
+    ann = make_contact("acme", email="ann@acme.example")
+    bob = make_contact("globex", email="bob@globex.example", first_name="Bob")
+    t = {
+        "new": make_ticket(ann, "Invoice twice", category=billing),
+        "open": make_ticket(ann, "Mail bounces", priority=Priority.HIGH, category=network),
+        "waiting": make_ticket(bob, "DNS change", category=network),
+        "resolved": make_ticket(bob, "Password reset", priority=Priority.LOW),
+        "closed": make_ticket(bob, "Old invoice", priority=Priority.URGENT, category=billing),
+    }
+    services.change_status(t["open"], Status.OPEN, actor=agent)
+    services.change_status(t["waiting"], Status.WAITING, actor=agent)
+    services.change_status(t["resolved"], Status.RESOLVED, actor=agent)
+    services.change_status(t["closed"], Status.CLOSED, actor=agent)
+    services.assign(t["open"], agent, actor=agent)
+    services.assign(t["waiting"], other, actor=agent)
+    return {"tickets": t, "agent": agent, "other": other, "billing": billing, "network": network}
+
+
+def test_default_view_is_the_active_tickets_with_counts_per_status(desk, world):
+    t = world["tickets"]
+    response = desk.get(QUEUE)
+    assert response.status_code == 200
+    assert set(numbers(response)) == {t["new"].pk, t["open"].pk, t["waiting"].pk}
+    assert tab_counts(response) == {"Active": 3, "New": 1, "Open": 1, "Waiting on customer": 1,
+                                    "Resolved": 1, "Closed": 1, "All": 5}
+
+
+@pytest.mark.parametrize("status", ["new", "open", "waiting", "resolved", "closed"])
+def test_status_tab(desk, world, status):
+    assert numbers(desk.get(QUEUE, {"status": status})) == [world["tickets"][status].pk]
+
+
+def test_all_tab_lists_every_ticket(desk, world):
+    assert len(numbers(desk.get(QUEUE, {"status": "all"}))) == 5
+
+
+def test_filter_by_priority(desk, world):
+    response = desk.get(QUEUE, {"status": "all", "priority": Priority.URGENT})
+    assert numbers(response) == [world["tickets"]["closed"].pk]
+
+
+def test_filter_by_assignee_me_someone_and_unassigned(desk, world):
+    t = world["tickets"]
+    assert numbers(desk.get(QUEUE, {"assignee": "me"})) == [t["open"].pk]
+    assert numbers(desk.get(QUEUE, {"assignee": world["other"].pk})) == [t["waiting"].pk]
+    assert numbers(desk.get(QUEUE, {"assignee": "none"})) == [t["new"].pk]
+    assert set(numbers(desk.get(QUEUE, {"assignee": "none", "status": "all"}))) == {
+        t["new"].pk, t["resolved"].pk, t["closed"].pk}
+
+
+def test_filter_by_category(desk, world):
+    t = world["tickets"]
+    response = desk.get(QUEUE, {"status": "all", "category": world["billing"].pk})
+    assert set(numbers(response)) == {t["new"].pk, t["closed"].pk}
+
+
+def test_filter_by_account_name_any_case(desk, world):
+    t = world["tickets"]
+    response = desk.get(QUEUE, {"status": "all", "account": "GLOBEX"})
+    assert set(numbers(response)) == {t["waiting"].pk, t["resolved"].pk, t["closed"].pk}
+    # The counts follow the other filters.
+    assert tab_counts(response)["All"] == 3
+
+
+def test_unknown_account_is_reported_next_to_the_field(desk, world):
+    response = desk.get(QUEUE, {"account": "initech"})
+    assert response.status_code == 400
+    assert "No account is named &#x27;initech&#x27;." in response.content.decode()
+    assert numbers(response) == []
+
+
+def test_search_by_subject_number_email_and_account(desk, world):
+    t = world["tickets"]
+    assert set(numbers(desk.get(QUEUE, {"status": "all", "q": "invoice"}))) == {t["new"].pk, t["closed"].pk}
+    assert numbers(desk.get(QUEUE, {"status": "all", "q": f"#{t['waiting'].pk}"})) == [t["waiting"].pk]
+    assert set(numbers(desk.get(QUEUE, {"status": "all", "q": "bob@globex"}))) == {
+        t["waiting"].pk, t["resolved"].pk, t["closed"].pk}
+    assert set(numbers(desk.get(QUEUE, {"status": "all", "q": "acme"}))) == {t["new"].pk, t["open"].pk}
+
+
+def test_filters_combine(desk, world):
+    response = desk.get(QUEUE, {"status": "all", "category": world["network"].pk, "assignee": "me"})
+    assert numbers(response) == [world["tickets"]["open"].pk]
+
+
+def test_filters_are_kept_in_the_form_and_the_tabs(desk, world):
+    response = desk.get(QUEUE, {"q": "invoice", "priority": "4", "status": "closed"})
+    html = response.content.decode()
+    assert 'value="invoice"' in html
+    assert '<option value="4" selected>Urgent</option>' in html
+    assert 'name="status" value="closed"' in html
+    assert 'href="?q=invoice&amp;priority=4&amp;status=open"' in html
+
+
+def test_sort_by_priority_and_number(desk, world):
+    t = world["tickets"]
+    by_priority = numbers(desk.get(QUEUE, {"status": "all", "sort": "priority"}))
+    assert by_priority[0] == t["closed"].pk and by_priority[-1] == t["resolved"].pk
+    assert numbers(desk.get(QUEUE, {"status": "all", "sort": "-number"})) == sorted(
+        ticket.pk for ticket in t.values())
+
+
+def test_newest_activity_first_by_default(desk, world):
+    t = world["tickets"]
+    services.add_reply(t["new"], author=world["agent"], body="On it.")
+    assert numbers(desk.get(QUEUE))[0] == t["new"].pk
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"status": "lost"}, "Status"),
+    ({"priority": "9"}, "id_priority_error"),
+    ({"assignee": "999999"}, "id_assignee_error"),
+    ({"category": "abc"}, "id_category_error"),
+    ({"sort": "random"}, "id_sort_error"),
+    ({"page": "0"}, "Page"),
+])
+def test_bad_query_values_are_named_and_ignored(desk, world, params, field):
+    response = desk.get(QUEUE, params)
+    assert response.status_code == 400
+    assert field in response.content.decode()
+    assert len(numbers(response)) >= 1  # the list still shows, without the bad filter
+
+
+def test_pagination_keeps_the_filters(desk, agent):
+    contact = make_contact("acme")
+    created = [make_ticket(contact, f"Ticket {i}") for i in range(STAFF_PAGE_SIZE + 3)]
+    first = desk.get(QUEUE, {"q": "Ticket"})
+    assert len(numbers(first)) == STAFF_PAGE_SIZE
+    assert 'href="?q=Ticket&amp;page=2"' in first.content.decode()
+    second = desk.get(QUEUE, {"q": "Ticket", "page": "2"})
+    assert len(numbers(second)) == 3
+    assert set(numbers(first)) | set(numbers(second)) == {t.pk for t in created}
+    # A page past the end shows the last page.
+    assert numbers(desk.get(QUEUE, {"q": "Ticket", "page": "99"})) == numbers(second)
+
+
+def test_empty_queue_says_so(desk):
+    response = desk.get(QUEUE)
+    assert response.status_code == 200
+    assert "No tickets here" in response.content.decode()
+
+
+def _queue_queries(client, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(QUEUE, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_query_count_does_not_grow_with_the_tickets(desk, agent, django_assert_num_queries):
+    categories = [make_category(f"Cat {i}") for i in range(3)]
+    contacts = [make_contact(f"account-{i}") for i in range(4)]
+    staff = [make_staff(f"agent{i}", email=f"a{i}@example.com") for i in range(3)]
+
+    def add(count):
+        for i in range(count):
+            ticket = make_ticket(contacts[i % 4], f"Case {i}", category=categories[i % 3])
+            services.assign(ticket, staff[i % 3], actor=agent)
+
+    # Every view has rows at both sizes (an empty page needs no row query).
+    views = [{}, {"status": "all", "sort": "priority"}, {"assignee": staff[0].pk, "q": "case"},
+             {"status": "all", "account": "account-1", "category": categories[1].pk}]
+    add(3)
+    small = [_queue_queries(desk, params) for params in views]
+    add(STAFF_PAGE_SIZE + 10)
+    assert Ticket.objects.count() == STAFF_PAGE_SIZE + 13
+    large = [_queue_queries(desk, params) for params in views]
+    assert small == large
+    # Session, user, not-a-customer check, staff list, categories, counts, page count, page rows
+    # (+1 to look the account name up).
+    with django_assert_num_queries(8):
+        desk.get(QUEUE, {"status": "all"})
