@@ -58,14 +58,14 @@ class QueueFilterForm(forms.Form):
 
     status = forms.ChoiceField(choices=QUEUE_STATUS_TABS, required=False)
     q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
-        attrs={"placeholder": "Subject, #number, e-mail or account"}))
+        attrs={"placeholder": "Subject, #, e-mail, account"}))
     priority = forms.TypedChoiceField(
         choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False
     )
     assignee = forms.ChoiceField(required=False)
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     account = forms.CharField(label="Account", required=False, max_length=255,
-                              widget=forms.TextInput(attrs={"placeholder": "Exact account name"}))
+                              widget=forms.TextInput(attrs={"placeholder": "Account name"}))
     sort = forms.ChoiceField(choices=[(key, SORT_LABELS[key]) for key in QUEUE_SORTS], required=False)
     page = forms.IntegerField(required=False, min_value=1)
 
