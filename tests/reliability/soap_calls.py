@@ -10,10 +10,11 @@ from tests.support.signing import signed_headers
 
 
 def call(url: str, secret: str, method: str, *params, session: requests.Session | None = None,
-         timeout: float = 120) -> requests.Response:
+         timeout: float = 120, verify: bool | str = True) -> requests.Response:
     body = encode_call(DEFAULT_NAMESPACE, method, [(f"c-gensym{i}", p) for i, p in enumerate(params)])
     sender = session or requests
-    return sender.post(url, data=body, headers=signed_headers(secret, body), timeout=timeout)
+    return sender.post(url, data=body, headers=signed_headers(secret, body), timeout=timeout,
+                       verify=verify)
 
 
 def value(url: str, secret: str, method: str, *params, **kwargs):

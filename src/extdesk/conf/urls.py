@@ -4,6 +4,9 @@ from django.views.generic import RedirectView
 
 from extdesk.endpoint.views import soap_endpoint
 
+# A database outage answers a 503 page, other failures a plain 500 page.
+handler500 = "extdesk.security.views.server_error"
+
 urlpatterns = [
     # Both spellings answer directly: SOAP::Lite would follow a redirect
     # without its signature header.

@@ -1,0 +1,36 @@
+"""The page shown when a request fails on the server's side."""
+
+from __future__ import annotations
+
+import sys
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500: a database outage is a temporary 503, anything else a 500.
+
+    Rendered without the request's context processors, which would reach
+    for the session and the user (the database, possibly the failing part).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        status, title, message = (
+            503, "Temporarily unavailable",
+            "The helpdesk cannot reach its database right now. Please try again in a minute.",
+        )
+    else:
+        status, title, message = (
+            500, "Something went wrong",
+            "The helpdesk could not complete this request. It has been logged; please try again.",
+        )
+    body = render_to_string("extdesk/error.html", {"title": title, "message": message})
+    response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
