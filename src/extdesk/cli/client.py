@@ -8,6 +8,7 @@ Talks to any helpdesk speaking the protocol; never starts Django. Exit codes:
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -101,11 +102,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=_missing_command, client_parser=parser)
     commands = parser.add_subparsers(dest="client_command", metavar="CLIENT_COMMAND", parser_class=_Parser)
-    _add = commands.add_parser
-
-    def add_command(name: str, **kwargs: object) -> argparse.ArgumentParser:
-        # No abbreviated options: a mistyped "--secret" must not pass for --secret-file.
-        return _add(name, allow_abbrev=False, **kwargs)
+    # No abbreviated options: "--secret" must never pass for --secret-file.
+    add_command = functools.partial(commands.add_parser, allow_abbrev=False)
     common = _connection_options()
 
     greet = add_command("greet", parents=[common], help="print the helpdesk's identification")
