@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Account, Contact
-from .records import ContactRecord
+from .records import ACCOUNTS_DIGEST, ContactRecord
 
 _CONTACT_TABLE = Contact._meta.db_table
 _ACCOUNT_TABLE = Account._meta.db_table
@@ -31,6 +31,9 @@ _INSERT_MEMBERSHIP = (
     f"INSERT INTO {_MEMBERSHIP_TABLE} (contact_id, account_id) VALUES (%s, %s)"
     " ON CONFLICT DO NOTHING"
 )
+# A push usually covers a dense block of ids; then one range scan reads the
+# stored rows faster than many IN lists, even when it passes a few others.
+_DENSE_ENOUGH = 4
 
 
 def _chunks(values: Sequence, size: int) -> Iterator[Sequence]:
@@ -48,7 +51,8 @@ def alter_contacts(records: Sequence[ContactRecord]) -> int:
     """Insert or update ``records`` (validated, unique ids) in one transaction.
 
     Returns how many were inserted or changed; a record identical to what is
-    stored is neither written nor counted.
+    stored is neither written nor counted. Memberships are rewritten only for
+    the records whose accounts changed.
     """
     if not records:
         return 0
@@ -68,44 +72,56 @@ def alter_contacts(records: Sequence[ContactRecord]) -> int:
                     for r in changed
                 ],
             )
-        _replace_memberships(changed, existed={r.platform_id for r in changed} & stored.keys())
+        moved = [
+            r for r in changed
+            if r.platform_id not in stored
+            or stored[r.platform_id][ACCOUNTS_DIGEST] != r.fingerprint[ACCOUNTS_DIGEST]
+        ]
+        if moved:
+            _replace_memberships(moved, existed=[r.platform_id for r in moved if r.platform_id in stored])
     return len(changed)
 
 
+def _select_by_platform_ids(columns: str, platform_ids: list[int], lock: bool) -> Iterator[tuple]:
+    """Rows (platform_id, ...) of the stored contacts among ``platform_ids`` (ascending)."""
+    # The lock (PostgreSQL) makes a concurrent push of the same ids wait, so
+    # that its comparison sees this push's result instead of a stale row.
+    suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    select = f"SELECT platform_id, {columns} FROM {_CONTACT_TABLE}"
+    low, high = platform_ids[0], platform_ids[-1]
+    with connection.cursor() as cursor:
+        if high - low < _DENSE_ENOUGH * len(platform_ids):
+            wanted = set(platform_ids)
+            cursor.execute(
+                f"{select} WHERE platform_id BETWEEN %s AND %s ORDER BY platform_id{suffix}",
+                [low, high],
+            )
+            yield from (row for row in cursor.fetchall() if row[0] in wanted)
+            return
+        for chunk in _chunks(platform_ids, _in_chunk_size()):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"{select} WHERE platform_id IN ({marks}) ORDER BY platform_id{suffix}", chunk
+            )
+            yield from cursor.fetchall()
+
+
 def _stored_fingerprints(platform_ids: list[int]) -> dict[int, str]:
-    """Fingerprints of the stored contacts among ``platform_ids``, rows locked.
-
-    The lock (PostgreSQL) makes a concurrent push of the same ids wait, so
-    that its comparison sees this push's result instead of a stale row.
-    """
-    found: dict[int, str] = {}
-    for chunk in _chunks(platform_ids, _in_chunk_size()):
-        query = (
-            Contact.objects.filter(platform_id__in=chunk)
-            .order_by("platform_id")
-            .select_for_update()
-            .values_list("platform_id", "fingerprint")
-        )
-        found.update(query)
-    return found
+    """Fingerprints of the stored contacts among ``platform_ids`` (sorted), rows locked."""
+    return dict(_select_by_platform_ids("fingerprint", platform_ids, lock=True))
 
 
-def _replace_memberships(changed: list[ContactRecord], existed: set[int]) -> None:
-    names = sorted({name for r in changed for name in r.accounts})
-    account_ids = ensure_accounts(names)
-    contact_ids = dict(
-        row
-        for chunk in _chunks([r.platform_id for r in changed], _in_chunk_size())
-        for row in Contact.objects.filter(platform_id__in=chunk).values_list("platform_id", "id")
-    )
-    stale = [contact_ids[pid] for pid in sorted(existed)]
-    for chunk in _chunks(stale, _in_chunk_size()):
-        _MEMBERSHIP.objects.filter(contact_id__in=chunk).delete()
-    links = [
-        (contact_ids[r.platform_id], account_ids[name]) for r in changed for name in r.accounts
-    ]
-    if links:
-        with connection.cursor() as cursor:
+def _replace_memberships(moved: list[ContactRecord], existed: list[int]) -> None:
+    account_ids = ensure_accounts({name for r in moved for name in r.accounts})
+    contact_ids = dict(_select_by_platform_ids("id", [r.platform_id for r in moved], lock=False))
+    with connection.cursor() as cursor:
+        for chunk in _chunks([contact_ids[pid] for pid in existed], _in_chunk_size()):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {_MEMBERSHIP_TABLE} WHERE contact_id IN ({marks})", chunk)
+        links = [
+            (contact_ids[r.platform_id], account_ids[name]) for r in moved for name in r.accounts
+        ]
+        if links:
             cursor.executemany(_INSERT_MEMBERSHIP, links)
 
 
@@ -114,10 +130,20 @@ def ensure_accounts(names: Iterable[str]) -> dict[str, int]:
     names = sorted(set(names))
     if not names:
         return {}
+    found = _account_ids(names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.executemany(_INSERT_ACCOUNT, [(name,) for name in missing])
+        found.update(_account_ids(missing))
+    return found
+
+
+def _account_ids(names: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        cursor.executemany(_INSERT_ACCOUNT, [(name,) for name in names])
-    return dict(
-        row
-        for chunk in _chunks(names, _in_chunk_size())
-        for row in Account.objects.filter(name__in=chunk).values_list("name", "id")
-    )
+        for chunk in _chunks(names, _in_chunk_size()):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT name, id FROM {_ACCOUNT_TABLE} WHERE name IN ({marks})", chunk)
+            found.update(cursor.fetchall())
+    return found

@@ -18,10 +18,16 @@ def consume_nonce(nonce: str, timestamp: int, window: int) -> bool:
     """Record ``nonce``; False when it was already used (a replay)."""
     _maybe_prune(window)
     try:
-        # One statement in its own savepoint-free autocommit: the cheapest
-        # write that the unique key turns into a replay check for all workers.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_INSERT, [nonce, timestamp + window])
+        # One INSERT, committed on its own: the cheapest write that the
+        # unique key turns into a replay check for all workers. Only inside
+        # a caller's transaction does it need a savepoint, so that a refused
+        # duplicate does not break that transaction.
+        if connection.in_atomic_block:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_INSERT, [nonce, timestamp + window])
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_INSERT, [nonce, timestamp + window])
     except IntegrityError:
         return False
     return True

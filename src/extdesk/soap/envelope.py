@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from .exceptions import ClientFault, FaultReceived
-from .safexml import DEFAULT_MAX_BYTES, parse_xml
+from .safexml import DEFAULT_MAX_BYTES, parse_xml, parse_xml_events
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -235,26 +235,238 @@ def _bounded_nesting(decode: Callable[..., _T]) -> Callable[..., _T]:
     return wrapper
 
 
+class _Invalid:
+    """A value that cannot be read; a fault only if the call reaches it."""
+
+    __slots__ = ("fault",)
+
+    def __init__(self, fault: ClientFault) -> None:
+        self.fault = fault
+
+
+class _Ref:
+    """An ``href`` to resolve once the whole document has been read."""
+
+    __slots__ = ("href",)
+
+    def __init__(self, href: str) -> None:
+        self.href = href
+
+
+# An element being read, as a list for speed: its tag, attributes, element
+# children as (local name, value) pairs (None until the first), text, value.
+_TAG, _ATTRIB, _CHILDREN, _TEXT, _VALUE = range(5)
+_Frame = list
+
+
+class _CallReader:
+    """lxml parser target reading a request envelope in one pass, no tree built.
+
+    Every element of the Body gets its value when it ends, bottom-up, by the
+    rules of ``_Decoder.value``; what the lazy tree walk would only meet when
+    it reaches an element (hrefs, unreadable values) is left as a _Ref or
+    _Invalid placeholder and settled afterwards in the same order. Structural
+    faults are noted and raised once the parse is over, so that malformed XML
+    is reported as such wherever it is.
+    """
+
+    def __init__(self) -> None:
+        self.root_tag: str | None = None
+        self.bad_header: str | None = None
+        self.has_doctype = False
+        self.body: list[_Frame] | None = None
+        self.ids: dict[str, _Frame] = {}
+        self.placeholders = False
+        self._stack: list[_Frame] = []
+        self._depth = 0
+        self._header = False
+        self._in_body = False
+        self._locals: dict[str, str] = {}
+        self._kinds: dict[str, str] = {}
+
+    def doctype(self, *args: object) -> None:
+        self.has_doctype = True
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self._in_body:
+            frame = [tag, attrib, None, "", None]
+            if attrib and "id" in attrib and attrib["id"] not in self.ids:
+                self.ids[attrib["id"]] = frame
+            self._stack.append(frame)
+            return
+        depth = self._depth
+        self._depth = depth + 1
+        if depth == 0:
+            self.root_tag = tag
+        elif depth == 1:
+            self._header = tag == _HEADER
+            if tag == _BODY:
+                # The last Body counts, with only its own ids (as _body_of).
+                self._in_body = True
+                self.body = []
+                self.ids = {}
+                self.start(tag, attrib)
+        elif depth == 2 and self._header and self.bad_header is None and (
+            attrib.get(_MUST_UNDERSTAND, "0").strip() == "1"
+        ):
+            self.bad_header = _local(tag)
+
+    def data(self, text: str) -> None:
+        if self._in_body:
+            self._stack[-1][_TEXT] += text
+
+    def end(self, tag: str) -> None:
+        if not self._in_body:
+            self._depth -= 1
+            return
+        stack = self._stack
+        frame = stack.pop()
+        attrib = frame[_ATTRIB]
+        if frame[_CHILDREN] is None and len(attrib) == 1 and _XSI_TYPE in attrib:
+            # The common case, a typed scalar: the rules of _value, shortened.
+            kind = self._kinds.get(attrib[_XSI_TYPE])
+            value = frame[_TEXT] if kind == "string" else self._value(frame)
+        else:
+            value = self._value(frame)
+        frame[_VALUE] = value
+        if not stack:
+            self._in_body = False
+            self._depth -= 1
+            return
+        local = self._locals.get(tag)
+        if local is None:
+            local = self._locals[tag] = tag.rpartition("}")[2]
+        parent = stack[-1]
+        if parent[_CHILDREN] is None:
+            parent[_CHILDREN] = [(local, value)]
+        else:
+            parent[_CHILDREN].append((local, value))
+        if len(stack) == 1:
+            self.body.append(frame)
+
+    def close(self) -> _CallReader:
+        return self
+
+    def _value(self, frame: _Frame) -> Value:
+        attrib = frame[_ATTRIB]
+        if attrib:
+            href = attrib.get("href")
+            if href is not None:
+                self.placeholders = True
+                return _Ref(href)  # type: ignore[return-value]
+            nil = attrib.get(_XSI_NIL)
+            if nil is not None and nil.strip() in _TRUE_WORDS:
+                return None
+            xsi_type = attrib.get(_XSI_TYPE)
+        else:
+            xsi_type = None
+        children = frame[_CHILDREN]
+        if children is not None:
+            return self._compound(attrib, children, xsi_type)
+        text = frame[_TEXT]
+        if xsi_type is None:
+            if attrib and attrib.get(_ARRAY_TYPE) is not None:
+                return []
+            return text
+        kind = self._kinds.get(xsi_type)
+        if kind is None:
+            kind = self._kinds[xsi_type] = _type_local(xsi_type)
+        if kind in _BASE64_TYPES:
+            try:
+                return _decode_base64(text)
+            except ClientFault as fault:
+                self.placeholders = True
+                return _Invalid(fault)  # type: ignore[return-value]
+        if kind == "Array":
+            return []
+        if kind.endswith("Struct"):
+            return {}
+        return text
+
+    @staticmethod
+    def _compound(attrib: dict[str, str], children: list[tuple[str, Value]],
+                  xsi_type: str | None) -> list[Value] | dict[str, Value]:
+        is_array = (bool(attrib) and attrib.get(_ARRAY_TYPE) is not None) or (
+            xsi_type is not None and _type_local(xsi_type) == "Array"
+        )
+        if not is_array and xsi_type is None:
+            # An untyped compound: SOAP::Lite's arrays always carry a type,
+            # but other senders may write bare <item> lists.
+            names = [name for name, _ in children]
+            is_array = len(set(names)) < len(names) or (names[0] == "item" and
+                                                          all(n == "item" for n in names))
+        if is_array:
+            return [value for _, value in children]
+        return dict(children)
+
+
+class _Settle:
+    """Replaces the placeholders a _CallReader left, in the lazy walk's order."""
+
+    def __init__(self, ids: dict[str, _Frame]) -> None:
+        self._ids = ids
+        self._resolved: dict[str, Value] = {}
+        self._resolving: list[str] = []
+
+    def target(self, href: str) -> _Frame:
+        if not href.startswith("#"):
+            raise ClientFault(f"href {href!r} does not point inside the envelope")
+        target = self._ids.get(href[1:])
+        if target is None:
+            raise ClientFault(f"href {href!r} names no element with that id")
+        return target
+
+    def value(self, value: Value) -> Value:
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.value(item) for key, item in value.items()}
+        if isinstance(value, _Ref):
+            href = value.href
+            if href in self._resolved:
+                return self._resolved[href]
+            if href in self._resolving or len(self._resolving) >= _MAX_REF_DEPTH:
+                raise ClientFault(f"href {href!r} forms a reference cycle")
+            self._resolving.append(href)
+            try:
+                resolved = self._resolved[href] = self.value(self.target(href)[_VALUE])
+            finally:
+                self._resolving.pop()
+            return resolved
+        if isinstance(value, _Invalid):
+            raise value.fault
+        return value
+
+
 @_bounded_nesting
 def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     """Read an RPC request envelope; raise ClientFault when it is not one."""
-    body = _body_of(parse_xml(data, max_bytes=max_bytes))
-    call_el = _first_element(body)
-    if call_el is None:
+    reader: _CallReader = parse_xml_events(data, _CallReader(), max_bytes=max_bytes)
+    if reader.has_doctype:
+        raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
+    if reader.root_tag != _ENVELOPE:
+        raise ClientFault(
+            f"the root element is {_local(str(reader.root_tag))!r}, not a SOAP 1.1 Envelope "
+            f"in namespace {SOAP_ENV}"
+        )
+    if reader.bad_header is not None:
+        raise ClientFault(f"header {reader.bad_header!r} must be understood, and it is not")
+    if reader.body is None:
+        raise ClientFault("the SOAP Envelope has no Body")
+    if not reader.body:
         raise ClientFault("the SOAP Body is empty; it must hold the call element")
-    qname = etree.QName(call_el)
-    decoder = _Decoder(body, typed=False)
-    params: list[tuple[str, Value]] = []
-    href = call_el.get("href")
+    call_el = reader.body[0]
+    qname = etree.QName(call_el[_TAG])
+    settle = _Settle(reader.ids)
+    href = call_el[_ATTRIB].get("href")
     if href is not None:
-        call_el = decoder._target(href)
-    nil = call_el.get(_XSI_NIL)
-    if not (nil is not None and nil.strip() in _TRUE_WORDS):
-        params = [
-            (_local(child.tag), decoder.value(child))
-            for child in call_el
-            if isinstance(child.tag, str)
-        ]
+        call_el = settle.target(href)
+    params: list[tuple[str, Value]] = []
+    nil = call_el[_ATTRIB].get(_XSI_NIL)
+    if not (nil is not None and nil.strip() in _TRUE_WORDS) and call_el[_CHILDREN]:
+        params = call_el[_CHILDREN]
+        if reader.placeholders:
+            params = [(name, settle.value(value)) for name, value in params]
     return Call(namespace=qname.namespace, method=qname.localname, params=params)
 
 

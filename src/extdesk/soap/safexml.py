@@ -4,6 +4,8 @@ Entities are never expanded, no DTD is loaded or accepted, the network is
 never touched and libxml2's own size/depth limits stay on (no huge_tree).
 """
 
+from typing import Any
+
 from lxml import etree
 
 from .exceptions import ClientFault
@@ -11,10 +13,11 @@ from .exceptions import ClientFault
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
-def _parser() -> etree.XMLParser:
+def _parser(target: Any = None) -> etree.XMLParser:
     # A fresh parser per document: lxml parsers are not safe to share
     # between threads, and creating one is cheap.
     return etree.XMLParser(
+        target=target,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -27,8 +30,7 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """Parse ``data`` and return its root element, or raise ClientFault."""
+def _check_data(data: bytes, max_bytes: int) -> None:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ClientFault("the request body must be bytes")
     if len(data) > max_bytes:
@@ -39,7 +41,9 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     # parsing means entity declarations are never even read.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
-    parser = _parser()
+
+
+def _parse(data: bytes, parser: etree.XMLParser) -> object:
     try:
         root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
@@ -54,6 +58,24 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     errors = parser.error_log.filter_from_errors()
     if errors:
         raise ClientFault(f"the request is not well-formed XML: {errors[0].message}")
+    return root
+
+
+def parse_xml_events(data: bytes, target: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse ``data`` into ``target`` (lxml's parser-target interface) and
+    return what its ``close()`` returns; no tree is built.
+
+    The target must refuse a document for which its ``doctype()`` was called,
+    once the parse is over.
+    """
+    _check_data(data, max_bytes)
+    return _parse(data, _parser(target))
+
+
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Parse ``data`` and return its root element, or raise ClientFault."""
+    _check_data(data, max_bytes)
+    root = _parse(data, _parser())
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
