@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from extdesk.client import HelpdeskClient, TransportError
+from extdesk.soap.envelope import decode_call, encode_response
 from tests.support.server import SECRET, free_port, live_server_any_db
 
 from .conftest import run_client
@@ -59,6 +60,34 @@ class Silent(BaseHTTPRequestHandler):
     def do_POST(self):
         self.seen.append(dict(self.headers))
         time.sleep(2)
+
+
+class CountingHelpdesk(BaseHTTPRequestHandler):
+    """Answers alter_contacts with the number of items it received."""
+
+    seen: list[dict]
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        call = decode_call(body)
+        self.seen.append({**self.headers, "received": len(body), "items": len(call.params[0][1])})
+        answer = encode_response(call.namespace, call.method, len(call.params[0][1]))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+
+def test_a_large_push_goes_in_batches_each_with_its_exact_length():
+    records = [{"id": i, "email": f"b{i}@example.com", "last_name": "Ünal"} for i in range(1, 2501)]
+    with tiny_server(CountingHelpdesk) as (url, seen), \
+            HelpdeskClient(url, SECRET, batch_size=1000) as client:
+        assert client.alter_contacts(records) == 2500
+    assert [request["items"] for request in seen] == [1000, 1000, 500]
+    for request in seen:
+        assert int(request["Content-Length"]) == request["received"]
+        assert "Transfer-Encoding" not in request
 
 
 def test_server_down_is_a_transport_error_after_retries():
