@@ -129,6 +129,12 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     expect(desk.locator(".thread-item.internal")).to_contain_text("check web4 next week")
     expect(desk.locator(".history")).to_contain_text("Waiting on customer")
     shot(desk, "staff-ticket")
+    # On a phone the same pages stack into one column.
+    desk.set_viewport_size({"width": 390, "height": 844})
+    shot(desk, "staff-ticket-phone")
+    desk.goto(f"{server.base_url}/desk/")
+    expect(desk.get_by_role("link", name="Shop checkout fails")).to_be_visible()
+    shot(desk, "staff-queue-phone")
 
     # Later the customer comes back through the platform, to the ticket list.
     returning = browser.new_context(viewport={"width": 1280, "height": 900})
