@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+import extdesk
 from extdesk.security.middleware import CONTENT_SECURITY_POLICY
+from tests.reliability.customer import Customer
 from tests.reliability.soap_calls import contact, value
 from tests.support.server import live_server_any_db, server_env
 
@@ -91,3 +95,34 @@ def test_every_kind_of_page_carries_the_content_security_policy(server):
     policy = dict(part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";"))
     assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+
+
+def test_uploaded_files_are_served_as_downloads_never_sniffed(server):
+    value(server.soap_url, server.secret, "alter_contacts", [contact(8)])
+    customer = Customer(server.base_url)
+    customer.log_in(value(server.soap_url, server.secret, "init_session", 8, "127.0.0.1", "add"))
+    html_payload = b"<html><script>alert(1)</script></html>"
+    number = customer.new_ticket("Please look", "See the file.",
+                                 files=[("attachments", ("page.html", html_payload, "text/html"))])
+    [link] = re.findall(r'href="(/files/[0-9]+/[^"]+)"', customer.ticket_page(number))
+    download = customer.session.get(server.base_url + link, timeout=30)
+    assert download.status_code == 200
+    assert download.content == html_payload
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    # Its own stricter policy wins over the site-wide one.
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+    # Someone else's browser gets nothing.
+    assert requests.get(server.base_url + link, timeout=30).status_code == 404
+
+
+TEMPLATE_DIRS = sorted(Path(extdesk.__file__).parent.glob("*/templates"))
+INLINE = re.compile(r"<style|<script(?![^>]*\bsrc=)|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.I)
+
+
+@pytest.mark.parametrize("template", sorted(p for d in TEMPLATE_DIRS for p in d.rglob("*.html")),
+                         ids=lambda p: str(p.relative_to(Path(extdesk.__file__).parent)))
+def test_templates_have_no_inline_script_or_style(template):
+    # The policy forbids them; a browser would silently drop them.
+    found = INLINE.findall(template.read_text())
+    assert not found, f"{template}: {found}"
