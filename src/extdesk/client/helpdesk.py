@@ -46,31 +46,21 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 class _StreamedCall:
-    """A request body encoded chunk by chunk each time it is iterated.
+    """A request body kept as the chunks the encoder wrote, never joined.
 
-    requests sends an iterable with a length as a Content-Length body,
-    writing it chunk by chunk; signing iterates it once more. Nothing holds
-    the whole envelope.
+    requests sends an iterable with a length as a Content-Length body, chunk
+    by chunk; signing reads the same chunks. The chunks are kept (one batch
+    at a time) so that signing, sending and retries encode only once.
     """
 
     def __init__(self, namespace: str, method: str, params: list[tuple[str, Any]]) -> None:
-        self._namespace = namespace
-        self._method = method
-        self._params = params
-        self._length: int | None = None
+        self._chunks = list(iter_encode_call(namespace, method, params))
+        self._length = sum(len(chunk) for chunk in self._chunks)
 
     def __iter__(self) -> Iterator[bytes]:
-        total = 0
-        for chunk in iter_encode_call(self._namespace, self._method, self._params):
-            total += len(chunk)
-            yield chunk
-        self._length = total
+        return iter(self._chunks)
 
     def __len__(self) -> int:
-        if self._length is None:
-            for _ in self:
-                pass
-        assert self._length is not None
         return self._length
 
 
