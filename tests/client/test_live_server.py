@@ -240,8 +240,9 @@ def test_interrupted_sync_resumes_with_exactly_the_rest(server, client, tmp_path
     small.close()
 
 
-def test_ctrl_c_stops_the_command_with_a_true_state(server, secret_file, tmp_path):
-    people = [Person(30_000 + i, f"k{i}@example.com", last_name=f"K{i}") for i in range(20_000)]
+@pytest.mark.parametrize(("stop", "first_id"), [(signal.SIGINT, 30_000), (signal.SIGTERM, 60_000)])
+def test_stopping_the_command_leaves_a_true_state(server, secret_file, tmp_path, stop, first_id):
+    people = [Person(first_id + i, f"k{i}@example.com", last_name=f"K{i}") for i in range(20_000)]
     source = tmp_path / "people.csv"
     _write_csv(source, people)
     state_path = tmp_path / "state.json"
@@ -252,7 +253,7 @@ def test_ctrl_c_stops_the_command_with_a_true_state(server, secret_file, tmp_pat
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     first_line = process.stderr.readline()  # the first progress line: pushing is under way
     assert first_line.startswith("pushed "), first_line
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "interrupted" in err and "run sync again to resume" in err
@@ -262,4 +263,5 @@ def test_ctrl_c_stops_the_command_with_a_true_state(server, secret_file, tmp_pat
     resumed = run_client("sync", *args)
     assert resumed.returncode == 0, resumed.stderr
     assert f"pushed {20_000 - recorded} persons" in resumed.stdout
-    assert set(range(30_000, 50_000)) <= set(HelpdeskClient(server.soap_url, server.secret).list_contacts())
+    with HelpdeskClient(server.soap_url, server.secret) as client:
+        assert set(range(first_id, first_id + 20_000)) <= set(client.list_contacts())

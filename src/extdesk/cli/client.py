@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -221,6 +222,10 @@ def _status(args: argparse.Namespace, settings: ClientSettings) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def _sync(args: argparse.Namespace, settings: ClientSettings) -> int:
     persons = read_persons(args.source, args.format)
     with locked(settings.state_path), _client(settings, args.batch_size) as client:
@@ -229,12 +234,17 @@ def _sync(args: argparse.Namespace, settings: ClientSettings) -> int:
             print(f"extdesk client: the state file {settings.state_path} was for {state.other_url}; "
                   "starting afresh for this helpdesk", file=sys.stderr)
         progress = progress_for(sys.stderr, quiet=args.quiet or args.dry_run)
+        # A service manager or cron stopping the sync (SIGTERM) is an interruption
+        # like Ctrl-C: what the helpdesk acknowledged is saved before exiting.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             result = sync(client, persons, state, push_all=args.all, dry_run=args.dry_run,
                           progress=progress)
         except KeyboardInterrupt:
             return _fail(f"interrupted; the persons the helpdesk acknowledged so far are recorded in "
                          f"{settings.state_path}; run sync again to resume", EXIT_INTERRUPTED)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     plan = result.plan
     print(f"source: {plan.source} persons; helpdesk held {plan.held}: "
           f"{len(plan.missing)} missing, {len(plan.changed)} {'to re-push' if args.all else 'changed'}, "
