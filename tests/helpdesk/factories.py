@@ -31,10 +31,15 @@ def make_contact(*accounts: str, email: str | None = None, first_name: str = "An
     return contact
 
 
-def make_staff(username: str = "agent", email: str = "agent@example.com", **extra):
-    # No password: hashing one costs more than the rest of a test, and these
-    # tests log staff in with force_login.
-    return get_user_model().objects.create_user(username=username, email=email, is_staff=True, **extra)
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def make_staff(username: str = "agent", email: str = "agent@example.com",
+               password: str | None = STAFF_PASSWORD, **extra):
+    """A staff user; ``password=None`` skips the (slow) hashing for tests that use force_login."""
+    return get_user_model().objects.create_user(
+        username=username, email=email, password=password, is_staff=True, **extra
+    )
 
 
 def make_category(name: str = "Billing", **extra) -> Category:

@@ -203,3 +203,25 @@ def test_mail_is_sent_and_only_after_a_real_commit(contact, staff):
         raise RuntimeError("abort")
     assert mail.outbox == []
     assert not Message.objects.filter(body="rolled back").exists()
+
+
+def test_services_refuse_actors_without_rights(contact, staff):
+    ticket = make_ticket(contact)
+    stranger = make_contact("elsewhere")
+    colleague = make_contact("acme")
+    for action in (
+        lambda: services.add_reply(ticket, author=stranger, body="hi"),
+        lambda: services.close_by_customer(ticket, contact=stranger),
+        lambda: services.reopen_by_customer(ticket, contact=stranger),
+        lambda: services.change_status(ticket, Status.OPEN, actor=stranger),
+        lambda: services.change_priority(ticket, Priority.HIGH, actor=contact),
+        lambda: services.set_category(ticket, None, actor=contact.user),
+        lambda: services.assign(ticket, staff, actor=colleague),
+    ):
+        with pytest.raises(PermissionError):
+            action()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.assignee) == (Status.NEW, Priority.NORMAL, None)
+    assert ticket.messages.count() == 1
+    services.add_reply(ticket, author=colleague, body="a colleague may answer")
+    assert services.close_by_customer(ticket, contact=colleague)

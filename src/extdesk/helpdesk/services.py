@@ -190,6 +190,26 @@ def _written_files() -> Iterator[list[str]]:
         raise
 
 
+def _check_customer(ticket: Ticket, contact: Contact) -> None:
+    """A contact acts only on its own tickets and its accounts' (the views check too)."""
+    if ticket.contact_id == contact.pk:
+        return
+    if ticket.account_id is None or not contact.accounts.filter(pk=ticket.account_id).exists():
+        raise PermissionError(f"contact {contact.pk} may not act on ticket {ticket.pk}")
+
+
+def _check_staff(user: AbstractBaseUser) -> None:
+    if isinstance(user, Contact) or not (user.is_active and getattr(user, "is_staff", False)):
+        raise PermissionError("only active staff members may do this")
+
+
+def _check_actor(ticket: Ticket, actor: Actor) -> None:
+    if isinstance(actor, Contact):
+        _check_customer(ticket, actor)
+    else:
+        _check_staff(actor)
+
+
 def _locked(ticket: Ticket) -> Ticket:
     """The ticket's current row, locked until the transaction ends (PostgreSQL)."""
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -281,6 +301,7 @@ def add_reply(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    _check_actor(ticket, author)
     by_contact = isinstance(author, Contact)
     now = timezone.now()
     with _written_files() as saved, transaction.atomic():
@@ -311,8 +332,7 @@ def add_internal_note(
     ticket: Ticket, *, author: AbstractBaseUser, body: str, attachments: Sequence[UploadedFile] = ()
 ) -> Message:
     """A note for staff only; the customer never sees it nor hears of it."""
-    if isinstance(author, Contact) or not getattr(author, "is_staff", False):
-        raise PermissionError("only staff write internal notes")
+    _check_staff(author)
     errors: dict[str, list[str]] = {}
     try:
         text = clean_body(body)
@@ -341,6 +361,7 @@ def add_internal_note(
 def change_status(ticket: Ticket, status: str, *, actor: Actor) -> bool:
     """Set the status; True when it changed. Mails the contact about the change."""
     status = _clean_status(status)
+    _check_actor(ticket, actor)
     with transaction.atomic():
         current = _locked(ticket)
         old = current.status
@@ -360,6 +381,7 @@ def change_status(ticket: Ticket, status: str, *, actor: Actor) -> bool:
 
 def change_priority(ticket: Ticket, priority: int | str, *, actor: Actor) -> bool:
     value = _clean_priority(priority)
+    _check_staff(actor)
     with transaction.atomic():
         current = _locked(ticket)
         old = current.priority
@@ -376,6 +398,7 @@ def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor) -
     """Give the ticket to a staff member (None: nobody); True when it changed."""
     if assignee is not None and not (assignee.is_active and getattr(assignee, "is_staff", False)):
         raise ValidationError({"assignee": "Tickets can only be assigned to active staff members."})
+    _check_staff(actor)
     with transaction.atomic():
         current = _locked(ticket)
         old = current.assignee
@@ -391,6 +414,7 @@ def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor) -
 
 
 def set_category(ticket: Ticket, category: Category | None, *, actor: Actor) -> bool:
+    _check_staff(actor)
     with transaction.atomic():
         current = _locked(ticket)
         old = current.category
@@ -408,6 +432,7 @@ def set_category(ticket: Ticket, category: Category | None, *, actor: Actor) -> 
 
 def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
     """The customer closes their ticket (solved, or no longer needed)."""
+    _check_customer(ticket, contact)
     if ticket.status == Status.CLOSED:
         return False
     return change_status(ticket, Status.CLOSED, actor=contact)
@@ -415,6 +440,7 @@ def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
 
 def reopen_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
     """The customer reopens a resolved or closed ticket."""
+    _check_customer(ticket, contact)
     if ticket.status not in CLOSED_STATUSES:
         return False
     return change_status(ticket, Status.OPEN, actor=contact)
