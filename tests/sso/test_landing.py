@@ -176,3 +176,13 @@ def test_concurrent_redemptions_have_one_winner():
         thread.join()
     assert sum(result is not None for result in results) == 1
     assert LoginRecord.objects.count() == 1
+
+
+def test_deactivated_customer_cannot_log_in(client):
+    contact = make_contact("acme")
+    contact.user.is_active = False
+    contact.user.save()
+    token = services.issue_token(contact, LOOPBACK, "list")
+    assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
+    assert _logged_in_contact(client) is None
+    assert LoginRecord.objects.count() == 0

@@ -63,7 +63,9 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
     if len(token) != TOKEN_LENGTH:
         return None
     now = timezone.now()
-    found = LoginToken.objects.filter(token_hash=hash_token(token)).select_related("contact").first()
+    found = (
+        LoginToken.objects.filter(token_hash=hash_token(token)).select_related("contact__user").first()
+    )
     if found is None:
         log.info("refused login: unknown token")
         return None
@@ -74,6 +76,9 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
     if settings.EXTDESK_SSO_CHECK_IP and (visitor_ip is None or str(visitor_ip) != found.ip):
         log.warning("refused login for contact %s: token issued for %s, used from %s",
                     found.contact_id, found.ip, visitor_ip)
+        return None
+    if found.contact.user_id is not None and not found.contact.user.is_active:
+        log.warning("refused login for contact %s: its user is deactivated", found.contact_id)
         return None
     with transaction.atomic():
         claimed = LoginToken.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(
