@@ -205,3 +205,8 @@ def test_query_count_does_not_grow_with_the_tickets(desk, agent, django_assert_n
     # (+1 to look the account name up).
     with django_assert_num_queries(8):
         desk.get(QUEUE, {"status": "all"})
+
+
+def test_clear_filters_keeps_the_status_tab(desk, world):
+    html = desk.get(QUEUE, {"status": "closed", "q": "zzz", "account": "nobody"}).content.decode()
+    assert '<a class="button secondary" href="?status=closed">Clear filters</a>' in html

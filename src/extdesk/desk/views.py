@@ -150,6 +150,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         statuses = (status_key,)
 
     assignee = data.get("assignee") or ASSIGNEE_ANY
+    filtered = any(data.get(k) for k in ("q", "priority", "assignee", "category", "account"))
     account_id = None
     if account_name := (data.get("account") or "").strip():
         account_id = desk_selectors.account_id_by_name(account_name)
@@ -186,12 +187,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tabs": tabs,
         "status_key": status_key,
-        "filtered": any(data.get(k) for k in ("q", "priority", "assignee", "category", "account")),
+        "filtered": filtered,
         "previous_url": _query_string(request.GET, page=str(page.previous_page_number()))
         if page.has_previous() else "",
         "next_url": _query_string(request.GET, page=str(page.next_page_number()))
         if page.has_next() else "",
-        "clear_url": _query_string(QueryDict(), status=request.GET.get("status")),
+        "clear_url": _query_string(QueryDict(),
+                                   status=None if status_key == QUEUE_STATUS_ACTIVE else status_key),
     }, status=400 if form.errors else 200)
 
 
