@@ -24,9 +24,9 @@ def _url(token: str) -> str:
     return reverse("sso:landing", args=[token])
 
 
-def _logged_in_contact(client):
-    session_user = client.session.get("_auth_user_id")
-    return session_user
+def _session_user(client) -> str | None:
+    """The id of the user the client's session is logged in as."""
+    return client.session.get("_auth_user_id")
 
 
 def test_token_is_random_long_and_stored_hashed():
@@ -51,7 +51,7 @@ def test_valid_token_logs_in_creates_user_and_records(client):
     contact.refresh_from_db()
     assert contact.user is not None and not contact.user.has_usable_password()
     assert not contact.user.is_staff
-    assert _logged_in_contact(client) == str(contact.user.pk)
+    assert _session_user(client) == str(contact.user.pk)
     record = LoginRecord.objects.get()
     assert (record.contact, record.ip, record.user_agent) == (contact, "127.0.0.1", "pytest")
     assert client.get(reverse("portal:new_ticket")).status_code == 200
@@ -71,7 +71,7 @@ def test_second_use_is_refused(client):
     client.logout()
     again = client.get(_url(token), REMOTE_ADDR="127.0.0.1")
     assert again.status_code == 403
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
     assert again["Referrer-Policy"] == "no-referrer"
     assert LoginRecord.objects.count() == 1
 
@@ -81,14 +81,14 @@ def test_expired_token_is_refused(client):
     token = services.issue_token(contact, LOOPBACK, "list")
     LoginToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
 
 
 def test_wrong_address_is_refused_unless_relaxed(client, settings):
     contact = make_contact("acme")
     token = services.issue_token(contact, ipaddress.ip_address("192.0.2.1"), "list")
     assert client.get(_url(token), REMOTE_ADDR="192.0.2.2").status_code == 403
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
     settings.EXTDESK_SSO_CHECK_IP = False
     assert client.get(_url(token), REMOTE_ADDR="192.0.2.2").status_code == 302
 
@@ -115,7 +115,7 @@ def test_tampered_token_is_refused(client, mangle):
     response = client.get(_url(mangle(token)), REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 403
     assert b"not valid" in response.content
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
     # The genuine token is still good.
     assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 302
 
@@ -136,14 +136,14 @@ def test_login_gets_a_fresh_session_and_replaces_another_customer(client):
     old_key = client.session.session_key
     client.get(_url(services.issue_token(second, LOOPBACK, "list")), REMOTE_ADDR="127.0.0.1")
     assert client.session.session_key != old_key
-    assert _logged_in_contact(client) == str(second.user.pk)
+    assert _session_user(client) == str(second.user.pk)
 
 
 def test_bad_link_logs_out_whoever_was_in(client):
     contact = make_contact("acme")
     client.get(_url(services.issue_token(contact, LOOPBACK, "list")), REMOTE_ADDR="127.0.0.1")
     assert client.get(_url("C" * services.TOKEN_LENGTH), REMOTE_ADDR="127.0.0.1").status_code == 403
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
 
 
 def test_post_is_not_allowed(client):
@@ -184,5 +184,5 @@ def test_deactivated_customer_cannot_log_in(client):
     contact.user.save()
     token = services.issue_token(contact, LOOPBACK, "list")
     assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
-    assert _logged_in_contact(client) is None
+    assert _session_user(client) is None
     assert LoginRecord.objects.count() == 0
