@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,6 +63,7 @@ def test_wrong_password_is_refused_with_a_message_and_keeps_the_user_name(client
     assert "user name or password is wrong" in html
     assert 'value="alice"' in html
     assert "wrong password" not in html  # the password is never sent back
+    assert re.search(r'<input type="password"[^>]*autofocus', html)
     assert signed_in_user_id(client) is None
     assert LoginFailure.objects.filter(username="alice").count() == 1
 

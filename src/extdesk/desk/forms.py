@@ -27,6 +27,13 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Back after a refusal, the user name is kept: the cursor waits in the password.
+        if self.is_bound and self.data.get("username"):
+            del self.fields["username"].widget.attrs["autofocus"]
+            self.fields["password"].widget.attrs["autofocus"] = True
+
 
 # ---------------------------------------------------------------- queue
 
