@@ -229,3 +229,18 @@ def test_sign_out(customer):
     response = customer.post(reverse("portal:sign_out"))
     assert response.status_code == 200
     assert customer.get(reverse("portal:tickets")).status_code == 403
+
+
+def test_oversized_upload_is_refused_before_reading(customer, contact, settings):
+    settings.EXTDESK_ATTACHMENT_MAX_BYTES = 1000
+    settings.EXTDESK_ATTACHMENT_MAX_COUNT = 1
+    big = upload("huge.bin", b"x" * (1024 * 1024 + 2000))
+    response = customer.post(reverse("portal:new_ticket"),
+                             {"subject": "s", "body": "b", "priority": "2", "attachments": [big]})
+    assert response.status_code == 413
+    assert b"at most 1000 bytes each" in response.content
+    ticket = make_ticket(contact)
+    big.seek(0)
+    reply = customer.post(reverse("portal:ticket", args=[ticket.pk]), {"body": "b", "attachments": [big]})
+    assert reply.status_code == 413
+    assert Ticket.objects.count() == 1 and Message.objects.count() == 1
