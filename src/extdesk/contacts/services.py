@@ -62,7 +62,8 @@ def alter_contacts(records: Sequence[ContactRecord]) -> int:
         changed = [r for r in ordered if stored.get(r.platform_id) != r.fingerprint]
         if not changed:
             return 0
-        now = timezone.now()
+        # Adapted once here rather than by the driver for every row.
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
             cursor.executemany(
                 _UPSERT_CONTACT,

@@ -257,6 +257,7 @@ class _Ref:
 # children as (local name, value) pairs (None until the first), text, value.
 _TAG, _ATTRIB, _CHILDREN, _TEXT, _VALUE = range(5)
 _Frame = list
+_NO_ATTRIBUTES: dict[str, str] = {}
 
 
 class _CallReader:
@@ -289,7 +290,9 @@ class _CallReader:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if self._in_body:
-            frame = [tag, attrib, None, "", None]
+            # lxml hands attribute-less elements an immutable mapping whose
+            # lookups are slow Python; a shared empty dict answers the same.
+            frame = [tag, attrib if attrib else _NO_ATTRIBUTES, None, "", None]
             if attrib and "id" in attrib and attrib["id"] not in self.ids:
                 self.ids[attrib["id"]] = frame
             self._stack.append(frame)
@@ -365,7 +368,7 @@ class _CallReader:
             return self._compound(attrib, children, xsi_type)
         text = frame[_TEXT]
         if xsi_type is None:
-            if attrib and attrib.get(_ARRAY_TYPE) is not None:
+            if attrib.get(_ARRAY_TYPE) is not None:
                 return []
             return text
         kind = self._kinds.get(xsi_type)
@@ -386,15 +389,19 @@ class _CallReader:
     @staticmethod
     def _compound(attrib: dict[str, str], children: list[tuple[str, Value]],
                   xsi_type: str | None) -> list[Value] | dict[str, Value]:
-        is_array = (bool(attrib) and attrib.get(_ARRAY_TYPE) is not None) or (
+        is_array = attrib.get(_ARRAY_TYPE) is not None or (
             xsi_type is not None and _type_local(xsi_type) == "Array"
         )
         if not is_array and xsi_type is None:
             # An untyped compound: SOAP::Lite's arrays always carry a type,
-            # but other senders may write bare <item> lists.
-            names = [name for name, _ in children]
-            is_array = len(set(names)) < len(names) or (names[0] == "item" and
-                                                          all(n == "item" for n in names))
+            # but other senders may write bare <item> lists: repeated names,
+            # or a lone <item>.
+            struct = dict(children)
+            if len(struct) == len(children) and not (
+                len(children) == 1 and children[0][0] == "item"
+            ):
+                return struct
+            is_array = True
         if is_array:
             return [value for _, value in children]
         return dict(children)
