@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 
 from extdesk import IDENTIFICATION
 from extdesk.contacts import selectors as contact_selectors
@@ -142,5 +141,6 @@ def init_session(namespace: str | None, args: list[Value]) -> Response:
     if contact is None:
         raise ClientFault(f"init_session: no contact with id {platform_id} has been synchronised")
     token = sso_services.issue_token(contact, ip, act)
-    url = settings.EXTDESK_BASE_URL + reverse("sso:landing", args=[token])
+    # The base URL already holds any path prefix the site is served under.
+    url = f"{settings.EXTDESK_BASE_URL}/sso/{token}"
     return encode_response(namespace, "init_session", url)
