@@ -55,6 +55,7 @@ def test_page_shows_thread_customer_panel_and_history(desk, agent, contact, tick
     assert "ann@acme.example" in html and str(contact.platform_id) in html
     assert 'href="/desk/?status=all&amp;account=acme-eu"' in html
     assert f'href="/desk/tickets/{other.pk}/"' in html
+    assert 'href="/desk/?status=all&amp;q=ann%40acme.example"' in html
     # History.
     assert "Ann Customer: created" in html and "Alex Agent: internal note" in html
 
