@@ -102,6 +102,9 @@ def test_wrong_secret_is_an_authentication_error(server, cli, tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "HTTP 401" in result.stderr
     assert "a-wrong-secret" not in result.stderr + result.stdout
+    status = run_client("status", "--url", server.soap_url, "--secret-file", str(bad))
+    assert status.returncode == 1
+    assert "reachable: yes, but it refused the request" in status.stdout.splitlines()
 
 
 def test_greet_list_session_commands(cli, client, server):

@@ -201,7 +201,8 @@ def _status(args: argparse.Namespace, settings: ClientSettings) -> int:
             rows.append(("reachable", "yes"))
         except HelpdeskError as exc:
             failure = exc
-            rows.append(("reachable", "no"))
+            answered = not isinstance(exc, TransportError)
+            rows.append(("reachable", "yes, but it refused the request" if answered else "no"))
             held = None
     if persons is not None:
         rows.append(("source persons", str(len(persons))))
