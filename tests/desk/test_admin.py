@@ -85,3 +85,9 @@ def test_login_failures_can_be_cleared_to_lift_a_lockout(admin_client):
 def test_plain_staff_cannot_use_the_admin(client):
     client.force_login(make_staff("agent"))
     assert client.get("/admin/helpdesk/category/").status_code == 403
+
+
+def test_admin_is_branded_and_links_back_to_the_desk(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "Extdesk administration" in html
+    assert 'href="/desk/"' in html

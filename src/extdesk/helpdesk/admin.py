@@ -12,6 +12,11 @@ from django.utils.html import format_html
 
 from .models import Attachment, Category, Message, Ticket, TicketEvent
 
+admin.site.site_header = "Extdesk administration"
+admin.site.site_title = "Extdesk admin"
+# "View site" leads staff back to their desk, not to the customer portal.
+admin.site.site_url = "/desk/"
+
 
 class ReadOnlyMixin:
     def has_add_permission(self, request, obj=None) -> bool:
