@@ -31,6 +31,22 @@ _INSERT_MEMBERSHIP = (
     f"INSERT INTO {_MEMBERSHIP_TABLE} (contact_id, account_id) VALUES (%s, %s)"
     " ON CONFLICT DO NOTHING"
 )
+# PostgreSQL takes a whole column per parameter: one statement, one round
+# trip, where executemany pays the driver's per-row work 10,000 times.
+_PG_UPSERT_CONTACTS = (
+    f"INSERT INTO {_CONTACT_TABLE} (platform_id, email, prefix, first_name, insertion,"
+    " middle_name, last_name, suffix, fingerprint, created_at, updated_at)"
+    " SELECT r.*, %s, %s FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[],"
+    " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS r"
+    + _UPSERT_CONTACT[_UPSERT_CONTACT.index(" ON CONFLICT"):]
+)
+_PG_INSERT_ACCOUNTS = (
+    f"INSERT INTO {_ACCOUNT_TABLE} (name) SELECT unnest(%s::text[]) ON CONFLICT (name) DO NOTHING"
+)
+_PG_INSERT_MEMBERSHIPS = (
+    f"INSERT INTO {_MEMBERSHIP_TABLE} (contact_id, account_id)"
+    " SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING"
+)
 # A push usually covers a dense block of ids; then one range scan reads the
 # stored rows faster than many IN lists, even when it passes a few others.
 _DENSE_ENOUGH = 4
@@ -62,17 +78,7 @@ def alter_contacts(records: Sequence[ContactRecord]) -> int:
         changed = [r for r in ordered if stored.get(r.platform_id) != r.fingerprint]
         if not changed:
             return 0
-        # Adapted once here rather than by the driver for every row.
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                _UPSERT_CONTACT,
-                [
-                    (r.platform_id, r.email, r.prefix, r.first_name, r.insertion,
-                     r.middle_name, r.last_name, r.suffix, r.fingerprint, now, now)
-                    for r in changed
-                ],
-            )
+        _upsert_contacts(changed)
         moved = [
             r for r in changed
             if r.platform_id not in stored
@@ -81,6 +87,28 @@ def alter_contacts(records: Sequence[ContactRecord]) -> int:
         if moved:
             _replace_memberships(moved, existed=[r.platform_id for r in moved if r.platform_id in stored])
     return len(changed)
+
+
+def _upsert_contacts(changed: list[ContactRecord]) -> None:
+    # Adapted once here rather than by the driver for every row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = list(zip(*(
+                (r.platform_id, r.email, r.prefix, r.first_name, r.insertion, r.middle_name,
+                 r.last_name, r.suffix, r.fingerprint)
+                for r in changed
+            ), strict=True))
+            cursor.execute(_PG_UPSERT_CONTACTS, [now, now, *map(list, columns)])
+            return
+        cursor.executemany(
+            _UPSERT_CONTACT,
+            [
+                (r.platform_id, r.email, r.prefix, r.first_name, r.insertion,
+                 r.middle_name, r.last_name, r.suffix, r.fingerprint, now, now)
+                for r in changed
+            ],
+        )
 
 
 def _select_by_platform_ids(columns: str, platform_ids: list[int], lock: bool) -> Iterator[tuple]:
@@ -122,7 +150,10 @@ def _replace_memberships(moved: list[ContactRecord], existed: list[int]) -> None
         links = [
             (contact_ids[r.platform_id], account_ids[name]) for r in moved for name in r.accounts
         ]
-        if links:
+        if links and connection.vendor == "postgresql":
+            contacts, accounts = zip(*links, strict=True)
+            cursor.execute(_PG_INSERT_MEMBERSHIPS, [list(contacts), list(accounts)])
+        elif links:
             cursor.executemany(_INSERT_MEMBERSHIP, links)
 
 
@@ -135,7 +166,10 @@ def ensure_accounts(names: Iterable[str]) -> dict[str, int]:
     missing = [name for name in names if name not in found]
     if missing:
         with connection.cursor() as cursor:
-            cursor.executemany(_INSERT_ACCOUNT, [(name,) for name in missing])
+            if connection.vendor == "postgresql":
+                cursor.execute(_PG_INSERT_ACCOUNTS, [missing])
+            else:
+                cursor.executemany(_INSERT_ACCOUNT, [(name,) for name in missing])
         found.update(_account_ids(missing))
     return found
 
