@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -13,8 +15,15 @@ from pathlib import Path
 from . import payloads
 from .client import Reply, expect_ok, load, signed_post, signed_request_maker
 from .floor import Database, lxml_parse_seconds
-from .results import DatabaseResults, Rate, Timed
-from .servers import SECRET, Server, extdesk_server, hello_server, postgres_database
+from .results import DatabaseResults, Page, Rate, Timed
+from .servers import (
+    SECRET,
+    Server,
+    extdesk_server,
+    hello_server,
+    postgres_database,
+    server_environment,
+)
 
 _RESULT = re.compile(rb"<result[^>]*>([^<]*)</result>")
 
@@ -22,6 +31,7 @@ _RESULT = re.compile(rb"<result[^>]*>([^<]*)</result>")
 @dataclass(frozen=True, slots=True)
 class Options:
     sizes: tuple[int, ...]
+    tickets: tuple[int, int]  # in the customer's account, in the staff queue
     repeat: int
     rate_seconds: float
     clients: tuple[int, ...]
@@ -116,6 +126,23 @@ def _floor_rates(options: Options, data_dir: Path) -> dict[int, object]:
                 for clients in options.clients}
 
 
+def _pages(server: Server, database_url: str | None, options: Options,
+           results: DatabaseResults) -> None:
+    in_account, total = options.tickets
+    _say(f"  pages: {in_account:,} tickets in the customer's account, {total:,} in the queue")
+    env = server_environment(server.data_dir, database_url, server.port, options.max_body_bytes)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pages", str(in_account), str(total)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    if done.returncode != 0:
+        _say(f"  pages: not measured:\n{done.stderr[-2000:]}")
+        results.pages = {"customer ticket list": "failed", "staff queue": "failed"}
+        return
+    for page, figures in json.loads(done.stdout.strip().splitlines()[-1]).items():
+        results.pages[page] = Page(figures["median_ms"], figures["queries"], figures["rows"])
+
+
 def run(name: str, postgres: bool, options: Options) -> DatabaseResults:
     results = DatabaseResults(name)
     _say(f"{name}:")
@@ -137,4 +164,5 @@ def run(name: str, postgres: bool, options: Options) -> DatabaseResults:
             results.rates[(operation, clients)] = Rate(throughput, floors.get(clients))
         for clients, throughput in floors.items():
             results.rates[("bare WSGI floor", clients)] = Rate(throughput, None)
+        _pages(server, database_url, options, results)
     return results

@@ -108,11 +108,9 @@ def _running(command: list[str], env: dict[str, str], data_dir: Path, port: int)
             process.wait()
 
 
-@contextmanager
-def extdesk_server(data_dir: Path, database_url: str | None, workers: int,
-                   max_body_bytes: int) -> Iterator[Server]:
-    """``extdesk serve`` on a free loopback port with its own data dir."""
-    port = free_port()
+def server_environment(data_dir: Path, database_url: str | None, port: int,
+                       max_body_bytes: int) -> dict[str, str]:
+    """The environment ``extdesk serve`` runs in (and the page figures are taken in)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXTDESK_")}
     env.update(
         EXTDESK_DATA_DIR=str(data_dir),
@@ -122,6 +120,15 @@ def extdesk_server(data_dir: Path, database_url: str | None, workers: int,
     )
     if database_url:
         env["EXTDESK_DATABASE_URL"] = database_url
+    return env
+
+
+@contextmanager
+def extdesk_server(data_dir: Path, database_url: str | None, workers: int,
+                   max_body_bytes: int) -> Iterator[Server]:
+    """``extdesk serve`` on a free loopback port with its own data dir."""
+    port = free_port()
+    env = server_environment(data_dir, database_url, port, max_body_bytes)
     command = [sys.executable, "-m", "extdesk.cli", "serve", "--host", LOOPBACK,
                "--port", str(port), "--workers", str(workers), "--timeout", "600"]
     with _running(command, env, data_dir, port) as server:
