@@ -73,7 +73,8 @@ class QueueFilterForm(forms.Form):
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     account = forms.CharField(label="Account", required=False, max_length=255,
                               widget=forms.TextInput(attrs={"placeholder": "Account name"}))
-    sort = forms.ChoiceField(choices=[(key, SORT_LABELS[key]) for key in QUEUE_SORTS], required=False)
+    sort = forms.ChoiceField(choices=[(key, SORT_LABELS.get(key, key)) for key in QUEUE_SORTS],
+                             required=False)
     page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, staff: list[AbstractBaseUser], categories: list[Category], **kwargs) -> None:
