@@ -84,6 +84,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             address = _client_address(request)
             lockout = throttle.lockout_for(username, address)
             if lockout is not None:
+                log.warning("refused staff sign-in for %r from %s: locked out for %d s",
+                            username, address, lockout.seconds_left)
                 form.add_error(None, "Too many failed sign-in attempts for this user name or from "
                                      f"your address. Try again in {lockout.minutes_left} minute"
                                      f"{'s' if lockout.minutes_left != 1 else ''}.")
