@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
+from . import soaplite
 from .exceptions import ClientFault, FaultReceived
 from .safexml import DEFAULT_MAX_BYTES, parse_xml, parse_xml_events
 
@@ -54,6 +55,9 @@ _FLOAT_TYPES = frozenset({"float", "double", "decimal"})
 _MAX_REF_DEPTH = 64
 
 _T = TypeVar("_T")
+# Below this size a push is parsed once, by the general decoder; above it the
+# SOAP::Lite fast path's extra well-formedness pass pays for itself.
+_FAST_PATH_BYTES = 16 * 1024
 Value = str | int | float | bool | bytes | None | list["Value"] | dict[str, "Value"]
 
 
@@ -445,9 +449,44 @@ class _Settle:
         return value
 
 
+class _WellFormed:
+    """Parser target that only lets libxml2 check the document: no callbacks."""
+
+    has_doctype = False
+
+    def doctype(self, *args: object) -> None:
+        self.has_doctype = True
+
+    def close(self) -> _WellFormed:
+        return self
+
+
+def _soaplite_array_call(data: bytes, max_bytes: int) -> Call | None:
+    """The call, when ``data`` is a SOAP::Lite array push (see soaplite.py)."""
+    if len(data) < _FAST_PATH_BYTES or b"<item>" not in data:
+        return None
+    try:
+        document = bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if parse_xml_events(data, _WellFormed(), max_bytes=max_bytes).has_doctype:
+        return None
+    try:
+        shape = soaplite.read(document)
+    except soaplite.Unreadable as exc:
+        raise ClientFault(str(exc)) from None
+    if shape is None:
+        return None
+    namespace, method, name, items = shape
+    return Call(namespace=namespace, method=method, params=[(name, items)])
+
+
 @_bounded_nesting
 def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     """Read an RPC request envelope; raise ClientFault when it is not one."""
+    fast = _soaplite_array_call(data, max_bytes)
+    if fast is not None:
+        return fast
     reader: _CallReader = parse_xml_events(data, _CallReader(), max_bytes=max_bytes)
     if reader.has_doctype:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")

@@ -1,0 +1,164 @@
+"""Reading the one request shape that carries bulk data, in C-speed passes.
+
+``alter_contacts`` pushes arrive exactly as SOAP::Lite writes them: an
+envelope, a call element, one array parameter, ``<item>`` structs of scalar
+fields, each ``<name xsi:type="...">text</name>``, no whitespace between
+elements. For such a document, once libxml2 has checked it is well formed
+(without building a tree or calling back into Python), one regular
+expression reads the values faster than any per-element callback can.
+
+Any document that differs from that shape in any way (another prefix for
+``xsi``, a multi-ref, a comment, a CDATA section, pretty-printing, a
+non-UTF-8 encoding, ...) is left to the general decoder: ``read`` returns
+None. Where it does answer, the answer is the general decoder's, value for
+value (tests/soap/test_soaplite_fast_path.py compares the two).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+_SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+_SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
+_ATTRS = r'(?:\s+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<&]*")*'
+_HEAD = re.compile(
+    r'\A(?:\ufeff)?(?:<\?xml version="1\.0"(?: encoding="(?:UTF|utf)-8")?\?>)?'
+    rf"<({_NAME}):Envelope({_ATTRS})><\1:Body>"
+    rf"<({_NAME})((?:\s+xmlns=\"[^\"<&]*\")?)>"
+    rf"<({_NAME}):Array({_ATTRS})>"
+)
+_ATTR = re.compile(r'([A-Za-z_][A-Za-z0-9_.:-]*)="([^"<&]*)"')
+# One field, or an item's start or end. Groups: 1 name, 2 attribute (type or
+# nil), 3 its value, 4 text (None when the element is empty), 5 "<item>".
+_FIELD = re.compile(
+    rf'<({_NAME})(?: xsi:(type|nil)="([^"<&]*)")?(?:>([^<]*)</\1>| ?/>)|(<item>)|</item>'
+)
+_TRUE_WORDS = frozenset({"true", "1"})
+_BASE64_TYPES = frozenset({"base64Binary", "base64"})
+_ENTITY = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+class Unreadable(ValueError):
+    """A value the general decoder refuses too (e.g. broken base64)."""
+
+
+def _unescape(match: re.Match[str]) -> str:
+    if match[1] is not None:
+        return chr(int(match[1]))
+    if match[2] is not None:
+        return chr(int(match[2], 16))
+    return _NAMED[match[3]]
+
+
+def _text(raw: str) -> str:
+    # What libxml2 does to character data: line ends normalised, then
+    # references replaced (a &#13; stays a carriage return).
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in raw:
+        raw = _ENTITY.sub(_unescape, raw)
+    return raw
+
+
+def _base64(text: str) -> str:
+    try:
+        raw = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Unreadable("a base64Binary value is not valid base64") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _attributes(text: str) -> dict[str, str] | None:
+    found = dict(_ATTR.findall(text))
+    return found if len(found) == text.count("=") else None
+
+
+def _scalar(kind: str | None, value: str | None, text: str | None) -> Any:
+    if kind == "nil" and value.strip() in _TRUE_WORDS:
+        return None
+    text = "" if text is None else _text(text)
+    if kind != "type":
+        return text
+    local = value.rpartition(":")[2]
+    if local in _BASE64_TYPES:
+        return _base64(text)
+    if local == "Array":
+        return []
+    if local.endswith("Struct"):
+        return {}
+    return text
+
+
+def read(document: str) -> tuple[str | None, str, str, list[dict[str, Any]]] | None:
+    """(namespace, method, parameter name, items) of a SOAP::Lite array call,
+    or None when ``document`` (well-formed, decoded) is not exactly that shape.
+
+    Raises Unreadable for a value the general decoder would refuse as well.
+    """
+    head = _HEAD.match(document)
+    if head is None:
+        return None
+    env_prefix, env_attrs, method, call_attrs, array_prefix, array_attrs = head.groups()
+    envelope = _attributes(env_attrs)
+    array = _attributes(array_attrs)
+    if envelope is None or array is None:
+        return None
+    # Every namespace in scope is declared on the envelope (and the call's
+    # default namespace); nothing below may rebind a prefix.
+    if (envelope.get(f"xmlns:{env_prefix}") != _SOAP_ENV or envelope.get("xmlns:xsi") != _XSI
+            or envelope.get(f"xmlns:{array_prefix}") != _SOAP_ENC
+            or document.count("xmlns", head.end()) or any(
+                name.startswith("xmlns") for name in array)):
+        return None
+    if any(name in ("href", "id", "xsi:nil") for name in array):
+        return None
+    array_type = array.get("xsi:type")
+    if array.get(f"{array_prefix}:arrayType") is None and (
+        array_type is None or array_type.rpartition(":")[2] != "Array"
+    ):
+        return None
+    namespace = call_attrs.partition('"')[2][:-1] if call_attrs else envelope.get("xmlns")
+    tail = f"</{array_prefix}:Array></{method}></{env_prefix}:Body></{env_prefix}:Envelope>"
+    end = len(document.rstrip())
+    if not document.startswith(tail, end - len(tail)):
+        return None
+    end -= len(tail)
+
+    items: list[dict[str, Any]] = []
+    fields: dict[str, Any] | None = None
+    count = 0
+    position = head.end()
+    for match in _FIELD.finditer(document, position, end):
+        if match.start() != position:
+            return None
+        position = match.end()
+        name = match[1]
+        if name is not None:
+            if fields is None:
+                return None
+            fields[name] = _scalar(match[2], match[3], match[4])
+            count += 1
+        elif match[5] is not None:
+            if fields is not None:
+                return None
+            fields, count = {}, 0
+        else:
+            # An item with no fields, a lone <item> field or a repeated name
+            # is not a plain struct: the general decoder decides those.
+            if fields is None or not fields or len(fields) != count or ("item" in fields and count == 1):
+                return None
+            items.append(fields)
+            fields = None
+    if position != end or fields is not None:
+        return None
+    return namespace or None, method, array_prefix and "Array", items
