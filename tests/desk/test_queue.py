@@ -212,3 +212,15 @@ def test_query_count_does_not_grow_with_the_tickets(desk, agent, django_assert_n
 def test_clear_filters_keeps_the_status_tab(desk, world):
     html = desk.get(QUEUE, {"status": "closed", "q": "zzz", "account": "nobody"}).content.decode()
     assert '<a class="button secondary" href="?status=closed">Clear filters</a>' in html
+
+
+def test_column_headings_sort_and_reverse(desk, world):
+    html = desk.get(QUEUE, {"status": "all"}).content.decode()
+    # Default: newest activity first, marked on its column; the others offer their sort.
+    assert re.search(r'<th scope="col" aria-sort="descending"><a class="sort" href="\?status=all&amp;'
+                     r'sort=-activity">Last activity</a>', html)
+    assert 'href="?status=all&amp;sort=priority">Priority</a>' in html
+    html = desk.get(QUEUE, {"status": "all", "sort": "priority"}).content.decode()
+    assert re.search(r'aria-sort="descending"><a class="sort" href="\?status=all&amp;sort=-priority">', html)
+    ordered = numbers(desk.get(QUEUE, {"status": "all", "sort": "-priority"}))
+    assert ordered[0] == world["tickets"]["resolved"].pk  # low priority first

@@ -134,6 +134,24 @@ def _assignee_id(choice: str, my_id: int) -> int | None:
     return int(choice)  # a staff member's id, checked by the form
 
 
+# Queue columns whose heading sorts the list: column -> its sort key, most useful order first.
+_SORTABLE = {"number": "number", "priority": "priority", "activity": "activity"}
+
+
+def _sortable_columns(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (again: reversed) and its aria-sort value."""
+    columns = {}
+    for column, key in _SORTABLE.items():
+        if current == key:
+            target, state = f"-{key}", "descending"
+        elif current == f"-{key}":
+            target, state = key, "ascending"
+        else:
+            target, state = key, ""
+        columns[column] = {"url": _query_string(params, sort=target), "aria_sort": state}
+    return columns
+
+
 @never_cache
 @staff_required
 @require_http_methods(["GET"])
@@ -186,6 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     ]
     return render(request, "desk/queue.html", {
         "form": form,
+        "columns": _sortable_columns(request.GET, sort),
         "page": page,
         "tabs": tabs,
         "status_key": status_key,
