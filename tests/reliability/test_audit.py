@@ -119,3 +119,24 @@ def test_staff_read_the_log_in_the_admin_and_cannot_alter_it(client):
     customer = User.objects.create_user("customer", password="pw-0123456789")
     client.force_login(customer)
     assert client.get("/admin/audit/auditentry/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_forwarded_caller_is_logged_and_throttled(client, settings):
+    settings.EXTDESK_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.EXTDESK_AUTH_FAIL_LIMIT = 2
+    body = encode_call(NS, "greet", [])
+
+    def send(secret: str, caller: str) -> int:
+        headers = signed_headers(secret, body)
+        return client.post("/soap/", data=body, content_type="text/xml; charset=utf-8",
+                           HTTP_X_HSPC_SIGNATURE=headers["X-HSPC-Signature"],
+                           REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=f"{caller}, 10.0.0.9").status_code
+
+    assert send("wrong-secret-0123456789", "203.0.113.50") == 401
+    assert send("wrong-secret-0123456789", "203.0.113.50") == 401
+    assert send(settings.EXTDESK_SECRET, "203.0.113.50") == 429
+    # The proxy's other callers are not punished for one caller's failures.
+    assert send(settings.EXTDESK_SECRET, "198.51.100.1") == 200
+    assert list(AuditEntry.objects.order_by("id").values_list("address", "status")) == [
+        ("203.0.113.50", 401), ("203.0.113.50", 401), ("203.0.113.50", 429), ("198.51.100.1", 200)]

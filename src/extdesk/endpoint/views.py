@@ -22,6 +22,7 @@ from extdesk.soap.exceptions import (
 )
 from extdesk.soap.faults import fault_for
 from extdesk.soap.wsdl import render_wsdl
+from extdesk.sso.addresses import client_ip
 
 from . import throttle
 from .operations import dispatch, served_operations
@@ -37,7 +38,11 @@ def _fault_response(error: SoapFaultError) -> HttpResponse:
 
 
 def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "?")
+    # Behind the load balancer named in EXTDESK_TRUSTED_PROXIES, the caller is
+    # in X-Forwarded-For: the throttle and the audit log must see the caller.
+    address = client_ip(request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR"),
+                        settings.EXTDESK_TRUSTED_PROXIES)
+    return str(address) if address is not None else request.META.get("REMOTE_ADDR", "?")[:64]
 
 
 @csrf_exempt
