@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from extdesk.audit import services
 from extdesk.audit.models import AuditEntry
-from extdesk.soap.envelope import encode_call
+from extdesk.soap.envelope import decode_response, encode_call
 from tests.support.signing import signed_headers
 
 NS = "urn:HSPC/ExternalHelpdesk"
@@ -65,14 +65,25 @@ def test_a_call_costs_one_insert_into_the_log(client):
 
 
 @pytest.mark.django_db
-def test_logins_are_logged_without_their_token():
-    services.record_login("198.51.100.4", 42, "add", "ok", 302)
-    services.record_login("198.51.100.5", None, "", "expired", 403)
-    assert list(AuditEntry.objects.order_by("id").values_list(
-        "kind", "address", "person", "operation", "outcome", "status")) == [
-        ("login", "198.51.100.4", 42, "add", "ok", 302),
-        ("login", "198.51.100.5", None, "", "expired", 403),
+def test_logins_through_the_platform_are_logged_without_their_token(client):
+    contacts = [("contacts", [record(42)])]
+    assert post(client, encode_call(NS, "alter_contacts", contacts)).status_code == 200
+    answer = post(client, encode_call(NS, "init_session", [("id", 42), ("ip", "192.0.2.7"), ("act", "add")]))
+    url = decode_response(answer.content)
+    token = url.rsplit("/", 1)[1]
+    path = "/sso/" + token
+    assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 302
+    assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 403
+    client.logout()
+    assert client.get("/sso/" + "x" * 43, REMOTE_ADDR="198.51.100.5").status_code == 403
+    logins = list(AuditEntry.objects.filter(kind="login").order_by("id").values_list(
+        "address", "person", "operation", "outcome", "status"))
+    assert logins == [
+        ("192.0.2.7", 42, "/tickets/new/", "ok", 302),
+        ("192.0.2.7", None, "", "refused", 403),
+        ("198.51.100.5", None, "", "refused", 403),
     ]
+    assert not AuditEntry.objects.filter(operation__contains=token).exists()
 
 
 @pytest.mark.django_db

@@ -38,8 +38,8 @@ def record_soap_call(address: str, operation: str, records: int, status: int, bo
 def record_login(address: str, person: int | None, landing: str, outcome: str, status: int) -> None:
     """Log one login through the platform's one-time URL, accepted or refused.
 
-    ``landing`` is the page it leads to (``add``/``list``); ``outcome`` is
-    "ok" or why it was refused ("expired", "used", ...): never the token.
+    ``landing`` is the page it leads to; ``outcome`` is "ok" or "refused":
+    never the token.
     """
     _insert(AuditEntry.Kind.LOGIN, address, landing, outcome, status, 0, person)
 

@@ -1,0 +1,45 @@
+"""Recording logins through the platform's one-time URLs, accepted or refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse
+
+from extdesk.sso.addresses import client_ip
+
+from .services import record_login
+
+LANDING_VIEW = "sso:landing"
+
+
+class PlatformLoginAuditMiddleware:
+    """Log every answer of the login-URL landing: who, from where, let in or not.
+
+    Seen from outside the landing view, so the token itself never reaches
+    the log; only the outcome does.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = request.resolver_match
+        if match is None or match.view_name != LANDING_VIEW or response.status_code >= 500:
+            return response
+        address = client_ip(request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR"),
+                            settings.EXTDESK_TRUSTED_PROXIES)
+        person = None
+        accepted = response.status_code in (301, 302, 303) and request.user.is_authenticated
+        if accepted:
+            try:
+                person = request.user.contact.platform_id
+            except ObjectDoesNotExist:
+                person = None
+        landing = response.get("Location", "") if accepted else ""
+        record_login(str(address) if address else request.META.get("REMOTE_ADDR", "?"), person,
+                     landing, "ok" if accepted else "refused", response.status_code)
+        return response
