@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import fail
@@ -146,7 +147,7 @@ def restore(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
     return pages, files
 
 
-def _run(args: argparse.Namespace, action) -> int:
+def _run(args: argparse.Namespace, action: Callable[[Path, Path, Path], tuple[int, int]]) -> int:
     try:
         start_django(announce_secret=False)
         from django.conf import settings
