@@ -13,6 +13,7 @@ class Timed:
     floor_seconds: float | None = None
     count: int = 0
     peak_rss_mb: float | None = None
+    server_cpu_seconds: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -51,13 +52,15 @@ def _ratio(value: float | None) -> str:
 
 def table(runs: list[DatabaseResults]) -> str:
     lines = ["### alter_contacts (one call; SOAP::Lite-shaped, signed, new connection)", "",
-             "| records | kind | database | seconds | records/s | peak RSS MiB | floor s | ours/floor |",
-             "|---:|---|---|---:|---:|---:|---:|---:|"]
+             "| records | kind | database | seconds | records/s | server CPU s | peak RSS MiB | floor s "
+             "| ours/floor |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
     for run in runs:
         for (records, kind), timed in run.alter.items():
             lines.append(
                 f"| {records:,} | {kind} | {run.name} | {_n(timed.seconds)} | "
-                f"{records / timed.seconds:,.0f} | {_n(timed.peak_rss_mb, 0)} | "
+                f"{records / timed.seconds:,.0f} | {_n(timed.server_cpu_seconds, 2)} | "
+                f"{_n(timed.peak_rss_mb, 0)} | "
                 f"{_n(timed.floor_seconds)} | {_ratio(timed.ratio)} |"
             )
     lines += ["", "### list_contacts", "",

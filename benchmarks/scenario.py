@@ -51,13 +51,16 @@ def _result(reply: Reply, what: str) -> str:
     return match[1].decode()
 
 
-def _timed_call(server: Server, body: bytes, what: str, expected: int) -> tuple[float, float]:
+def _timed_call(server: Server, body: bytes, what: str, expected: int) -> tuple[float, float, float]:
+    """Wall seconds, server CPU seconds and peak RSS of one alter_contacts call."""
     server.reset_peak_rss()
+    cpu = server.cpu_seconds()
     reply = signed_post(server.port, SECRET, body, action="alter_contacts")
+    cpu = server.cpu_seconds() - cpu
     got = int(_result(reply, what))
     if got != expected:
         raise RuntimeError(f"{what}: the server counted {got} changed records, expected {expected}")
-    return reply.seconds, server.peak_rss_mb()
+    return reply.seconds, cpu, server.peak_rss_mb()
 
 
 Workload = dict[str, list[tuple[bytes, list[payloads.Person], int]]]
@@ -88,15 +91,16 @@ def _alter(server: Server, db: Database, size: int, repeat: int, results: Databa
     bodies_by_kind = _workload(size, repeat if small else 1)
     _say(f"  alter_contacts {size:,} records ({len(bodies_by_kind['insert'][0][0]) / 2**20:.1f} MiB)")
     for kind, bodies in bodies_by_kind.items():
-        seconds, peaks, floors = [], [], []
+        seconds, cpus, peaks, floors = [], [], [], []
         for body, persons, expected in bodies:
-            took, peak = _timed_call(server, body, f"alter_contacts {size} {kind}", expected)
+            took, cpu, peak = _timed_call(server, body, f"alter_contacts {size} {kind}", expected)
             seconds.append(took)
+            cpus.append(cpu)
             peaks.append(peak)
             parse = lxml_parse_seconds(body, 3 if small else 1)
             floors.append(parse + db.upsert_seconds([p.row() for p in persons]))
         results.alter[(size, kind)] = Timed(statistics.median(seconds), statistics.median(floors),
-                                            size, max(peaks))
+                                            size, max(peaks), statistics.median(cpus))
 
 
 def _list(server: Server, db: Database, repeat: int, results: DatabaseResults) -> None:

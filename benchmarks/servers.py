@@ -75,6 +75,19 @@ class Server:
             with suppress(OSError), open(f"/proc/{pid}/clear_refs", "w") as handle:
                 handle.write("5")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used so far (user + system).
+
+        On a shared machine wall-clock time also counts waiting for a core;
+        CPU time is what the server itself spent.
+        """
+        ticks = 0
+        for pid in self.workers():
+            with suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         """The largest worker's peak resident set since the last reset, in MiB."""
         peak = 0
