@@ -47,7 +47,8 @@ class Config:
     audit_retention_days: int = 90
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    """The whole number in ``env[name]`` (``default`` when unset or blank); ConfigError names a bad one."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -185,17 +186,17 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         secret_path=secret_path,
         secret_generated=generated,
         base_url=base_url,
-        signature_window=_int(env, "EXTDESK_SIGNATURE_WINDOW", DEFAULT_WINDOW_SECONDS),
-        max_body_bytes=_int(env, "EXTDESK_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
+        signature_window=int_setting(env, "EXTDESK_SIGNATURE_WINDOW", DEFAULT_WINDOW_SECONDS),
+        max_body_bytes=int_setting(env, "EXTDESK_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
         debug=_bool(env, "EXTDESK_DEBUG", False),
         allowed_hosts=hosts,
         django_secret_key=django_key,
         tls_cert=cert,
         tls_key=key,
-        sso_ttl=_int(env, "EXTDESK_SSO_TTL", 120),
+        sso_ttl=int_setting(env, "EXTDESK_SSO_TTL", 120),
         sso_check_ip=_bool(env, "EXTDESK_SSO_CHECK_IP", True),
         trusted_proxies=_trusted_proxies(env),
-        auth_fail_limit=_int(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
-        auth_fail_window=_int(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
-        audit_retention_days=_int(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
+        auth_fail_limit=int_setting(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
+        auth_fail_window=int_setting(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
+        audit_retention_days=int_setting(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
     )

@@ -67,3 +67,17 @@ def test_attachment_limits():
         attachment_limits({"EXTDESK_ATTACHMENT_MAX_BYTES": "ten"})
     with pytest.raises(ConfigError, match="EXTDESK_ATTACHMENT_MAX_COUNT"):
         attachment_limits({"EXTDESK_ATTACHMENT_MAX_COUNT": "0"})
+
+
+def test_whole_number_settings_come_from_the_public_helper():
+    # The helpdesk reads its numbers through extdesk.config's public helper, not a private name.
+    import extdesk.helpdesk.config as helpdesk_config
+    from extdesk.config import int_setting
+
+    assert int_setting({}, "EXTDESK_X", 7) == 7
+    assert int_setting({"EXTDESK_X": " 12 "}, "EXTDESK_X", 7) == 12
+    with pytest.raises(ConfigError, match=r"EXTDESK_X='1\.5' is not a whole number"):
+        int_setting({"EXTDESK_X": "1.5"}, "EXTDESK_X", 7)
+    with pytest.raises(ConfigError, match="EXTDESK_X=3 must be at least 4"):
+        int_setting({"EXTDESK_X": "3"}, "EXTDESK_X", 7, minimum=4)
+    assert helpdesk_config.int_setting is int_setting

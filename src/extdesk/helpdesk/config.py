@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from extdesk.config import ConfigError, _int
+from extdesk.config import ConfigError, int_setting
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
@@ -115,6 +115,6 @@ def email_settings(env: Mapping[str, str], default_from: str) -> dict:
 
 def attachment_limits(env: Mapping[str, str]) -> dict:
     return {
-        "EXTDESK_ATTACHMENT_MAX_BYTES": _int(env, "EXTDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
-        "EXTDESK_ATTACHMENT_MAX_COUNT": _int(env, "EXTDESK_ATTACHMENT_MAX_COUNT", 5),
+        "EXTDESK_ATTACHMENT_MAX_BYTES": int_setting(env, "EXTDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "EXTDESK_ATTACHMENT_MAX_COUNT": int_setting(env, "EXTDESK_ATTACHMENT_MAX_COUNT", 5),
     }
