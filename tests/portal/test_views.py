@@ -91,7 +91,7 @@ def test_validation_errors_keep_what_was_typed(customer):
     form = response.context["form"]
     assert "subject" in form.errors
     assert "priority" in form.errors
-    assert 'id="id_subject_errors"' in html
+    assert 'id="id_subject_error"' in html
 
 
 def test_attachment_limits_are_enforced(customer, settings):
@@ -244,3 +244,52 @@ def test_oversized_upload_is_refused_before_reading(customer, contact, settings)
     reply = customer.post(reverse("portal:ticket", args=[ticket.pk]), {"body": "b", "attachments": [big]})
     assert reply.status_code == 413
     assert Ticket.objects.count() == 1 and Message.objects.count() == 1
+
+
+def _described_by_targets(html: str) -> dict[str, list[str]]:
+    """Per element with aria-describedby: the ids it names that the page does not hold."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(html)
+    ids = set(tree.xpath("//@id"))
+    return {element.get("name") or element.get("id"): [ref for ref in element.get("aria-describedby").split()
+                                                       if ref not in ids]
+            for element in tree.xpath("//*[@aria-describedby]")}
+
+
+def test_field_errors_are_what_aria_describedby_points_to(customer, contact):
+    response = customer.post(reverse("portal:new_ticket"), {"subject": "", "body": "", "priority": "9"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    missing = _described_by_targets(html)
+    assert {"subject", "body", "priority"} <= missing.keys()
+    assert all(refs == [] for refs in missing.values()), missing
+    # The input names its own error list, which holds the message.
+    assert 'aria-describedby="id_subject_error"' in html
+    assert '<ul class="field-errors" id="id_subject_error">' in html
+
+    ticket = make_ticket(contact)
+    reply = customer.post(reverse("portal:ticket", args=[ticket.pk]), {"body": "   "}).content.decode()
+    assert _described_by_targets(reply).get("body") == []
+    assert '<ul class="field-errors" id="id_body_error">' in reply
+
+
+# The paperclip the staff desk shows beside attachments: one icon throughout the UI, drawn
+# inline (no emoji, which Debian's chromium without an emoji font shows as an empty box).
+PAPERCLIP = ('<svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="14" height="14">'
+             '<path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l9.2-9.2a3.7 3.7 0 0 1 5.2 5.2l-9.2 9.2a1.8 '
+             '1.8 0 0 1-2.6-2.6l8.5-8.5" fill="none" stroke="currentColor" stroke-width="2" '
+             'stroke-linecap="round" stroke-linejoin="round"/></svg>')
+
+
+def test_attachments_show_the_desks_svg_paperclip_and_no_emoji(customer, contact):
+    ticket = make_ticket(contact)
+    services.add_reply(ticket, author=make_staff(), body="See the file.", attachments=[upload("fix.txt")])
+    pages = [reverse("portal:ticket", args=[ticket.pk]), reverse("portal:tickets"),
+             reverse("portal:new_ticket")]
+    for url in pages:
+        html = customer.get(url).content.decode()
+        assert not [c for c in html if ord(c) > 0xFFFF], url  # emoji live beyond the BMP
+    detail = customer.get(pages[0]).content.decode()
+    assert f"{PAPERCLIP} fix.txt" in detail
+    assert detail.count("<svg") == 1
