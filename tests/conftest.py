@@ -1,3 +1,5 @@
+import subprocess
+
 import pytest
 
 from tests.support.server import live_server_any_db
@@ -8,3 +10,17 @@ def server(tmp_path_factory):
     """One real server (and database) shared by the tests of a module."""
     with live_server_any_db(tmp_path_factory.mktemp("live")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and its key (PEM paths)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
