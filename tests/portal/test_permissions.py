@@ -117,3 +117,27 @@ def test_deactivated_user_is_locked_out(client, world):
     user.is_active = False
     user.save()
     assert client.get(reverse("portal:tickets")).status_code == 403
+
+
+def test_a_customer_login_given_staff_rights_downloads_only_what_its_contact_may(client, world):
+    """Staff rights on a contact's login (an admin's mistake) open no other customer's file."""
+    eve_user = world["eve"].user
+    eve_user.is_staff = True
+    eve_user.save(update_fields=["is_staff"])
+    client.force_login(eve_user)
+    note_file = _attachment(world["acme"], internal=True)
+    for file in (_attachment(world["acme"]), note_file):
+        assert client.get(reverse("portal:attachment", args=[file.pk, file.original_name])).status_code == 404
+    # Its own ticket's file still comes, under the contact's rule.
+    own = client.get(reverse("portal:attachment", args=[_attachment(world["evil"]).pk, "evil.txt"]))
+    assert own.status_code == 200 and b"".join(own.streaming_content) == b"evil"
+
+
+def test_deactivated_staff_downloads_nothing(client, world):
+    staff = world["staff"]
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    client.force_login(staff)
+    for internal in (False, True):
+        file = _attachment(world["acme"], internal=internal)
+        assert client.get(reverse("portal:attachment", args=[file.pk, file.original_name])).status_code == 404

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from extdesk.desk.access import is_desk_user
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.services import format_size
@@ -169,10 +170,13 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def attachment(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """A file, to the contact who may see its ticket, or to staff; as a download, never inline."""
+    """A file, to the contact who may see its ticket, or to desk staff; as a download, never inline.
+
+    Staff means the desk's own rule: a customer's login given staff rights by
+    mistake still gets only what its contact may see.
+    """
     found: Attachment | None = None
-    user = request.user
-    if user.is_authenticated and user.is_active and user.is_staff:
+    if is_desk_user(request.user):
         found = selectors.attachment_for_staff(pk)
     elif (contact := contact_of(request)) is not None:
         found = selectors.attachment_for_contact(contact, pk)
