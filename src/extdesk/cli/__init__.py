@@ -11,7 +11,7 @@ from extdesk import IDENTIFICATION
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
-from . import backup, client, createstaff, manage, serve
+from . import backup, client, createstaff, manage, send_queued_mail, serve
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve.add_parser,
@@ -19,6 +19,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     createstaff.add_parser,
     client.add_parser,
     backup.add_parser,
+    send_queued_mail.add_parser,
 ]
 
 

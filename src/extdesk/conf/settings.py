@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from extdesk.config import ConfigError, load_config
 from extdesk.helpdesk.config import attachment_limits, email_settings
+from extdesk.outbox.config import outbox_settings
 
 try:
     EXTDESK = load_config()
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "extdesk.sso",
     "extdesk.portal",
     "extdesk.desk",
+    "extdesk.outbox",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,7 @@ EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies
 # Helpdesk: attachment limits and outgoing mail (see extdesk.helpdesk.config).
 try:
     globals().update(attachment_limits(os.environ))
+    globals().update(outbox_settings(os.environ))
     globals().update(
         email_settings(os.environ, default_from=f"helpdesk@{urlsplit(EXTDESK.base_url).hostname}")
     )

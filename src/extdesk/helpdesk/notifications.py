@@ -1,22 +1,20 @@
-"""E-mail about ticket changes, sent after the change is committed.
+"""E-mail about ticket changes, queued in the transaction of the change.
 
-A failure to send is logged and swallowed: the reply or change that caused
-the mail is already saved, and the mail is a courtesy on top of it.
+Each function is called inside the transaction that makes the change: the
+message is queued in the outbox with it (a rolled-back change queues
+nothing) and sent once it commits; a mail server that is down delays the
+message, which ``extdesk send-queued-mail`` retries, and never the change.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.urls import reverse
 
-from .models import Message, Status, Ticket
+from extdesk.outbox.services import enqueue
 
-log = logging.getLogger("extdesk.mail")
+from .models import Message, Status, Ticket
 
 
 def _absolute(path: str) -> str:
@@ -39,17 +37,6 @@ def _staff_recipients(ticket: Ticket) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
-def _send(subject: str, body: str, recipients: Iterable[str], what: str) -> None:
-    to = [address for address in recipients if address]
-    if not to:
-        log.info("no recipient for %s", what)
-        return
-    try:
-        EmailMessage(subject=subject, body=body, to=to).send()
-    except Exception:
-        log.exception("could not send the mail about %s to %s", what, ", ".join(to))
-
-
 def _subject(ticket: Ticket, text: str) -> str:
     return f"[{ticket.reference}] {text}: {ticket.subject}"
 
@@ -66,7 +53,7 @@ def ticket_created(ticket_id: int) -> None:
         first.body if first else "",
     ]
     lines += ["", _staff_ticket_url(ticket)]
-    _send(_subject(ticket, "New ticket"), "\n".join(lines), _staff_recipients(ticket),
+    enqueue(_subject(ticket, "New ticket"), "\n".join(lines), _staff_recipients(ticket),
           f"new ticket {ticket.reference}")
 
 
@@ -75,7 +62,7 @@ def customer_replied(message_id: int) -> None:
     ticket = message.ticket
     lines = [f"{message.author_name} replied:", "", message.body]
     lines += ["", _staff_ticket_url(ticket)]
-    _send(_subject(ticket, "Customer reply"), "\n".join(lines), _staff_recipients(ticket),
+    enqueue(_subject(ticket, "Customer reply"), "\n".join(lines), _staff_recipients(ticket),
           f"the customer reply on {ticket.reference}")
 
 
@@ -94,7 +81,7 @@ def staff_replied(message_id: int) -> None:
         f"Read and answer it at {_customer_ticket_url(ticket)}",
         "(or open the helpdesk from your control panel).",
     ]
-    _send(_subject(ticket, "New reply"), "\n".join(lines), [ticket.contact.email],
+    enqueue(_subject(ticket, "New reply"), "\n".join(lines), [ticket.contact.email],
           f"the staff reply on {ticket.reference}")
 
 
@@ -109,5 +96,5 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
         f"See it at {_customer_ticket_url(ticket)}",
         "(or open the helpdesk from your control panel).",
     ]
-    _send(_subject(ticket, f"Status: {Status(new).label}"), "\n".join(lines), [ticket.contact.email],
+    enqueue(_subject(ticket, f"Status: {Status(new).label}"), "\n".join(lines), [ticket.contact.email],
           f"the status change of {ticket.reference}")

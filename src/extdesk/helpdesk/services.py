@@ -1,14 +1,15 @@
 """Every write to tickets happens here, for the customer portal and the staff desk alike.
 
 Each change is recorded as a TicketEvent in the same transaction, and its
-notification is sent only after that transaction commits: a mail server
-that is down can delay a message, never lose the reply that caused it.
+notification is queued in that transaction too (extdesk.outbox) and sent
+once it commits: a mail server that is down delays a message, and loses
+neither the message nor the reply that caused it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -225,10 +226,6 @@ def _sync(target: Ticket, source: Ticket) -> None:
             field.delete_cached_value(target)
 
 
-def _after_commit(send: Callable[..., None], *args: object) -> None:
-    transaction.on_commit(lambda: send(*args))
-
-
 # ---------------------------------------------------------------- writes
 
 
@@ -278,7 +275,7 @@ def create_ticket(
         )
         _store_attachments(message, cleaned["attachments"], saved)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject)
-        _after_commit(notifications.ticket_created, ticket.pk)
+        notifications.ticket_created(ticket.pk)
     return ticket
 
 
@@ -321,9 +318,9 @@ def add_reply(
         current.updated_at = current.last_activity_at = now
         current.save(update_fields=["status", "updated_at", "last_activity_at"])
         if by_contact:
-            _after_commit(notifications.customer_replied, message.pk)
+            notifications.customer_replied(message.pk)
         else:
-            _after_commit(notifications.staff_replied, message.pk)
+            notifications.staff_replied(message.pk)
     _sync(ticket, current)
     return message
 
@@ -374,7 +371,7 @@ def change_status(ticket: Ticket, status: str, *, actor: Actor) -> bool:
         current.save(update_fields=["status", "updated_at", "last_activity_at"])
         _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
         if not isinstance(actor, Contact):
-            _after_commit(notifications.status_changed, current.pk, old, status)
+            notifications.status_changed(current.pk, old, status)
     _sync(ticket, current)
     return True
 

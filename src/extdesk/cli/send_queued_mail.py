@@ -1,0 +1,69 @@
+"""``extdesk send-queued-mail [--loop SECONDS]``: send the mail that could not be sent at once.
+
+Run it from cron (every few minutes) or keep it running with ``--loop``.
+Several may run at the same time, on one or several hosts: each message is
+taken by one sender only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .errors import fail
+from .setup import StartupError, check_database, start_django
+
+
+def _seconds(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of seconds") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1 second")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "send-queued-mail", help="send queued mail that is due (retries with a growing delay)"
+    )
+    parser.add_argument(
+        "--loop", type=_seconds, metavar="SECONDS",
+        help="keep running, looking for due mail every SECONDS seconds (default: one pass, then exit)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        start_django(announce_secret=False)
+        check_database()
+    except StartupError as exc:
+        return fail(str(exc))
+    from django.db import close_old_connections
+    from django.db.utils import Error as DatabaseError
+
+    from extdesk.outbox.services import send_due
+
+    while True:
+        try:
+            report = send_due()
+        except DatabaseError as exc:
+            if args.loop is None:
+                return fail(f"database error: {_first_line(exc)}", 1)
+            # A looping sender outlives a database outage: it tries again next round.
+            print(f"extdesk: database error, trying again in {args.loop} s: {_first_line(exc)}",
+                  file=sys.stderr, flush=True)
+        else:
+            if args.loop is None or report.sent or report.retrying or report.given_up:
+                print(f"extdesk: queued mail: {report}", flush=True)
+        if args.loop is None:
+            return 0
+        close_old_connections()
+        time.sleep(args.loop)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

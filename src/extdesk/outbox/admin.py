@@ -1,0 +1,43 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import OutgoingMail
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Read-only: mail is written by the helpdesk; staff may only ask for a retry."""
+
+    list_display = ("id", "created_at", "subject", "to", "state", "attempts", "next_attempt_at", "sent_at",
+                    "short_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "about")
+    date_hierarchy = "created_at"
+    readonly_fields = ("recipients", "subject", "body", "about", "created_at", "attempts", "last_error",
+                       "next_attempt_at", "sent_at", "failed_at")
+    actions = ["retry_now"]
+
+    @admin.display(description="to")
+    def to(self, obj: OutgoingMail) -> str:
+        return ", ".join(obj.recipients)
+
+    @admin.display(description="last error")
+    def short_error(self, obj: OutgoingMail) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description="Retry now (the selected unsent mail)", permissions=["view"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
+        report = services.retry_now(queryset.filter(sent_at__isnull=True).values_list("id", flat=True))
+        level = messages.SUCCESS if not (report.retrying or report.given_up) else messages.WARNING
+        self.message_user(request, f"Retried: {report}.", level)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,144 @@
+"""Queueing and sending mail.
+
+A message is queued in the transaction of the change it reports, so a
+rolled-back change queues nothing and a committed one never loses its mail;
+it is sent right after the commit, and whatever could not be sent then is
+retried by ``extdesk send-queued-mail`` with a growing delay.
+
+Delivery is at least once: a sender that dies after the mail server accepted
+a message but before recording it leaves the message to be sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import OutgoingMail
+from .selectors import due_ids
+
+log = logging.getLogger("extdesk.mail")
+
+# How long a sender holds a message it took: well beyond the SMTP timeout, so
+# that nobody else takes it while it is being sent.
+CLAIM_SECONDS = 600
+MAX_RETRY_DELAY = timedelta(hours=6)
+_ERROR_LENGTH = 1000
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    given_up: int = 0
+    # Not due any more when its turn came: sent or taken by another sender meanwhile.
+    skipped: int = 0
+
+    def count(self, outcome: str) -> None:
+        field = outcome.replace(" ", "_")
+        setattr(self, field, getattr(self, field) + 1)
+
+    def __str__(self) -> str:
+        return (f"sent {self.sent}, to retry {self.retrying}, given up {self.given_up}, "
+                f"taken by another sender {self.skipped}")
+
+
+def enqueue(subject: str, body: str, recipients: Iterable[str], about: str) -> OutgoingMail | None:
+    """Queue a message (in the caller's transaction) and send it once that commits."""
+    to = sorted({address for address in recipients if address})
+    if not to:
+        log.info("no recipient for %s", about)
+        return None
+    now = timezone.now()
+    mail = OutgoingMail.objects.create(
+        recipients=to, subject=subject, body=body, about=about[:200], created_at=now, next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: deliver(mail.pk))
+    return mail
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed try: doubling from EXTDESK_MAIL_RETRY_SECONDS."""
+    first = settings.EXTDESK_MAIL_RETRY_SECONDS
+    return min(timedelta(seconds=first * 2 ** min(attempts - 1, 20)), MAX_RETRY_DELAY)
+
+
+def _claim(mail_id: int, now: datetime) -> bool:
+    """Take the message if it is still due; one conditional UPDATE, so only one sender wins."""
+    taken = OutgoingMail.objects.filter(
+        pk=mail_id, sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now,
+    ).update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+    return taken == 1
+
+
+def _describe(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or "no detail"
+    return f"{type(exc).__name__}: {text}"[:_ERROR_LENGTH]
+
+
+def deliver(mail_id: int) -> str:
+    """Try to send one message now, if it is due and nobody else has it.
+
+    Returns "sent", "retrying", "given up" or "skipped" (not due, or taken by
+    another sender).
+    """
+    if not _claim(mail_id, timezone.now()):
+        return "skipped"
+    mail = OutgoingMail.objects.get(pk=mail_id)
+    try:
+        EmailMessage(subject=mail.subject, body=mail.body, to=mail.recipients).send()
+    except Exception as exc:
+        return _record_failure(mail, exc)
+    OutgoingMail.objects.filter(pk=mail.pk).update(sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def _record_failure(mail: OutgoingMail, exc: Exception) -> str:
+    error = _describe(exc)
+    now = timezone.now()
+    maximum = settings.EXTDESK_MAIL_MAX_ATTEMPTS
+    # The body is never logged: it is a customer's conversation.
+    if mail.attempts >= maximum:
+        OutgoingMail.objects.filter(pk=mail.pk).update(failed_at=now, last_error=error)
+        log.error("could not send mail %d about %s to %s (attempt %d of %d; giving up, kept as failed): %s",
+                  mail.pk, mail.about, ", ".join(mail.recipients), mail.attempts, maximum, error)
+        return "given up"
+    retry_at = now + retry_delay(mail.attempts)
+    OutgoingMail.objects.filter(pk=mail.pk).update(next_attempt_at=retry_at, last_error=error)
+    log.error("could not send mail %d about %s to %s (attempt %d of %d; next try at %s): %s",
+              mail.pk, mail.about, ", ".join(mail.recipients), mail.attempts, maximum,
+              f"{retry_at:%Y-%m-%d %H:%M:%S}Z", error)
+    return "retrying"
+
+
+def send_due(batch: int = 100) -> SendReport:
+    """Send every message that is due now; a batch at a time, until none is left."""
+    report = SendReport()
+    tried: set[int] = set()
+    while True:
+        ids = [pk for pk in due_ids(timezone.now(), batch) if pk not in tried]
+        if not ids:
+            return report
+        for mail_id in ids:
+            tried.add(mail_id)
+            report.count(deliver(mail_id))
+
+
+def retry_now(mail_ids: Iterable[int]) -> SendReport:
+    """Make unsent messages (failed ones too) due at once, and try them."""
+    ids = list(mail_ids)
+    OutgoingMail.objects.filter(pk__in=ids, sent_at__isnull=True).update(
+        failed_at=None, next_attempt_at=timezone.now()
+    )
+    report = SendReport()
+    for mail_id in ids:
+        report.count(deliver(mail_id))
+    return report
