@@ -6,10 +6,13 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
+from extdesk.audit.models import AuditEntry
 from extdesk.contacts.models import Contact
 from extdesk.endpoint.models import UsedNonce
 from extdesk.endpoint.services import prune_nonces
+from extdesk.security.models import AuthFailureWindow
 from extdesk.soap import signature
 from extdesk.soap.envelope import encode_call
 from tests.endpoint.test_operations import record
@@ -80,3 +83,43 @@ def test_nonces_are_pruned_once_outside_the_window(soap):
     assert used.expires_at >= time.time() + settings.EXTDESK_SIGNATURE_WINDOW - 5
     assert prune_nonces(now=time.time()) == 0
     assert prune_nonces(now=used.expires_at + 1) == 1
+
+
+GREET = encode_call("urn:HSPC/ExternalHelpdesk", "greet", [])
+
+
+def test_a_replayed_call_that_changes_nothing_is_refused_and_logged(soap):
+    headers = {"Content-Type": "text/xml",
+               signature.HEADER_NAME: signature.sign(settings.EXTDESK_SECRET, GREET)}
+    assert soap.post(GREET, headers=headers).status == 200
+    replay = soap.post(GREET, headers=headers)
+    assert_refused(replay)
+    assert UsedNonce.objects.count() == 1
+    assert list(AuditEntry.objects.order_by("id").values_list("operation", "outcome", "status")) == [
+        ("greet", "ok", 200), ("greet", "client fault", 401)]
+    # The refusal counts towards the address's throttle like any other.
+    assert AuthFailureWindow.objects.get().failures == 1
+
+
+def test_a_call_that_changes_nothing_commits_its_nonce_with_its_audit_entry(soap):
+    writes = []
+
+    def note(execute, sql, params, many, context):
+        if sql.startswith("INSERT"):
+            writes.append((sql.split()[2], tuple(connection.savepoint_ids)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        assert soap.call("greet").status == 200
+    [(nonce_table, nonce_scope), (audit_table, audit_scope)] = writes
+    assert (nonce_table, audit_table) == (UsedNonce._meta.db_table, AuditEntry._meta.db_table)
+    # Both rows in the same transaction of their own: one commit.
+    assert nonce_scope and nonce_scope == audit_scope
+
+
+def test_a_malformed_small_body_still_uses_up_its_nonce(soap):
+    body = b"<not-a-soap-envelope/>"
+    headers = {"Content-Type": "text/xml",
+               signature.HEADER_NAME: signature.sign(settings.EXTDESK_SECRET, body)}
+    assert soap.post(body, headers=headers).status == 500
+    assert_refused(soap.post(body, headers=headers))

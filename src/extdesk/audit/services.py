@@ -26,13 +26,25 @@ _last_prune = 0.0
 
 def record_soap_call(address: str, operation: str, records: int, status: int, body: bytes) -> None:
     """Log one answered SOAP call; ``body`` is the answer (read for faults only)."""
+    _insert(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body), status, records, None)
+
+
+def write_soap_call(address: str, operation: str, records: int, status: int, body: bytes) -> None:
+    """Log one answered SOAP call like record_soap_call, but let a database
+    error through: for a caller that writes the entry inside its own
+    transaction, which must fail whole rather than commit without it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, _row(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body),
+                                     status, records, None))
+    _maybe_prune()
+
+
+def _outcome(status: int, body: bytes) -> str:
     if status == 200:
-        outcome = "ok"
-    elif b"<faultcode>soap:Client</faultcode>" in body[:4096]:
-        outcome = "client fault"
-    else:
-        outcome = "server fault"
-    _insert(AuditEntry.Kind.SOAP, address, operation, outcome, status, records, None)
+        return "ok"
+    if b"<faultcode>soap:Client</faultcode>" in body[:4096]:
+        return "client fault"
+    return "server fault"
 
 
 def record_login(address: str, person: int | None, landing: str, outcome: str, status: int) -> None:
@@ -74,15 +86,17 @@ def _insert(kind: str, address: str, operation: str, outcome: str, status: int, 
     # database is down the request has failed already, and says so itself.
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                _INSERT,
-                [connection.ops.adapt_datetimefield_value(datetime.now(UTC)), kind, address[:64],
-                 operation[:64], outcome[:64], status, records, person],
-            )
+            cursor.execute(_INSERT, _row(kind, address, operation, outcome, status, records, person))
         _maybe_prune()
     except DatabaseError as exc:
         log.warning("could not write the audit entry for %s %s from %s: %s", kind, operation,
                     address, type(exc).__name__)
+
+
+def _row(kind: str, address: str, operation: str, outcome: str, status: int, records: int,
+         person: int | None) -> list:
+    return [connection.ops.adapt_datetimefield_value(datetime.now(UTC)), kind, address[:64],
+            operation[:64], outcome[:64], status, records, person]
 
 
 def _maybe_prune() -> None:

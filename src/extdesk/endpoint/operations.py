@@ -33,16 +33,22 @@ Handler = Callable[[str | None, list[Value]], Response]
 class Registered:
     handler: Handler
     param_names: tuple[str, ...]
+    # False for operations that change nothing: a replay of one that runs
+    # before its nonce is refused has no effect (see views._handle_post).
+    writes: bool
 
 
 _REGISTRY: dict[str, Registered] = {}
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
-    """Register ``handler`` as the protocol operation ``name``."""
+def operation(name: str, *, writes: bool = True) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the protocol operation ``name``.
+
+    ``writes=False`` promises that the handler changes no stored data.
+    """
 
     def register(handler: Handler) -> Handler:
-        _REGISTRY[name] = Registered(handler, OPERATIONS[name].param_names)
+        _REGISTRY[name] = Registered(handler, OPERATIONS[name].param_names, writes)
         return handler
 
     return register
@@ -50,6 +56,12 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 
 def served_operations() -> list[str]:
     return list(_REGISTRY)
+
+
+def changes_nothing(method: str) -> bool:
+    """True when ``method`` is a served operation that writes no data."""
+    registered = _REGISTRY.get(method)
+    return registered is not None and not registered.writes
 
 
 def dispatch(call: Call) -> Response:
@@ -80,7 +92,8 @@ def _arguments(call: Call, expected: tuple[str, ...]) -> list[Value]:
     return [value for _, value in call.params]
 
 
-@operation("greet")
+# greet creates the tables on an empty database only, idempotently: no data.
+@operation("greet", writes=False)
 def greet(namespace: str | None, args: list[Value]) -> Response:
     ensure_schema()
     return encode_response(namespace, "greet", IDENTIFICATION)
@@ -112,7 +125,7 @@ def alter_contacts(namespace: str | None, args: list[Value]) -> Response:
     return encode_response(namespace, "alter_contacts", changed)
 
 
-@operation("list_contacts")
+@operation("list_contacts", writes=False)
 def list_contacts(namespace: str | None, args: list[Value]) -> Response:
     ids = list(contact_selectors.iter_platform_ids())
     # Platform ids may exceed 32 bits; SOAP::Lite reads xsd:long as well.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
 
@@ -23,9 +24,10 @@ def consume_nonce(nonce: str, timestamp: int, window: int) -> bool:
         # caller's transaction it needs a savepoint, so that a refused
         # duplicate does not break that transaction.
         if connection.vendor == "postgresql":
-            # Not waiting for the WAL flush saves a disk sync per call. A
-            # crash may forget the nonces of the last fraction of a second,
-            # the same durability as SQLite's WAL with synchronous=NORMAL.
+            # Not waiting for the WAL flush saves a disk sync per call, and
+            # costs no replay safety: the WAL is flushed in order, so the
+            # synchronous commit of the call's own writes, or else of its
+            # audit entry, makes this nonce durable before the answer leaves.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 cursor.execute(_INSERT, [nonce, timestamp + window])
@@ -35,6 +37,31 @@ def consume_nonce(nonce: str, timestamp: int, window: int) -> bool:
         else:
             with connection.cursor() as cursor:
                 cursor.execute(_INSERT, [nonce, timestamp + window])
+    except IntegrityError:
+        return False
+    return True
+
+
+def consume_nonce_with(nonce: str, timestamp: int, window: int, write: Callable[[], None]) -> bool:
+    """Record ``nonce`` and run ``write`` in the same transaction: one commit.
+
+    False, with nothing written, when the nonce was already used. For calls
+    that changed nothing (their nonce is checked after they ran, see
+    views._handle_post); ``write`` is their audit entry.
+    """
+    _maybe_prune(window)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Neither row guards anything a crash could make unsafe: the
+                # call read data only, so replaying it after a crash that
+                # lost its nonce changes nothing and tells the replayer what
+                # the captured answer told already. What a crash of the
+                # database server may lose is the audit entries of reads
+                # answered in the last fraction of a second.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(_INSERT, [nonce, timestamp + window])
+            write()
     except IntegrityError:
         return False
     return True

@@ -25,12 +25,14 @@ from extdesk.soap.wsdl import render_wsdl
 from extdesk.sso.addresses import client_ip
 
 from . import throttle
-from .operations import dispatch, served_operations
+from .operations import changes_nothing, dispatch, served_operations
 from .schema import ensure_schema
-from .services import consume_nonce
+from .services import consume_nonce, consume_nonce_with
 
 log = logging.getLogger("extdesk.soap")
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+# Calls that change nothing (greet, list_contacts) are a few hundred bytes.
+_DEFER_NONCE_BYTES = 4096
 
 
 def _fault_response(error: SoapFaultError) -> HttpResponse:
@@ -61,10 +63,12 @@ def soap_endpoint(request: HttpRequest) -> HttpResponse:
         response.status_code = 405
         response["Allow"] = "GET, POST"
         return response
-    note = _CallNote()
+    note = _CallNote(_client_address(request))
     response = _answer_post(request, note)
-    audit.record_soap_call(_client_address(request), note.operation, note.records,
-                           response.status_code, response.content)
+    if note.nonce is not None:
+        return _settle_nonce(note, response)
+    audit.record_soap_call(note.address, note.operation, note.records, response.status_code,
+                           response.content)
     return response
 
 
@@ -72,8 +76,44 @@ def soap_endpoint(request: HttpRequest) -> HttpResponse:
 class _CallNote:
     """What the audit log is told about a call, filled in as it is served."""
 
+    address: str
     operation: str = ""
     records: int = 0
+    # The accepted signature of a call that changed nothing, whose nonce is
+    # still to be recorded (in one transaction with its audit entry).
+    nonce: signature.SignatureHeader | None = None
+
+
+def _settle_nonce(note: _CallNote, response: HttpResponse) -> HttpResponse:
+    """Record the nonce of a call that changed nothing, with its audit entry.
+
+    A replay of such a call has run, but its answer is thrown away here and
+    it is refused as every other replay is.
+    """
+    header, note.nonce = note.nonce, None
+    try:
+        accepted = consume_nonce_with(
+            header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW,
+            lambda: audit.write_soap_call(note.address, note.operation, note.records,
+                                          response.status_code, response.content),
+        )
+    except DatabaseError:
+        log.exception("database error while serving %s", note.address)
+        response = _fault_response(ServerFault("the helpdesk's database is unavailable; retry later"))
+    else:
+        if accepted:
+            return response
+        response = _refuse(note, AuthenticationFailed(
+            f"nonce {header.nonce[:6]}... was already used (replay)"))
+    audit.record_soap_call(note.address, note.operation, note.records, response.status_code,
+                           response.content)
+    return response
+
+
+def _refuse(note: _CallNote, error: AuthenticationFailed) -> HttpResponse:
+    log.warning("refused request from %s: %s", note.address, error.reason)
+    throttle.record_failure(note.address)
+    return _fault_response(error)
 
 
 def _answer_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
@@ -81,20 +121,19 @@ def _answer_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
         return _handle_post(request, note)
     except SoapFaultError as error:
         if isinstance(error, AuthenticationFailed):
-            log.warning("refused request from %s: %s", _client_address(request), error.reason)
-            throttle.record_failure(_client_address(request))
-        elif isinstance(error, throttle.TooManyFailures):
+            return _refuse(note, error)
+        if isinstance(error, throttle.TooManyFailures):
             response = _fault_response(error)
             response["Retry-After"] = str(error.retry_after)
             return response
-        elif isinstance(error, ClientFault):
-            log.info("client fault for %s: %s", _client_address(request), error.message)
+        if isinstance(error, ClientFault):
+            log.info("client fault for %s: %s", note.address, error.message)
         return _fault_response(error)
     except DatabaseError:
-        log.exception("database error while serving %s", _client_address(request))
+        log.exception("database error while serving %s", note.address)
         return _fault_response(ServerFault("the helpdesk's database is unavailable; retry later"))
     except Exception:
-        log.exception("internal error while serving %s", _client_address(request))
+        log.exception("internal error while serving %s", note.address)
         return _fault_response(ServerFault("internal error in the helpdesk; see its log"))
 
 
@@ -117,7 +156,7 @@ def _handle_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
     # consulted; on an empty database this is where the installation happens.
     ensure_schema()
     # Before anything costly: a throttled address gets no signature check.
-    throttle.check(_client_address(request))
+    throttle.check(note.address)
     body = _read_body(request)
     header = signature.verify(
         settings.EXTDESK_SECRET,
@@ -125,12 +164,31 @@ def _handle_post(request: HttpRequest, note: _CallNote) -> HttpResponse:
         body,
         window=settings.EXTDESK_SIGNATURE_WINDOW,
     )
-    if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
-        raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
-    call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+    if len(body) > _DEFER_NONCE_BYTES:
+        # A large body is not even decoded for a replay.
+        _consume(header)
+        call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+    else:
+        try:
+            call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+        except ClientFault:
+            _consume(header)
+            raise
+        if changes_nothing(call.method):
+            # One commit per call instead of two: the nonce goes in with the
+            # audit entry once the answer is ready (_settle_nonce), which is
+            # safe because this call changes nothing, replayed or not.
+            note.nonce = header
+        else:
+            _consume(header)
     note.operation, note.records = call.method, audit.records_in_call(call.params)
     result = dispatch(call)
     content = result if isinstance(result, bytes) else b"".join(result)
     note.records = note.records or audit.records_in_response(content)
-    log.debug("served %s for %s", call.method, _client_address(request))
+    log.debug("served %s for %s", call.method, note.address)
     return HttpResponse(content, content_type=XML_CONTENT_TYPE)
+
+
+def _consume(header: signature.SignatureHeader) -> None:
+    if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
+        raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
