@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from extdesk.contacts.models import Account
@@ -119,3 +121,92 @@ def test_contact_other_tickets_and_lookups():
     assert selectors.staff_members() == [staff]
     message = Message.objects.get(ticket=first)
     assert message.author_name == contact.display_name
+
+
+def test_staff_queue_takes_its_page_total_from_the_status_counts(django_assert_num_queries):
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 7)
+    _bulk_tickets(contact, 4, status=Status.CLOSED)
+    filters = QueueFilters(statuses=(Status.NEW, Status.OPEN))
+    counts = selectors.queue_status_counts(filters)
+    with django_assert_num_queries(1):  # the page rows; no COUNT
+        page = selectors.staff_queue(filters, per_page=5, status_counts=counts)
+        assert len(page.object_list) == 5
+    assert (page.paginator.count, page.paginator.num_pages) == (7, 2)
+    with django_assert_num_queries(1):
+        everything = selectors.staff_queue(QueueFilters(), per_page=5, page=3, status_counts=counts)
+        assert len(everything.object_list) == 1
+    assert everything.paginator.count == 11
+
+
+def test_a_number_search_finds_that_ticket_alone():
+    contact = make_contact("acme")
+    wanted = make_ticket(contact, subject="Mail is down")
+    quoting = make_ticket(contact, subject=f"Same as #{wanted.pk} and {wanted.pk}")
+    for text in (f"#{wanted.pk}", f" {wanted.pk} ", f"# {wanted.pk}"):
+        assert [t.pk for t in selectors.staff_queue(QueueFilters(search=text)).object_list] == [wanted.pk]
+        assert [t.pk for t in selectors.contact_tickets(contact, state="all", search=text)] == [wanted.pk]
+    assert [t.pk for t in selectors.staff_queue(QueueFilters(search="same as")).object_list] == [quoting.pk]
+
+
+def test_queue_search_reads_e_mails_and_account_names_in_subqueries():
+    ann = make_contact("Acme Hosting", email="ann@example.org")
+    eve = make_contact("evil", email="eve@acme-mail.example")
+    by_subject = make_ticket(make_contact("other"), subject="ACME router")
+    by_account, by_email = make_ticket(ann), make_ticket(eve)
+    filters = QueueFilters(search="acme")
+    with CaptureQueriesContext(connection) as queries:
+        counts = selectors.queue_status_counts(filters)
+    assert counts["new"] == 3
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert " JOIN " not in sql.upper()  # no join of every ticket to contacts and accounts
+    found = {t.pk for t in selectors.staff_queue(filters, status_counts=counts).object_list}
+    assert found == {by_subject.pk, by_account.pk, by_email.pk}
+
+
+@pytest.mark.parametrize("few", [0, selectors.FEW_SEARCH_MATCHES])
+def test_queue_search_pages_are_the_same_through_either_plan(monkeypatch, few):
+    """Few matches are fetched by id and sorted, many by walking the sort order: same pages."""
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 12, priority=Priority.HIGH)
+    _bulk_tickets(contact, 9, priority=Priority.LOW)
+    others = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    Ticket.objects.filter(pk__in=others).update(subject="Other thing")
+    monkeypatch.setattr(selectors, "FEW_SEARCH_MATCHES", few)
+    filters = QueueFilters(search="bulk")
+    counts = selectors.queue_status_counts(filters)
+    expected = list(Ticket.objects.filter(subject__icontains="bulk")
+                    .order_by("priority", "last_activity_at", "id").values_list("pk", flat=True))
+    pages = [selectors.staff_queue(filters, sort="-priority", per_page=4, page=n, status_counts=counts)
+             for n in (1, 2, 3, 4)]
+    assert [t.pk for p in pages for t in p.object_list] == expected
+    assert pages[0].paginator.count == len(expected) == 14
+
+
+def test_reversed_priority_is_the_exact_reverse():
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 3, priority=Priority.URGENT)
+    _bulk_tickets(contact, 3, priority=Priority.LOW)
+    most = [t.pk for t in selectors.staff_queue(sort="priority").object_list]
+    least = [t.pk for t in selectors.staff_queue(sort="-priority").object_list]
+    assert least == most[::-1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_postgresql_answers_queue_search_and_priority_sort_from_indexes():
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 5)
+    filters = QueueFilters(search="bulk")
+    with connection.cursor() as cursor:
+        # Whether an index CAN answer the query; on five rows the planner would rightly scan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = selectors._filtered_queue(filters).order_by().values("status").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "ticket_subject_trgm" in plan
+        assert "helpdesk_ticket_contact_id" in plan and "helpdesk_ticket_account_id" in plan
+        cursor.execute("SET LOCAL enable_sort = off")
+        for sort in ("priority", "-priority"):
+            sql, params = selectors.staff_queue(sort=sort).object_list.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            assert "ticket_priority_activity" in "\n".join(row[0] for row in cursor.fetchall()), sort

@@ -190,7 +190,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     sort = data.get("sort") or selectors.DEFAULT_QUEUE_SORT
     counts = selectors.queue_status_counts(filters)
-    page = selectors.staff_queue(filters, sort=sort, page=data.get("page") or 1)
+    page = selectors.staff_queue(filters, sort=sort, page=data.get("page") or 1, status_counts=counts)
 
     tab_counts = {
         **counts,

@@ -78,7 +78,13 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-last_activity_at"], name="ticket_status_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity"),
+            # The queue's sorts read these forwards or backwards, a page at a time.
+            models.Index(fields=["priority", "last_activity_at", "id"], name="ticket_priority_activity"),
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ]
+        # PostgreSQL also has a trigram index on UPPER(subject) for the queue's text
+        # search (migration 0002); it is not declared here because SQLite cannot build it.
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"

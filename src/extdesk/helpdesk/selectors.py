@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
+from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
 
@@ -20,6 +21,8 @@ from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Category, Messag
 
 CUSTOMER_PAGE_SIZE = 25
 STAFF_PAGE_SIZE = 50
+# Up to this many matches of a queue search, its page fetches the matches by id and sorts them.
+FEW_SEARCH_MATCHES = 1000
 _NUMBER = re.compile(r"\s*#?\s*([0-9]{1,18})\s*\Z")
 
 # Staff queue sort keys -> ORDER BY; the last term keeps pages stable.
@@ -29,7 +32,8 @@ QUEUE_SORTS: dict[str, tuple[str, ...]] = {
     "created": ("-created_at", "-id"),
     "-created": ("created_at", "id"),
     "priority": ("-priority", "-last_activity_at", "-id"),
-    "-priority": ("priority", "-last_activity_at", "-id"),
+    # The exact reverse, like the other reversed keys: one index serves both directions.
+    "-priority": ("priority", "last_activity_at", "id"),
     "number": ("-id",),
     "-number": ("id",),
     "updated": ("-updated_at", "-id"),
@@ -37,15 +41,60 @@ QUEUE_SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_QUEUE_SORT = "activity"
 
 
+def _search_text(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _number_q(text: str) -> Q | None:
+    """A ticket number (#123 or 123) is looked up by id alone: one index probe."""
+    if match := _NUMBER.match(text):
+        return Q(pk=int(match[1]))
+    return None
+
+
 def _search_q(text: str) -> Q | None:
-    """Subject contains the text, or the ticket number is the text (#123 or 123)."""
-    text = " ".join((text or "").split())
+    """The ticket numbered ``text`` (#123 or 123), or else the subject contains the text."""
+    text = _search_text(text)
     if not text:
         return None
-    query = Q(subject__icontains=text)
-    if match := _NUMBER.match(text):
-        query |= Q(pk=int(match[1]))
-    return query
+    return _number_q(text) or Q(subject__icontains=text)
+
+
+class _InSubquery(Func):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``.
+
+    OR-ed with other conditions, PostgreSQL can only test ``IN (subquery)`` row
+    by row (a hashed subplan over a full scan); an array computed once lets it
+    answer each branch of the OR from its own index and combine the bitmaps.
+    """
+
+    arg_joiner = " IN "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+    def __init__(self, column: str, subquery: QuerySet) -> None:
+        super().__init__(F(column), Subquery(subquery))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, arg_joiner=" = ANY(ARRAY", template="(%(expressions)s))",
+                           **extra)
+
+
+def _staff_search_q(text: str) -> Q | None:
+    """A ticket number, or a subject, contact e-mail or account name containing the text.
+
+    E-mail and account name are matched in subqueries of their own tables, so
+    the tickets are never joined to them just to be filtered.
+    """
+    text = _search_text(text)
+    if not text:
+        return None
+    if (number := _number_q(text)) is not None:
+        return number
+    emails = Contact.objects.filter(email__icontains=text).order_by().values("pk")
+    names = Account.objects.filter(name__icontains=text).order_by().values("pk")
+    return (Q(subject__icontains=text) | Q(_InSubquery("contact_id", emails))
+            | Q(_InSubquery("account_id", names)))
 
 
 # ---------------------------------------------------------------- customer side
@@ -144,28 +193,47 @@ def _filtered_queue(filters: QueueFilters, *, with_status: bool = True) -> Query
         tickets = tickets.filter(account_id=filters.account_id)
     if filters.category_id is not None:
         tickets = tickets.filter(category_id=filters.category_id)
-    if (query := _search_q(filters.search)) is not None:
-        query |= Q(contact__email__icontains=filters.search.strip())
-        query |= Q(account__name__icontains=filters.search.strip())
+    if (query := _staff_search_q(filters.search)) is not None:
         tickets = tickets.filter(query)
     return tickets
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its total, which the status counts already hold: no COUNT query of its own."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, total: int) -> None:
+        super().__init__(object_list, per_page)
+        self._total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self._total
+
+
 def staff_queue(
     filters: QueueFilters = QueueFilters(), *, sort: str = DEFAULT_QUEUE_SORT, page: int | str = 1,
-    per_page: int = STAFF_PAGE_SIZE,
+    per_page: int = STAFF_PAGE_SIZE, status_counts: dict[str, int] | None = None,
 ) -> Page:
-    """A page of every ticket matching ``filters``. Two queries: count and page.
+    """A page of every ticket matching ``filters``.
 
     ``sort`` is a key of QUEUE_SORTS (an unknown key sorts by activity).
+    ``status_counts``, from queue_status_counts(filters), gives the page total
+    without counting the same tickets again: one query (the page) instead of two.
     """
     order = QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])
-    tickets = (
-        _filtered_queue(filters)
-        .select_related("contact", "account", "category", "assignee")
-        .order_by(*order)
-    )
-    return Paginator(tickets, per_page).get_page(page)
+    tickets = _filtered_queue(filters)
+    total = None
+    if status_counts is not None:
+        total = sum(status_counts.get(status, 0) for status in (filters.statuses or status_counts))
+        if _search_text(filters.search) and total <= FEW_SEARCH_MATCHES:
+            # The planner cannot tell how few tickets the search's subqueries match, and
+            # would walk the whole sort order looking for them; given the matches' ids (found
+            # once, through the search's indexes) it fetches just those and sorts them.
+            tickets = Ticket.objects.filter(_InSubquery("id", tickets.order_by().values("pk")))
+    tickets = tickets.select_related("contact", "account", "category", "assignee").order_by(*order)
+    if total is None:
+        return Paginator(tickets, per_page).get_page(page)
+    return _CountedPaginator(tickets, per_page, total).get_page(page)
 
 
 def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
