@@ -9,8 +9,7 @@ neither the message nor the reply that caused it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -33,7 +32,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .storage import attachment_storage
+from .storage import files_removed_on_failure, write_file
 
 Actor = Contact | AbstractBaseUser
 
@@ -139,7 +138,8 @@ def _clean_account(contact: Contact, account: Account | None) -> Account | None:
 
 def _content_type(upload: UploadedFile) -> str:
     kind = (upload.content_type or "").split(";")[0].strip().lower()
-    return kind if _CONTENT_TYPE.match(kind) else "application/octet-stream"
+    # The column holds 100 characters; a longer type is no type anyone serves.
+    return kind if len(kind) <= 100 and _CONTENT_TYPE.match(kind) else "application/octet-stream"
 
 
 # ---------------------------------------------------------------- helpers
@@ -159,8 +159,8 @@ def _record(ticket: Ticket, actor: Actor | None, kind: str, old: str = "", new: 
     )
 
 
-def _store_attachments(message: Message, files: Sequence[UploadedFile], saved: list[str]) -> None:
-    """Save the files and their rows; ``saved`` collects stored names for cleanup."""
+def _store_attachments(message: Message, files: Sequence[UploadedFile], written: list[str]) -> None:
+    """Write the files and their rows; ``written`` collects stored names for the cleanup."""
     for upload in files:
         attachment = Attachment(
             message=message,
@@ -169,26 +169,8 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile], saved: l
             content_type=_content_type(upload),
             created_at=message.created_at,
         )
-        attachment.file.save(attachment.original_name, upload, save=False)
-        saved.append(attachment.file.name)
+        attachment.file.name = write_file(upload, written)
         attachment.save()
-
-
-@contextmanager
-def _written_files() -> Iterator[list[str]]:
-    """Delete the files stored inside the block when the block fails.
-
-    Files are not transactional: without this a refused or failed write
-    would leave orphans in the data directory.
-    """
-    saved: list[str] = []
-    try:
-        yield saved
-    except BaseException:
-        storage = attachment_storage()
-        for name in saved:
-            storage.delete(name)
-        raise
 
 
 def _check_customer(ticket: Ticket, contact: Contact) -> None:
@@ -264,7 +246,7 @@ def create_ticket(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    with _written_files() as saved, transaction.atomic():
+    with files_removed_on_failure() as written, transaction.atomic():
         ticket = Ticket.objects.create(
             subject=cleaned["subject"], priority=cleaned["priority"], category=category,
             account=cleaned["account"], contact=contact, status=Status.NEW,
@@ -273,7 +255,7 @@ def create_ticket(
         message = Message.objects.create(
             ticket=ticket, author_contact=contact, body=cleaned["body"], created_at=now
         )
-        _store_attachments(message, cleaned["attachments"], saved)
+        _store_attachments(message, cleaned["attachments"], written)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject)
         notifications.ticket_created(ticket.pk)
     return ticket
@@ -301,13 +283,13 @@ def add_reply(
     _check_actor(ticket, author)
     by_contact = isinstance(author, Contact)
     now = timezone.now()
-    with _written_files() as saved, transaction.atomic():
+    with files_removed_on_failure() as written, transaction.atomic():
         current = _locked(ticket)
         if by_contact and current.status == Status.CLOSED:
             raise ValidationError({"body": "This ticket is closed; reopen it to reply."})
         message = Message.objects.create(ticket=current, body=text, created_at=now,
                                          **_actor_fields(author, "author"))
-        _store_attachments(message, files, saved)
+        _store_attachments(message, files, written)
         _record(current, author, EventKind.REPLIED)
         old_status = current.status
         reopens = (Status.WAITING, Status.RESOLVED) if by_contact else (Status.NEW,)
@@ -342,11 +324,11 @@ def add_internal_note(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    with _written_files() as saved, transaction.atomic():
+    with files_removed_on_failure() as written, transaction.atomic():
         current = _locked(ticket)
         message = Message.objects.create(ticket=current, author_user=author, body=text,
                                          is_internal=True, created_at=now)
-        _store_attachments(message, files, saved)
+        _store_attachments(message, files, written)
         _record(current, author, EventKind.NOTE)
         # Not last_activity_at: that one is what the customer's list shows.
         current.updated_at = now
