@@ -61,7 +61,9 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str) -> O
     mail = OutgoingMail.objects.create(
         recipients=to, subject=subject, body=body, about=about[:200], created_at=now, next_attempt_at=now,
     )
-    transaction.on_commit(lambda: deliver(mail.pk))
+    # robust: whatever goes wrong (the database gone too) is logged and the message stays queued;
+    # the change is committed and its request must not fail now.
+    transaction.on_commit(lambda: deliver(mail.pk), robust=True)
     return mail
 
 
