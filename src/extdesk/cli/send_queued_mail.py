@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             report = send_due()
         except DatabaseError as exc:
             if args.loop is None:
-                return fail(f"database error: {_first_line(exc)}", 1)
+                return fail(f"database error: {_first_line(exc)} (a new database is set up by "
+                            "`extdesk serve` or `extdesk manage migrate`)", 1)
             # A looping sender outlives a database outage: it tries again next round.
             print(f"extdesk: database error, trying again in {args.loop} s: {_first_line(exc)}",
                   file=sys.stderr, flush=True)
