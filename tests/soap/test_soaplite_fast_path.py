@@ -28,7 +28,7 @@ _TAIL = "</soapenc:Array></alter_contacts></soap:Body></soap:Envelope>"
 def _general(data: bytes):
     """The general decoder's answer (or fault), whatever the document's size."""
     try:
-        reader = envelope.parse_xml_events(data, envelope._CallReader())
+        reader = envelope.parse_xml_events(data, envelope._CallReader)
         assert not reader.has_doctype and reader.body
         call_el = reader.body[0]
         settle = envelope._Settle(reader.ids)

@@ -186,3 +186,25 @@ def test_deactivated_customer_cannot_log_in(client):
     assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
     assert _session_user(client) is None
     assert LoginRecord.objects.count() == 0
+
+
+def test_tokens_expired_over_a_day_ago_are_pruned_as_tokens_are_issued(monkeypatch):
+    contact = make_contact("acme", with_user=False)
+    stale = services.issue_token(contact, LOOPBACK, "add")
+    recent = services.issue_token(contact, LOOPBACK, "add")
+    now = timezone.now()
+    LoginToken.objects.filter(token_hash=services.hash_token(stale)).update(
+        expires_at=now - timedelta(days=1, seconds=1))
+    LoginToken.objects.filter(token_hash=services.hash_token(recent)).update(
+        expires_at=now - timedelta(hours=23))
+    # Pruning runs at most once a minute per process; let the next issue run it.
+    monkeypatch.setattr(services, "_last_prune", None)
+    fresh = services.issue_token(contact, LOOPBACK, "list")
+    left = set(LoginToken.objects.values_list("token_hash", flat=True))
+    assert left == {services.hash_token(recent), services.hash_token(fresh)}
+    # Within the minute, issuing does not prune again.
+    LoginToken.objects.filter(token_hash=services.hash_token(recent)).update(
+        expires_at=now - timedelta(days=2))
+    services.issue_token(contact, LOOPBACK, "list")
+    assert LoginToken.objects.filter(token_hash=services.hash_token(recent)).exists()
+    assert services.prune_tokens(timezone.now()) == 1

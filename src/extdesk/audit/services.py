@@ -29,14 +29,13 @@ def record_soap_call(address: str, operation: str, records: int, status: int, bo
     _insert(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body), status, records, None)
 
 
-def write_soap_call(address: str, operation: str, records: int, status: int, body: bytes) -> None:
-    """Log one answered SOAP call like record_soap_call, but let a database
-    error through: for a caller that writes the entry inside its own
-    transaction, which must fail whole rather than commit without it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, _row(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body),
-                                     status, records, None))
-    _maybe_prune()
+def soap_call_insert(address: str, operation: str, records: int, status: int,
+                     body: bytes) -> tuple[str, list]:
+    """The INSERT (SQL, parameters) of record_soap_call's entry, for a caller
+    that runs it in its own transaction, which must fail whole rather than
+    commit without it; that caller then calls ``maybe_prune()``."""
+    return _INSERT, _row(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body), status,
+                         records, None)
 
 
 def _outcome(status: int, body: bytes) -> str:
@@ -87,7 +86,7 @@ def _insert(kind: str, address: str, operation: str, outcome: str, status: int, 
     try:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT, _row(kind, address, operation, outcome, status, records, person))
-        _maybe_prune()
+        maybe_prune()
     except DatabaseError as exc:
         log.warning("could not write the audit entry for %s %s from %s: %s", kind, operation,
                     address, type(exc).__name__)
@@ -99,7 +98,8 @@ def _row(kind: str, address: str, operation: str, outcome: str, status: int, rec
             operation[:64], outcome[:64], status, records, person]
 
 
-def _maybe_prune() -> None:
+def maybe_prune() -> None:
+    """Prune old entries, at most once an hour per process."""
     global _last_prune
     clock = time.monotonic()
     if clock - _last_prune >= _PRUNE_EVERY_SECONDS:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 
 from .models import UsedNonce
 
@@ -45,29 +46,75 @@ def consume_nonce(nonce: str, timestamp: int, window: int) -> bool:
     return True
 
 
-def consume_nonce_with(nonce: str, timestamp: int, window: int, write: Callable[[], None]) -> bool:
-    """Record ``nonce`` and run ``write`` in the same transaction: one commit.
+Statement = tuple[str, Sequence[Any]]
+
+
+def consume_nonce_with(nonce: str, timestamp: int, window: int, statement: Statement) -> bool:
+    """Record ``nonce`` and run ``statement`` in the same transaction: one commit.
 
     False, with nothing written, when the nonce was already used. For calls
     that changed nothing (their nonce is checked after they ran, see
-    views._handle_post); ``write`` is their audit entry.
+    calls._handle); ``statement`` is their audit entry.
     """
     _maybe_prune(window)
     try:
-        with _sqlite_writers_queue(), transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Neither row guards anything a crash could make unsafe: the
-                # call read data only, so replaying it after a crash that
-                # lost its nonce changes nothing and tells the replayer what
-                # the captured answer told already. What a crash of the
-                # database server may lose is the audit entries of reads
-                # answered in the last fraction of a second.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(_INSERT, [nonce, timestamp + window])
-            write()
+        with _one_commit() as execute:
+            execute(_INSERT, [nonce, timestamp + window])
+            execute(*statement)
     except IntegrityError:
         return False
     return True
+
+
+@contextmanager
+def _one_commit() -> Iterator[Callable[[str, Sequence[Any]], object]]:
+    """A write transaction for a few statements of this module; yields ``execute``.
+
+    Every signed call that changes nothing commits one of these, so it runs
+    on the driver's own connection: Django's atomic() and cursor wrapper
+    cost twice the statements and the commit together. Inside a caller's
+    transaction (a management command, a test) it is a savepoint instead.
+    """
+    if connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            yield cursor.execute
+        return
+    database = connections[DEFAULT_DB_ALIAS]
+    # What Django's cursor() does first: the health check it armed for this
+    # request, and the connection itself.
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    sqlite = database.vendor == "sqlite"
+    with _sqlite_writers_queue(), database.wrap_database_errors:
+        cursor = database.connection.cursor()
+        try:
+            if sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            else:
+                # Not waiting for the WAL flush is safe here: neither row
+                # guards anything a crash could make unsafe. The call read
+                # data only, so replaying it after a crash that lost its
+                # nonce changes nothing and tells the replayer what the
+                # captured answer told already. What a crash of the database
+                # server may lose is the audit entries of reads answered in
+                # the last fraction of a second. Without parameters, both
+                # statements go in one round trip.
+                cursor.execute("BEGIN; SET LOCAL synchronous_commit TO OFF")
+
+            def execute(sql: str, params: Sequence[Any]) -> object:
+                return cursor.execute(sql.replace("%s", "?") if sqlite else sql, params)
+
+            try:
+                yield execute
+                cursor.execute("COMMIT")
+            except BaseException:
+                # SQLite keeps a transaction open after a failed COMMIT; on a
+                # broken connection this fails too, and Django discards it.
+                with suppress(Exception):
+                    cursor.execute("ROLLBACK")
+                raise
+        finally:
+            cursor.close()
 
 
 _queue_file: int | None = None

@@ -264,6 +264,18 @@ _Frame = list
 _NO_ATTRIBUTES: dict[str, str] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadEnvelope:
+    """What a _CallReader found in one document."""
+
+    root_tag: str | None
+    bad_header: str | None
+    has_doctype: bool
+    body: list[_Frame] | None
+    ids: dict[str, _Frame]
+    placeholders: bool
+
+
 class _CallReader:
     """lxml parser target reading a request envelope in one pass, no tree built.
 
@@ -276,6 +288,10 @@ class _CallReader:
     """
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the last document (the reader is reused, see safexml)."""
         self.root_tag: str | None = None
         self.bad_header: str | None = None
         self.has_doctype = False
@@ -351,8 +367,9 @@ class _CallReader:
         if len(stack) == 1:
             self.body.append(frame)
 
-    def close(self) -> _CallReader:
-        return self
+    def close(self) -> _ReadEnvelope:
+        return _ReadEnvelope(self.root_tag, self.bad_header, self.has_doctype, self.body,
+                             self.ids, self.placeholders)
 
     def _value(self, frame: _Frame) -> Value:
         attrib = frame[_ATTRIB]
@@ -452,13 +469,18 @@ class _Settle:
 class _WellFormed:
     """Parser target that only lets libxml2 check the document: no callbacks."""
 
-    has_doctype = False
+    def __init__(self) -> None:
+        self.has_doctype = False
+
+    def reset(self) -> None:
+        self.has_doctype = False
 
     def doctype(self, *args: object) -> None:
         self.has_doctype = True
 
-    def close(self) -> _WellFormed:
-        return self
+    def close(self) -> bool:
+        """Whether the document had a DTD."""
+        return self.has_doctype
 
 
 def _soaplite_array_call(data: bytes, max_bytes: int) -> Call | None:
@@ -469,7 +491,7 @@ def _soaplite_array_call(data: bytes, max_bytes: int) -> Call | None:
         document = bytes(data).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if parse_xml_events(data, _WellFormed(), max_bytes=max_bytes).has_doctype:
+    if parse_xml_events(data, _WellFormed, max_bytes=max_bytes):
         return None
     try:
         shape = soaplite.read(document)
@@ -487,7 +509,7 @@ def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     fast = _soaplite_array_call(data, max_bytes)
     if fast is not None:
         return fast
-    reader: _CallReader = parse_xml_events(data, _CallReader(), max_bytes=max_bytes)
+    reader: _ReadEnvelope = parse_xml_events(data, _CallReader, max_bytes=max_bytes)
     if reader.has_doctype:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
     if reader.root_tag != _ENVELOPE:

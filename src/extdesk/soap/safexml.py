@@ -4,7 +4,8 @@ Entities are never expanded, no DTD is loaded or accepted, the network is
 never touched and libxml2's own size/depth limits stay on (no huge_tree).
 """
 
-from typing import Any
+import threading
+from typing import Any, Protocol, TypeVar
 
 from lxml import etree
 
@@ -14,8 +15,6 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
 def _parser(target: Any = None) -> etree.XMLParser:
-    # A fresh parser per document: lxml parsers are not safe to share
-    # between threads, and creating one is cheap.
     return etree.XMLParser(
         target=target,
         resolve_entities=False,
@@ -61,15 +60,48 @@ def _parse(data: bytes, parser: etree.XMLParser) -> object:
     return root
 
 
-def parse_xml_events(data: bytes, target: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    """Parse ``data`` into ``target`` (lxml's parser-target interface) and
-    return what its ``close()`` returns; no tree is built.
+class ReusableTarget(Protocol):
+    """An lxml parser target that serves document after document.
 
-    The target must refuse a document for which its ``doctype()`` was called,
-    once the parse is over.
+    ``close()`` returns the result, which must not change when ``reset()``
+    then clears the target for the next document.
+    """
+
+    def reset(self) -> None: ...
+
+    def close(self) -> Any: ...
+
+
+_Target = TypeVar("_Target", bound=ReusableTarget)
+# One parser and target per thread and target type, reused: lxml inspects a
+# new target's callbacks (inspect.getfullargspec) whenever a parser is made
+# for it, which cost a small envelope as much as parsing it. lxml parsers
+# must not be shared between threads.
+_reusable = threading.local()
+
+
+def parse_xml_events(data: bytes, target_type: type[_Target], *,
+                     max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse ``data`` into a ``target_type`` target (lxml's parser-target
+    interface) and return what its ``close()`` returns; no tree is built.
+
+    The caller must refuse a document whose target saw ``doctype()``.
     """
     _check_data(data, max_bytes)
-    return _parse(data, _parser(target))
+    idle = _reusable.__dict__.setdefault("idle", {})
+    # Taken out while in use, so that a parse started during this one (none
+    # does today) gets a parser of its own.
+    entry = idle.pop(target_type, None)
+    if entry is None:
+        target = target_type()
+        entry = (_parser(target), target)
+    parser, target = entry
+    try:
+        return _parse(data, parser)
+    finally:
+        # Whatever the outcome, the target lets go of this document's data.
+        target.reset()
+        idle[target_type] = entry
 
 
 def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:

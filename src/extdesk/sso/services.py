@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -40,9 +41,28 @@ def issue_token(contact: Contact, ip: IPAddress, act: str) -> str:
         token_hash=hash_token(token), contact=contact, act=act, ip=str(ip),
         created_at=now, expires_at=now + timedelta(seconds=settings.EXTDESK_SSO_TTL),
     )
-    # Old tokens are useless; removing them here keeps the table small.
-    LoginToken.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    _maybe_prune(now)
     return token
+
+
+_PRUNE_EVERY_SECONDS = 60
+_last_prune: float | None = None
+
+
+def prune_tokens(now: datetime) -> int:
+    """Delete tokens that expired over a day ago; returns how many."""
+    deleted, _ = LoginToken.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return deleted
+
+
+def _maybe_prune(now: datetime) -> None:
+    # Old tokens are useless; removing them as tokens are issued keeps the
+    # table small, and once a minute is enough for that.
+    global _last_prune
+    clock = time.monotonic()
+    if _last_prune is None or clock - _last_prune >= _PRUNE_EVERY_SECONDS:
+        _last_prune = clock
+        prune_tokens(now)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,206 @@
+"""Serving one signed SOAP POST, whichever layer carried it in.
+
+The Django view (views.py) and the WSGI entry point that answers /soap/
+ahead of Django's handler (wsgi.py) both come here with the request's
+WSGI environ and its body stream, and turn the Answer into their own
+response. Transport concerns only: size, signature, replay, throttle,
+faults and the audit entry; what a call does is operations.py's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from extdesk.audit import services as audit
+from extdesk.soap import signature
+from extdesk.soap.envelope import decode_call
+from extdesk.soap.exceptions import (
+    AuthenticationFailed,
+    BodyTooLarge,
+    ClientFault,
+    ServerFault,
+    SoapFaultError,
+)
+from extdesk.soap.faults import fault_for
+from extdesk.sso.addresses import client_ip
+
+from . import throttle
+from .operations import changes_nothing, dispatch
+from .schema import ensure_schema
+from .services import consume_nonce, consume_nonce_with
+
+log = logging.getLogger("extdesk.soap")
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+# Calls that change nothing (greet, list_contacts) are a few hundred bytes.
+_DEFER_NONCE_BYTES = 4096
+
+
+class BodyStream(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+@dataclass(slots=True)
+class Answer:
+    """What to send back: an HTTP status and a SOAP body (answer or fault)."""
+
+    status: int
+    body: bytes
+    retry_after: int | None = None
+
+
+def fault_answer(error: SoapFaultError) -> Answer:
+    return Answer(error.http_status, fault_for(error))
+
+
+def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
+    """Serve one POSTed envelope; ``meta`` is the request's WSGI environ.
+
+    Never raises: every failure becomes a SOAP fault, logged and audited.
+    """
+    note = _CallNote(_client_address(meta))
+    try:
+        answer = _answer(meta, stream, note)
+        if note.nonce is not None:
+            return _settle_nonce(note, answer)
+    except Exception:
+        # Only the audit path can get here; the caller still gets a fault.
+        log.exception("internal error while serving %s", note.address)
+        return fault_answer(ServerFault("internal error in the helpdesk; see its log"))
+    audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
+    return answer
+
+
+def _client_address(meta: Mapping[str, Any]) -> str:
+    # Behind the load balancer named in EXTDESK_TRUSTED_PROXIES, the caller is
+    # in X-Forwarded-For: the throttle and the audit log must see the caller.
+    address = client_ip(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR"),
+                        settings.EXTDESK_TRUSTED_PROXIES)
+    return str(address) if address is not None else meta.get("REMOTE_ADDR", "?")[:64]
+
+
+@dataclass(slots=True)
+class _CallNote:
+    """What the audit log is told about a call, filled in as it is served."""
+
+    address: str
+    operation: str = ""
+    records: int = 0
+    # The accepted signature of a call that changed nothing, whose nonce is
+    # still to be recorded (in one transaction with its audit entry).
+    nonce: signature.SignatureHeader | None = None
+
+
+def _settle_nonce(note: _CallNote, answer: Answer) -> Answer:
+    """Record the nonce of a call that changed nothing, with its audit entry.
+
+    A replay of such a call has run, but its answer is thrown away here and
+    it is refused as every other replay is.
+    """
+    header, note.nonce = note.nonce, None
+    try:
+        accepted = consume_nonce_with(
+            header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW,
+            audit.soap_call_insert(note.address, note.operation, note.records, answer.status,
+                                   answer.body),
+        )
+    except DatabaseError:
+        log.exception("database error while serving %s", note.address)
+        answer = fault_answer(ServerFault("the helpdesk's database is unavailable; retry later"))
+    else:
+        if accepted:
+            audit.maybe_prune()
+            return answer
+        answer = _refuse(note, AuthenticationFailed(
+            f"nonce {header.nonce[:6]}... was already used (replay)"))
+    audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
+    return answer
+
+
+def _refuse(note: _CallNote, error: AuthenticationFailed) -> Answer:
+    log.warning("refused request from %s: %s", note.address, error.reason)
+    throttle.record_failure(note.address)
+    return fault_answer(error)
+
+
+def _answer(meta: Mapping[str, Any], stream: BodyStream, note: _CallNote) -> Answer:
+    try:
+        return _handle(meta, stream, note)
+    except SoapFaultError as error:
+        if isinstance(error, AuthenticationFailed):
+            return _refuse(note, error)
+        if isinstance(error, throttle.TooManyFailures):
+            answer = fault_answer(error)
+            answer.retry_after = error.retry_after
+            return answer
+        if isinstance(error, ClientFault):
+            log.info("client fault for %s: %s", note.address, error.message)
+        return fault_answer(error)
+    except DatabaseError:
+        log.exception("database error while serving %s", note.address)
+        return fault_answer(ServerFault("the helpdesk's database is unavailable; retry later"))
+    except Exception:
+        log.exception("internal error while serving %s", note.address)
+        return fault_answer(ServerFault("internal error in the helpdesk; see its log"))
+
+
+def _read_body(meta: Mapping[str, Any], stream: BodyStream) -> bytes:
+    limit = settings.EXTDESK_MAX_BODY_BYTES
+    try:
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ClientFault("the Content-Length header is not a number") from None
+    if declared > limit:
+        raise BodyTooLarge(f"the request body ({declared} bytes) exceeds the limit of {limit} bytes")
+    body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise BodyTooLarge(f"the request body exceeds the limit of {limit} bytes")
+    return body
+
+
+def _handle(meta: Mapping[str, Any], stream: BodyStream, note: _CallNote) -> Answer:
+    # The tables must exist before the throttle and the nonce store are
+    # consulted; on an empty database this is where the installation happens.
+    ensure_schema()
+    # Before anything costly: a throttled address gets no signature check.
+    throttle.check(note.address)
+    body = _read_body(meta, stream)
+    header = signature.verify(
+        settings.EXTDESK_SECRET,
+        meta.get(signature.WSGI_HEADER_KEY),
+        body,
+        window=settings.EXTDESK_SIGNATURE_WINDOW,
+    )
+    if len(body) > _DEFER_NONCE_BYTES:
+        # A large body is not even decoded for a replay.
+        _consume(header)
+        call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+    else:
+        try:
+            call = decode_call(body, max_bytes=settings.EXTDESK_MAX_BODY_BYTES)
+        except ClientFault:
+            _consume(header)
+            raise
+        if changes_nothing(call.method):
+            # One commit per call instead of two: the nonce goes in with the
+            # audit entry once the answer is ready (_settle_nonce), which is
+            # safe because this call changes nothing, replayed or not.
+            note.nonce = header
+        else:
+            _consume(header)
+    note.operation, note.records = call.method, audit.records_in_call(call.params)
+    result = dispatch(call)
+    content = result if isinstance(result, bytes) else b"".join(result)
+    note.records = note.records or audit.records_in_response(content)
+    log.debug("served %s for %s", call.method, note.address)
+    return Answer(200, content)
+
+
+def _consume(header: signature.SignatureHeader) -> None:
+    if not consume_nonce(header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW):
+        raise AuthenticationFailed(f"nonce {header.nonce[:6]}... was already used (replay)")
