@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from extdesk.contacts import services
 from extdesk.contacts.exceptions import InvalidRecord
 from extdesk.contacts.models import Contact
-from extdesk.contacts.records import parse_record, parse_records
+from extdesk.contacts.records import parse_record
 
 
 def _record(pid: int, **fields: str) -> dict[str, str]:
@@ -18,7 +18,7 @@ def _record(pid: int, **fields: str) -> dict[str, str]:
 
 
 def _push(*raw: dict[str, str]) -> int:
-    return services.alter_contacts(parse_records(raw))
+    return services.alter_contacts(raw)
 
 
 def _memberships(pid: int) -> list[tuple[int, str]]:

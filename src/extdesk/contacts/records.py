@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -86,16 +86,27 @@ def split_accounts(text: str) -> tuple[str, ...]:
     return tuple(sorted({name.strip() for name in text.split(",")} - {""}))
 
 
-def _digest(values: Iterable[str]) -> str:
-    joined = "\x1f".join(values).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(joined, digest_size=8).hexdigest()
+def _digest(values: Sequence[str]) -> str:
+    joined = "\x1f".join(values)
+    # Base64 values can hold any character, the separator too: escaped
+    # then, so that moving text across a field boundary changes the digest
+    # (a record could otherwise pass for a stored one it differs from).
+    # Values without \x1e or \x1f, all real ones, are joined as before.
+    if "\x1e" in joined or (values and joined.count("\x1f") != len(values) - 1):
+        joined = "\x1f".join(
+            value.replace("\x1e", "\x1e\x1e").replace("\x1f", "\x1e\x1f") for value in values
+        )
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def _fingerprint(fields: Iterable[str], accounts: Iterable[str]) -> str:
+def _fingerprint(fields: Sequence[str], accounts: Sequence[str]) -> str:
     # Two halves, so that a changed record whose accounts stayed the same
     # keeps its memberships untouched (see ACCOUNTS_DIGEST).
     return _digest(fields) + _digest(accounts)
 
+
+# The fields a fingerprint's first half covers, in its order.
+_HASHED_FIELDS = ("email", *CONTACT_NAME_FIELDS)
 
 # The accounts' half of a fingerprint.
 ACCOUNTS_DIGEST = slice(16, 32)
@@ -124,9 +135,9 @@ def _check_accounts(accounts: tuple[str, ...], position: int, platform_id: int) 
             )
 
 
-def _find_nul(email: str, names: list[str], accounts: tuple[str, ...], position: int,
+def _find_nul(values: list[str], accounts: tuple[str, ...], position: int,
               platform_id: int) -> None:
-    for field, value in (("email", email), *zip(CONTACT_NAME_FIELDS, names, strict=True)):
+    for field, value in zip(_HASHED_FIELDS, values, strict=True):
         if "\x00" in value:
             raise InvalidRecord(position, platform_id, field, "contains a NUL character")
     if any("\x00" in name for name in accounts):
@@ -154,7 +165,7 @@ def parse_record(raw: object, position: int) -> ContactRecord:
         email = _text(raw, "email", position, platform_id)
     _check_email(email, position, platform_id)
 
-    names = []
+    values = [email]
     for field in CONTACT_NAME_FIELDS:
         value = get(field)
         if value is None:
@@ -165,13 +176,15 @@ def parse_record(raw: object, position: int) -> ContactRecord:
             raise InvalidRecord(
                 position, platform_id, field, f"is longer than {MAX_NAME_LENGTH} characters"
             )
-        names.append(value)
+        values.append(value)
 
-    accounts = split_accounts(_text(raw, "accounts", position, platform_id))
+    accounts_text = _text(raw, "accounts", position, platform_id)
+    accounts = split_accounts(accounts_text)
     _check_accounts(accounts, position, platform_id)
-    _find_nul(email, names, accounts, position, platform_id)
-    return ContactRecord(platform_id, email, *names, accounts=accounts,
-                         fingerprint=_fingerprint((email, *names), accounts))
+    if "\x00" in accounts_text or "\x00" in "".join(values):
+        _find_nul(values, accounts, position, platform_id)
+    return ContactRecord(platform_id, *values, accounts=accounts,
+                         fingerprint=_fingerprint(values, accounts))
 
 
 def _first_difference(a: ContactRecord, b: ContactRecord) -> str:
@@ -181,21 +194,78 @@ def _first_difference(a: ContactRecord, b: ContactRecord) -> str:
     return "id"
 
 
-def parse_records(raw_records: Iterable[object]) -> list[ContactRecord]:
-    """Validate a whole push; raise InvalidRecord for the first bad record.
+def _fast_id(raw_id: object) -> int | None:
+    # The common case (a short string of ASCII digits) without the regular
+    # expression; the same answer as parse_platform_id, None for an invalid id.
+    if type(raw_id) is str and len(raw_id) < 19 and raw_id.isdigit() and raw_id.isascii():
+        number = int(raw_id)
+        return number if number else None
+    try:
+        return parse_platform_id(raw_id)
+    except ValueError:
+        return None
 
-    An id repeated with identical data counts once; repeated with different
-    data it is an error on the later record.
+
+def record_key(raw: object) -> tuple[int, str] | None:
+    """(platform id, fingerprint) of a pushed record, read without validating it.
+
+    The fingerprint is the one parse_record would give the record if it is
+    valid; None when the id or a field could not even be read.
     """
-    by_id: dict[int, ContactRecord] = {}
-    for position, raw in enumerate(raw_records, start=1):
-        record = parse_record(raw, position)
-        earlier = by_id.get(record.platform_id)
+    if not isinstance(raw, Mapping):
+        return None
+    get = raw.get
+    platform_id = _fast_id(get("id"))
+    if platform_id is None:
+        return None
+    values = list(map(get, _HASHED_FIELDS))
+    if None in values:
+        values = ["" if value is None else value for value in values]
+    accounts = get("accounts")
+    if accounts is None:
+        accounts = ""
+    elif not isinstance(accounts, str):
+        return None
+    try:
+        return platform_id, _fingerprint(values, split_accounts(accounts))
+    except TypeError:  # a compound value: only parse_record says which field
+        return None
+
+
+def changed_records(raw_records: Sequence[object], keys: Sequence[tuple[int, str] | None],
+                    stored: Mapping[int, str], *, trust_stored: bool = True) -> list[ContactRecord]:
+    """Validate a push against the ``stored`` fingerprints and return the
+    records to write: new or changed, one per id, in push order.
+
+    ``keys`` are the records' ``record_key``s. A record whose fingerprint is
+    the stored one holds exactly what was stored, which passed this
+    validation, so it is not validated again unless ``trust_stored`` is
+    False (for after a rule got stricter). Every other record is, in push
+    order, so the first bad record raises InvalidRecord as a full validation
+    would: a skipped record is valid. An id repeated with identical data
+    counts once; with different data it is an error on the later record.
+    """
+    # platform id -> (position, fingerprint) of its first record in the push
+    seen: dict[int, tuple[int, str]] = {}
+    changed: list[ContactRecord] = []
+    get_stored = stored.get
+    for position, (raw, key) in enumerate(zip(raw_records, keys, strict=True), start=1):
+        if key is not None and trust_stored and get_stored(key[0]) == key[1]:
+            platform_id, fingerprint = key
+            record = None
+        else:
+            record = parse_record(raw, position)
+            platform_id, fingerprint = record.platform_id, record.fingerprint
+        earlier = seen.get(platform_id)
         if earlier is None:
-            by_id[record.platform_id] = record
-        elif earlier.fingerprint != record.fingerprint:
+            seen[platform_id] = (position, fingerprint)
+            if record is not None and get_stored(platform_id) != fingerprint:
+                changed.append(record)
+        elif earlier[1] != fingerprint:
+            first = parse_record(raw_records[earlier[0] - 1], earlier[0])
             raise InvalidRecord(
-                position, record.platform_id, _first_difference(earlier, record),
+                position, platform_id,
+                _first_difference(first, record or parse_record(raw, position)),
                 "the same id appears earlier in this call with different data",
             )
-    return list(by_id.values())
+    return changed

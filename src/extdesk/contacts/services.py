@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Account, Contact
-from .records import ACCOUNTS_DIGEST, ContactRecord
+from .records import ACCOUNTS_DIGEST, ContactRecord, changed_records, record_key
 
 _CONTACT_TABLE = Contact._meta.db_table
 _ACCOUNT_TABLE = Account._meta.db_table
@@ -63,21 +63,25 @@ def _in_chunk_size() -> int:
     return connection.features.max_query_params or 10_000
 
 
-def alter_contacts(records: Sequence[ContactRecord]) -> int:
-    """Insert or update ``records`` (validated, unique ids) in one transaction.
+def alter_contacts(raw_records: Sequence[object], *, trust_stored: bool = True) -> int:
+    """Validate a push (records as decoded) and insert or update it, atomically.
 
-    Returns how many were inserted or changed; a record identical to what is
-    stored is neither written nor counted. Memberships are rewritten only for
-    the records whose accounts changed.
+    Returns how many records were inserted or changed; a record identical to
+    what is stored is neither written nor counted (nor, unless
+    ``trust_stored`` is False, validated again: see changed_records).
+    Memberships are rewritten only for the records whose accounts changed.
+    Raises InvalidRecord, having written nothing, for the first bad record.
     """
-    if not records:
+    if not raw_records:
         return 0
-    ordered = sorted(records, key=lambda r: r.platform_id)
+    keys = [record_key(raw) for raw in raw_records]
+    platform_ids = sorted({key[0] for key in keys if key is not None})
     with transaction.atomic():
-        stored = _stored_fingerprints([r.platform_id for r in ordered])
-        changed = [r for r in ordered if stored.get(r.platform_id) != r.fingerprint]
+        stored = _stored_fingerprints(platform_ids) if platform_ids else {}
+        changed = changed_records(raw_records, keys, stored, trust_stored=trust_stored)
         if not changed:
             return 0
+        changed.sort(key=lambda r: r.platform_id)
         _upsert_contacts(changed)
         moved = [
             r for r in changed

@@ -15,7 +15,7 @@ from extdesk import IDENTIFICATION
 from extdesk.contacts import selectors as contact_selectors
 from extdesk.contacts import services as contact_services
 from extdesk.contacts.exceptions import InvalidRecord
-from extdesk.contacts.records import parse_platform_id, parse_records
+from extdesk.contacts.records import parse_platform_id
 from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_response
 from extdesk.soap.exceptions import ClientFault
 from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS, SESSION_ACTIONS
@@ -118,10 +118,9 @@ def _contact_list(value: Value) -> list[Value]:
 @operation("alter_contacts")
 def alter_contacts(namespace: str | None, args: list[Value]) -> Response:
     try:
-        records = parse_records(_contact_list(args[0]))
+        changed = contact_services.alter_contacts(_contact_list(args[0]))
     except InvalidRecord as exc:
         raise ClientFault(f"alter_contacts: {exc}") from None
-    changed = contact_services.alter_contacts(records)
     return encode_response(namespace, "alter_contacts", changed)
 
 
