@@ -85,15 +85,37 @@ def expect_ok(reply: Reply, what: str) -> Reply:
 @dataclass(frozen=True, slots=True)
 class Throughput:
     clients: int
-    requests: int
     errors: int
     seconds: float
-    p50_ms: float
-    p99_ms: float
+    latencies: tuple[float, ...]  # seconds, sorted
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50_ms(self) -> float:
+        return self._quantile(49)
+
+    @property
+    def p99_ms(self) -> float:
+        return self._quantile(98)
+
+    def _quantile(self, index: int) -> float:
+        if len(self.latencies) < 2:
+            return self.latencies[0] * 1000 if self.latencies else 0.0
+        return statistics.quantiles(self.latencies, n=100)[index] * 1000
+
+    @staticmethod
+    def combined(runs: list[Throughput]) -> Throughput:
+        """Several runs of the same load as one: all their requests over all their time."""
+        return Throughput(runs[0].clients, sum(run.errors for run in runs),
+                          sum(run.seconds for run in runs),
+                          tuple(sorted(t for run in runs for t in run.latencies)))
 
 
 def _client_loop(port: int, make_request: Callable[[], bytes], start_at: float, stop_at: float,
@@ -142,7 +164,4 @@ def load(port: int, make_request: Callable[[], bytes], clients: int, seconds: fl
         errors += failed
     for worker in workers:
         worker.join()
-    latencies.sort()
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return Throughput(clients, len(latencies), errors, seconds,
-                      quantiles[49] * 1000, quantiles[98] * 1000)
+    return Throughput(clients, errors, seconds, tuple(sorted(latencies)))

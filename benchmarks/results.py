@@ -50,6 +50,11 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def _rate_order(item: tuple[tuple[str, int], Rate]) -> tuple[bool, str, int]:
+    (operation, clients), _ = item
+    return operation == "bare WSGI floor", operation, clients
+
+
 def table(runs: list[DatabaseResults]) -> str:
     lines = ["### alter_contacts (one call; SOAP::Lite-shaped, signed, new connection)", "",
              "| records | kind | database | seconds | records/s | server CPU s | peak RSS MiB | floor s "
@@ -76,7 +81,7 @@ def table(runs: list[DatabaseResults]) -> str:
               "floor p99 ms | ours/floor |",
               "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for run in runs:
-        for (operation, clients), rate in run.rates.items():
+        for (operation, clients), rate in sorted(run.rates.items(), key=_rate_order):
             ours, floor = rate.ours, rate.floor
             share = ours.per_second / floor.per_second if floor and floor.per_second else None
             lines.append(
