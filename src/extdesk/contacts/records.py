@@ -105,6 +105,10 @@ def _fingerprint(fields: Sequence[str], accounts: Sequence[str]) -> str:
     return _digest(fields) + _digest(accounts)
 
 
+# What record_key reads: platform id, fingerprint, the e-mail address and
+# names (empty when missing), account names.
+RecordKey = tuple[int, str, list[str], tuple[str, ...]]
+
 # The fields a fingerprint's first half covers, in its order.
 _HASHED_FIELDS = ("email", *CONTACT_NAME_FIELDS)
 
@@ -146,6 +150,33 @@ def _find_nul(values: list[str], accounts: tuple[str, ...], position: int,
 
 def parse_record(raw: object, position: int) -> ContactRecord:
     """Validate one pushed record (a struct) at 1-based ``position``."""
+    key = record_key(raw)
+    if key is None:
+        return _parse_unreadable(raw, position)
+    return _checked(key, position)
+
+
+def _checked(key: RecordKey, position: int) -> ContactRecord:
+    """The record whose id and fields record_key could read, once the rules
+    hold; the checks come in the order _parse_unreadable makes them."""
+    platform_id, fingerprint, values, accounts = key
+    _check_email(values[0], position, platform_id)
+    if max(map(len, values)) > MAX_NAME_LENGTH:
+        for field, value in zip(CONTACT_NAME_FIELDS, values[1:], strict=True):
+            if len(value) > MAX_NAME_LENGTH:
+                raise InvalidRecord(
+                    position, platform_id, field, f"is longer than {MAX_NAME_LENGTH} characters"
+                )
+    _check_accounts(accounts, position, platform_id)
+    if "\x00" in "".join(values) or any("\x00" in name for name in accounts):
+        _find_nul(values, accounts, position, platform_id)
+    return ContactRecord(platform_id, *values, accounts=accounts, fingerprint=fingerprint)
+
+
+def _parse_unreadable(raw: object, position: int) -> ContactRecord:
+    # Every rule in order, for a record some value of which record_key could
+    # not read (not a struct, a bad id, a compound field): its first broken
+    # rule is the one reported.
     if not isinstance(raw, Mapping):
         raise InvalidRecord(position, None, "(record)", "must be a struct of named fields")
     get = raw.get
@@ -178,11 +209,9 @@ def parse_record(raw: object, position: int) -> ContactRecord:
             )
         values.append(value)
 
-    accounts_text = _text(raw, "accounts", position, platform_id)
-    accounts = split_accounts(accounts_text)
+    accounts = split_accounts(_text(raw, "accounts", position, platform_id))
     _check_accounts(accounts, position, platform_id)
-    if "\x00" in accounts_text or "\x00" in "".join(values):
-        _find_nul(values, accounts, position, platform_id)
+    _find_nul(values, accounts, position, platform_id)
     return ContactRecord(platform_id, *values, accounts=accounts,
                          fingerprint=_fingerprint(values, accounts))
 
@@ -206,11 +235,11 @@ def _fast_id(raw_id: object) -> int | None:
         return None
 
 
-def record_key(raw: object) -> tuple[int, str] | None:
-    """(platform id, fingerprint) of a pushed record, read without validating it.
+def record_key(raw: object) -> RecordKey | None:
+    """What a pushed record holds (see RecordKey), read without validating it.
 
-    The fingerprint is the one parse_record would give the record if it is
-    valid; None when the id or a field could not even be read.
+    The fingerprint is the one parse_record gives the record if it is valid.
+    None when the id or a field cannot even be read (the record is invalid).
     """
     if not isinstance(raw, Mapping):
         return None
@@ -226,13 +255,14 @@ def record_key(raw: object) -> tuple[int, str] | None:
         accounts = ""
     elif not isinstance(accounts, str):
         return None
+    names = split_accounts(accounts)
     try:
-        return platform_id, _fingerprint(values, split_accounts(accounts))
+        return platform_id, _fingerprint(values, names), values, names
     except TypeError:  # a compound value: only parse_record says which field
         return None
 
 
-def changed_records(raw_records: Sequence[object], keys: Sequence[tuple[int, str] | None],
+def changed_records(raw_records: Sequence[object], keys: Sequence[RecordKey | None],
                     stored: Mapping[int, str], *, trust_stored: bool = True) -> list[ContactRecord]:
     """Validate a push against the ``stored`` fingerprints and return the
     records to write: new or changed, one per id, in push order.
@@ -250,11 +280,14 @@ def changed_records(raw_records: Sequence[object], keys: Sequence[tuple[int, str
     changed: list[ContactRecord] = []
     get_stored = stored.get
     for position, (raw, key) in enumerate(zip(raw_records, keys, strict=True), start=1):
-        if key is not None and trust_stored and get_stored(key[0]) == key[1]:
-            platform_id, fingerprint = key
+        if key is None:
+            record = _parse_unreadable(raw, position)
+        elif trust_stored and get_stored(key[0]) == key[1]:
+            platform_id, fingerprint = key[0], key[1]
             record = None
         else:
-            record = parse_record(raw, position)
+            record = _checked(key, position)
+        if record is not None:
             platform_id, fingerprint = record.platform_id, record.fingerprint
         earlier = seen.get(platform_id)
         if earlier is None:
