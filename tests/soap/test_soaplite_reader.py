@@ -1,0 +1,81 @@
+"""The SOAP::Lite push reader splits the array at every "<": pieces that only
+look like fields are left to the general decoder, and what it reads is what
+the general decoder reads."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from extdesk.soap import envelope, soaplite
+
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope '
+    'soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/" '
+    'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>'
+    '<alter_contacts xmlns="urn:HSPC/ExternalHelpdesk">'
+    '<soapenc:Array soapenc:arrayType="xsd:anyType[2]" xsi:type="soapenc:Array">'
+)
+_TAIL = "</soapenc:Array></alter_contacts></soap:Body></soap:Envelope>"
+
+
+def _general_items(document: str) -> list:
+    call = envelope.decode_call(document.encode())
+    return call.params[0][1]
+
+
+def _read(inner: str) -> list | None:
+    document = _HEAD + inner + _TAIL
+    envelope.parse_xml(document.encode())  # the reader's precondition: well formed
+    shape = soaplite.read(document)
+    return None if shape is None else shape[3]
+
+
+@pytest.mark.parametrize("inner", [
+    '<item><a xsi:type="x>y">1</a></item>',                  # ">" inside an attribute value
+    '<item><a xsi:type="xsd:string">1</a ></item>',          # space in an end tag
+    '<item><a xsi:type="xsd:string" /> </item>',             # text after an empty field
+    '<item><a xsi:type="xsd:string"/>x</item>',
+    '<item><a>1</a>x</item>',                                # text after a field
+    '<item>x<a>1</a></item>',                                # text before a field
+    '<item><a><b>1</b></a></item>',                          # a struct inside a field
+    '<item><a xsi:type="xsd:string" xml:lang="en">1</a></item>',  # another attribute
+    '<item><a  xsi:type="xsd:string">1</a></item>',          # two spaces
+    '<item><x:a xmlns:x="urn:x">1</x:a></item>',             # a prefixed field
+    '<item><a>1</a></item> <item><b>2</b></item>',           # text between items
+    '<item xsi:type="namesp1:SOAPStruct"><a>1</a></item>',   # an attribute on the item
+    '<item><a>1<!-- c --></a></item>',                       # a comment in a value
+    '<item><a><?pi x?>1</a></item>',                         # a processing instruction
+])
+def test_what_only_looks_like_a_plain_push_is_left_to_the_general_decoder(inner):
+    assert _read(inner) is None
+
+
+def test_values_read_from_the_pieces_are_the_general_decoders():
+    wide = base64.b64encode("Zoë 😀".encode()).decode()
+    latin = base64.b64encode("Zoë".encode("latin-1")).decode()
+    inner = (
+        '<item><id xsi:type="xsd:int">1</id><a xsi:type="xsd:string" /><b xsi:type="xsd:string"/>'
+        f'<c xsi:type="xsd:base64Binary">{wide}</c><d xsi:type="xsd:base64Binary">{latin}</d>'
+        '<e xsi:nil="true" /><f xsi:nil="1">ignored</f><g xsi:nil="false">kept</g>'
+        '<h>&amp;&lt;&gt;&quot;&apos;&#233;&#x1F600;</h><i xsi:type="xsd:string">a\r\nb\rc&#13;</i>'
+        '<j xsi:type="soapenc:Array" /><k xsi:type="namesp2:SOAPStruct"></k>'
+        '<l xsi:type="xsd:base64Binary" /><m>1 &gt; 0</m><n/><o /></item>'
+        '<item><item>x</item><p xsi:type="xsd:string">y</p></item>'
+        '<item><a>1</a><item>2</item></item><item><b>3</b></item>'  # "</item><item>" in an item
+    )
+    items = _read(inner)
+    assert items == _general_items(_HEAD + inner + _TAIL)
+    assert items[0]["c"] == "Zoë 😀" and items[0]["d"] == "Zoë" and items[0]["e"] is None
+    assert items[0]["i"] == "a\nb\nc\r" and items[0]["j"] == [] and items[0]["k"] == {}
+    assert items[1:] == [{"item": "x", "p": "y"}, {"a": "1", "item": "2"}, {"b": "3"}]
+
+
+def test_an_empty_array_and_broken_base64():
+    assert _read("") == []
+    with pytest.raises(soaplite.Unreadable):
+        _read('<item><a xsi:type="xsd:base64Binary">*</a></item>')
