@@ -83,7 +83,9 @@ def split_accounts(text: str) -> tuple[str, ...]:
     """Account names from the comma-separated field: trimmed, unique, sorted."""
     if not text:
         return ()
-    return tuple(sorted({name.strip() for name in text.split(",")} - {""}))
+    names = set(map(str.strip, text.split(",")))
+    names.discard("")
+    return tuple(sorted(names))
 
 
 def _digest(values: Sequence[str]) -> str:
@@ -241,7 +243,7 @@ def record_key(raw: object) -> RecordKey | None:
     The fingerprint is the one parse_record gives the record if it is valid.
     None when the id or a field cannot even be read (the record is invalid).
     """
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         return None
     get = raw.get
     platform_id = _fast_id(get("id"))
