@@ -210,3 +210,92 @@ def test_postgresql_answers_queue_search_and_priority_sort_from_indexes():
             sql, params = selectors.staff_queue(sort=sort).object_list.query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             assert "ticket_priority_activity" in "\n".join(row[0] for row in cursor.fetchall()), sort
+
+
+# ---------------------------------------------------------------- the customer's list, branch by branch
+
+
+def _customer_world():
+    """Ann in acme and beta; tickets of hers in each, in no account and in an account she left;
+    colleagues' in acme and beta, a stranger's; several with the same last activity."""
+    ann = make_contact("acme", "beta")
+    bob, cat = make_contact("acme"), make_contact("beta")
+    eve = make_contact("evil")
+    acme, beta, evil = (Account.objects.get(name=n) for n in ("acme", "beta", "evil"))
+    moment = timezone.now()
+    rows = []
+    for i, (contact, account) in enumerate([
+        (ann, acme), (ann, beta), (ann, None), (ann, evil), (bob, acme), (cat, beta), (eve, evil),
+    ] * 4):
+        # Every third ticket shares its last activity with the one before: ties are ordered by id.
+        stamp = moment - timezone.timedelta(minutes=i - (i % 3 == 2))
+        rows.append(Ticket(subject=f"Case {i}", contact=contact, account=account,
+                           status=list(Status.values)[i % 5], created_at=stamp, updated_at=stamp,
+                           last_activity_at=stamp))
+    Ticket.objects.bulk_create(rows)
+    return ann
+
+
+@pytest.mark.parametrize("branches", [8, 1])
+@pytest.mark.parametrize("state", ["all", "open", "closed"])
+def test_customer_list_pages_are_those_of_the_plain_query(monkeypatch, branches, state):
+    """Read account by account or (more accounts than branches) all accounts at once: the same
+    tickets, in the same order, counted alike, as one query with an OR would give."""
+    monkeypatch.setattr(selectors, "_ACCOUNT_BRANCHES", branches)
+    ann = _customer_world()
+    expected = Ticket.objects.filter(selectors.visible_to_contact(ann))
+    if state != "all":
+        expected = expected.filter(
+            status__in=selectors.OPEN_STATUSES if state == "open" else selectors.CLOSED_STATUSES)
+    expected = list(expected.order_by("-last_activity_at", "-id").values_list("pk", flat=True))
+    assert len(expected) > 7  # own in evil, no account; acme's and beta's; not eve's
+    for per_page in (1, 3, 5, len(expected)):
+        first = selectors.contact_tickets(ann, state=state, per_page=per_page)
+        assert first.paginator.count == len(expected)
+        pages = [selectors.contact_tickets(ann, state=state, per_page=per_page, page=n)
+                 for n in first.paginator.page_range]
+        assert [t.pk for page in pages for t in page.object_list] == expected
+
+
+def test_customer_list_sees_own_tickets_outside_its_accounts_once():
+    ann = _customer_world()
+    page = selectors.contact_tickets(ann, state="all", per_page=100)
+    shown = [(t.contact_id, t.account.name if t.account else None) for t in page.object_list]
+    assert len(shown) == len(set(t.pk for t in page.object_list)) == page.paginator.count == 24
+    assert (ann.pk, "evil") in shown and (ann.pk, None) in shown
+    assert all(contact == ann.pk for contact, account in shown if account == "evil")
+
+
+def test_customer_list_pagination_at_the_edges():
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 2 * selectors.CUSTOMER_PAGE_SIZE)
+
+    def rows(page) -> int:
+        return len(selectors.contact_tickets(contact, state="all", page=page).object_list)
+
+    last = selectors.contact_tickets(contact, state="all", page=2)
+    assert (last.number, last.paginator.num_pages, last.has_next()) == (2, 2, False)
+    assert len(last.object_list) == 25
+    # Out of range or not a number: the nearest page that exists, as Django's get_page does.
+    assert selectors.contact_tickets(contact, state="all", page=3).number == 2
+    assert selectors.contact_tickets(contact, state="all", page="x").number == 1
+    assert [rows(n) for n in (1, 2, 3, 0)] == [25, 25, 25, 25]
+    _bulk_tickets(contact, 1)  # one more than two full pages: a third page of one
+    assert [rows(n) for n in (2, 3, 4)] == [25, 1, 1]
+
+
+def test_customer_list_with_no_tickets_is_one_empty_page(django_assert_num_queries):
+    contact = make_contact()
+    with django_assert_num_queries(1):  # the count; an empty page needs no rows
+        page = selectors.contact_tickets(contact, state="all")
+        assert list(page.object_list) == []
+    assert (page.number, page.paginator.count, page.has_other_pages()) == (1, 0, False)
+
+
+def test_customer_list_of_several_accounts_runs_two_queries_whatever_the_size(django_assert_num_queries):
+    ann = _customer_world()
+    _bulk_tickets(ann, 60)
+    with django_assert_num_queries(2):
+        page = selectors.contact_tickets(ann, state="open", page=3)
+        [(t.subject, t.account, t.category, t.contact.email) for t in page.object_list]
+    assert page.number == 3 and page.paginator.count > 60

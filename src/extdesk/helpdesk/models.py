@@ -73,8 +73,11 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-last_activity_at", "-id"]
         indexes = [
-            models.Index(fields=["contact", "-last_activity_at"], name="ticket_contact_activity"),
-            models.Index(fields=["account", "-last_activity_at"], name="ticket_account_activity"),
+            # The customer's list reads each of these in order, a page at a time (backwards: newest
+            # first); the trailing columns let it filter by status, and count, inside the index.
+            models.Index(fields=["contact", "last_activity_at", "id", "account", "status"],
+                         name="ticket_contact_list"),
+            models.Index(fields=["account", "last_activity_at", "id", "status"], name="ticket_account_list"),
             models.Index(fields=["status", "-last_activity_at"], name="ticket_status_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity"),
