@@ -169,8 +169,9 @@ def _checked(key: RecordKey, position: int) -> ContactRecord:
                 raise InvalidRecord(
                     position, platform_id, field, f"is longer than {MAX_NAME_LENGTH} characters"
                 )
-    _check_accounts(accounts, position, platform_id)
-    if "\x00" in "".join(values) or any("\x00" in name for name in accounts):
+    if accounts and max(map(len, accounts)) > MAX_NAME_LENGTH:
+        _check_accounts(accounts, position, platform_id)
+    if "\x00" in "".join(values) or "\x00" in "".join(accounts):
         _find_nul(values, accounts, position, platform_id)
     return ContactRecord(platform_id, *values, accounts=accounts, fingerprint=fingerprint)
 

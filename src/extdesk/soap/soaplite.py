@@ -122,9 +122,10 @@ def _field_tag(tag: str) -> _Tag | None:
     return name, convert, empty is not None, f"/{name}>"
 
 
-def _items(parts: list[str]) -> list[dict[str, Any]] | None:
+def _items(parts: list[str], references: bool) -> list[dict[str, Any]] | None:
     """The array's items from its content split at every "<", or None when
     that content is anything but ``<item>`` structs of simple fields.
+    ``references``: whether the content holds any "&" or carriage return.
 
     libxml2 has checked that the document is well formed, so an end tag
     right after a start tag and its text closes that element: splitting at
@@ -134,7 +135,7 @@ def _items(parts: list[str]) -> list[dict[str, Any]] | None:
         return None  # text before the first item
     # Few distinct start tags occur in a push (a name and a type each):
     # each is read once per document.
-    tags: dict[str, _Tag | None] = {}
+    tags: dict[str, _Tag] = {}
     items: list[dict[str, Any]] = []
     pieces = iter(parts)
     next(pieces)
@@ -148,18 +149,18 @@ def _items(parts: list[str]) -> list[dict[str, Any]] | None:
                 break
             tag, _, text = piece.partition(">")
             try:
-                known = tags[tag]
+                name, convert, empty, end_tag = tags[tag]
             except KeyError:
-                known = tags[tag] = _field_tag(tag)
-            if known is None:
-                return None
-            name, convert, empty, end_tag = known
+                known = _field_tag(tag)
+                if known is None:
+                    return None
+                name, convert, empty, end_tag = tags[tag] = known
             if empty:
                 if text:
                     return None  # text beside the fields
             elif next(pieces, None) != end_tag:
                 return None  # a child element, or text after the end tag
-            elif "&" in text or "\r" in text:
+            elif references and ("&" in text or "\r" in text):
                 text = _text(text)
             fields[name] = text if convert is None else convert(text)
             count += 1
@@ -210,7 +211,8 @@ def read(document: str) -> tuple[str | None, str, str, list[dict[str, Any]]] | N
 
     if end < head.end():
         return None
-    items = _items(document[head.end():end].split("<"))
+    content = document[head.end():end]
+    items = _items(content.split("<"), "&" in content or "\r" in content)
     if items is None:
         return None
     return namespace or None, method, array_prefix and "Array", items
