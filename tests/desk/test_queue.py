@@ -224,3 +224,32 @@ def test_column_headings_sort_and_reverse(desk, world):
     assert re.search(r'aria-sort="descending"><a class="sort" href="\?status=all&amp;sort=-priority">', html)
     ordered = numbers(desk.get(QUEUE, {"status": "all", "sort": "-priority"}))
     assert ordered[0] == world["tickets"]["resolved"].pk  # low priority first
+
+
+def test_queue_rows_show_each_ticket_as_the_template_tags_would(desk, agent):
+    """The rows are built in Python (desk_ui.queue_rows): same links, names, badges and times."""
+    from django.template import engines
+
+    ann = make_contact("acme", email="ann@acme.example", first_name="Ann <3")
+    loner = make_contact(email="solo@example.com", first_name="", last_name="")
+    assigned = make_ticket(ann, "Printer <on> fire", category=make_category("Hardware"),
+                           priority=Priority.URGENT)
+    services.assign(assigned, agent, actor=agent)
+    unassigned = make_ticket(loner, "Quiet one")
+    html = desk.get(QUEUE).content.decode()
+    expected = engines["django"].from_string(
+        "{% load extdesk_ui desk_ui %}"
+        '<a href="{% url "desk:ticket" t.pk %}">{{ t.subject }}</a>'
+        '|<div class="muted small">{{ t.category }}</div>'
+        '|<td>{{ t.contact.display_name }}<div class="muted small">{{ t.account }}</div></td>'
+        "|<td>{% status_badge t.status %}</td>|<td>{% priority_badge t.priority %}</td>"
+        "|<td>Alex Agent</td>"
+        '|<time datetime="{{ t.last_activity_at|date:"c" }}"'
+        ' title="{{ t.last_activity_at|date:"M j, Y H:i" }}">'
+        "{{ t.last_activity_at|ago }}</time>"
+    ).render({"t": Ticket.objects.get(pk=assigned.pk)})
+    for fragment in expected.split("|"):
+        assert fragment in html
+    row = html[html.index(f"#{unassigned.pk}<"):].split("</tr>")[0]
+    assert 'solo@example.com<div class="muted small">no account</div>' in row
+    assert '<span class="muted">Unassigned</span>' in row

@@ -293,3 +293,27 @@ def test_attachments_show_the_desks_svg_paperclip_and_no_emoji(customer, contact
     detail = customer.get(pages[0]).content.decode()
     assert f"{PAPERCLIP} fix.txt" in detail
     assert detail.count("<svg") == 1
+
+
+def test_list_rows_show_each_ticket_as_the_template_tags_would(customer, contact):
+    """The rows are built in Python (portal_ui.ticket_rows): same links, badges, escaping and dates."""
+    from django.template import engines
+
+    billing = make_category("Billing & <Co>")
+    ticket = make_ticket(contact, subject="<b>Mail</b> & more", category=billing, priority=4)
+    plain = make_ticket(contact, subject="No category")
+    html = customer.get(reverse("portal:tickets")).content.decode()
+    expected = engines["django"].from_string(
+        "{% load extdesk_ui %}"
+        '<a href="{% url "portal:ticket" t.pk %}">{{ t.subject }}</a>'
+        '|<div class="muted small">{{ t.category }}</div>'
+        "|<td>{% status_badge t.status %}</td>|<td>{% priority_badge t.priority %}</td>"
+        '|<td>{{ t.account|default:"—" }}</td>'
+        '|<time datetime="{{ t.last_activity_at|date:"c" }}">'
+        '{{ t.last_activity_at|date:"M j, Y H:i" }}</time>'
+    ).render({"t": ticket})
+    for fragment in expected.split("|"):
+        assert fragment in html
+    assert "&lt;b&gt;Mail&lt;/b&gt; &amp; more" in html and "<b>Mail" not in html
+    row = html[html.index(f"#{plain.pk}<"):].split("</tr>")[0]
+    assert 'class="muted small"' not in row  # no category line

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django import template
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from extdesk.helpdesk.models import Ticket
+from extdesk.web.templatetags.extdesk_ui import (
+    BadgeCache,
+    category_note,
+    moment_iso,
+    moment_text,
+    ticket_url_maker,
+)
 
 register = template.Library()
 
@@ -27,3 +40,41 @@ def ago(moment: datetime | None) -> str:
     if days < 7:
         return f"{days} day{'s' if days != 1 else ''} ago"
     return format_date(timezone.localtime(moment), "M j, Y")
+
+
+_ROW = (
+    '<tr>\n'
+    '  <td class="number">{}</td>\n'
+    '  <td class="subject"><a href="{}">{}</a>{}</td>\n'
+    '  <td>{}<div class="muted small">{}</div></td>\n'
+    '  <td>{}</td>\n'
+    '  <td>{}</td>\n'
+    '  <td>{}</td>\n'
+    '  <td><time datetime="{}" title="{}">{}</time></td>\n'
+    '</tr>\n'
+)
+_UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
+
+
+def _assignee(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return _UNASSIGNED
+    return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag
+def queue_rows(tickets: Iterable[Ticket]) -> SafeString:
+    """The rows of ``desk/queue.html``'s table (contact, account, category and assignee joined)."""
+    url = ticket_url_maker("desk:ticket")
+    badges = BadgeCache()
+    return format_html_join("", _ROW, (
+        (
+            ticket.reference, url(ticket.pk), ticket.subject,
+            category_note(ticket.category),
+            ticket.contact.display_name, ticket.account if ticket.account else "no account",
+            badges.status(ticket.status), badges.priority(ticket.priority), _assignee(ticket.assignee),
+            moment_iso(ticket.last_activity_at), moment_text(ticket.last_activity_at),
+            ago(ticket.last_activity_at),
+        )
+        for ticket in tickets
+    ))

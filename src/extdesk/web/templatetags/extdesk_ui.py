@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 
 from extdesk.helpdesk.models import Priority, Status
@@ -35,3 +41,55 @@ def priority_badge(priority: int) -> str:
 @register.filter
 def filesize(size: int) -> str:
     return format_size(int(size))
+
+
+# ---------------------------------------------------------------- ticket list rows
+#
+# The ticket lists render their rows in Python (see the portal's and the desk's
+# ``*_rows`` tags): through the template language each row cost about 0.4 ms in
+# variable lookups, URL reversing and date formatting, more than the page's queries.
+
+
+def ticket_url_maker(view_name: str) -> Callable[[int], str]:
+    """``number -> reverse(view_name, args=[number])``, reversing once per page instead of once per row.
+
+    The view's URL takes the ticket number as its last path element.
+    """
+    sentinel = 987654321
+    head, tail = reverse(view_name, args=[sentinel]).rsplit(str(sentinel), 1)
+    return lambda number: f"{head}{int(number)}{tail}"
+
+
+def moment_iso(moment: datetime) -> str:
+    """The ``date:'c'`` filter's output: ISO 8601 in the current time zone."""
+    return timezone.localtime(moment).isoformat()
+
+
+def moment_text(moment: datetime) -> str:
+    """The ``date:"M j, Y H:i"`` filter's output (e.g. "Nov 8, 2026 09:05"), in the current time zone."""
+    local = timezone.localtime(moment)
+    month = MONTHS_3[local.month].title()
+    return f"{month} {local.day}, {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+
+
+def category_note(category: object | None) -> str:
+    """The category line under a listed ticket's subject; nothing without a category."""
+    return format_html('\n    <div class="muted small">{}</div>', category) if category else ""
+
+
+class BadgeCache:
+    """Status and priority badges, each built once per page: a list holds few distinct values."""
+
+    def __init__(self) -> None:
+        self._status: dict[str, str] = {}
+        self._priority: dict[int, str] = {}
+
+    def status(self, status: str) -> str:
+        if (badge := self._status.get(status)) is None:
+            badge = self._status[status] = status_badge(status)
+        return badge
+
+    def priority(self, priority: int) -> str:
+        if (badge := self._priority.get(priority)) is None:
+            badge = self._priority[priority] = priority_badge(priority)
+        return badge

@@ -1,0 +1,48 @@
+"""The customer's ticket list rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
+from extdesk.helpdesk.models import Ticket
+from extdesk.web.templatetags.extdesk_ui import (
+    BadgeCache,
+    category_note,
+    moment_iso,
+    moment_text,
+    ticket_url_maker,
+)
+
+register = template.Library()
+
+_ROW = (
+    '<tr>\n'
+    '  <td class="number">{}</td>\n'
+    '  <td class="subject"><a href="{}">{}</a>{}</td>\n'
+    '  <td>{}</td>\n'
+    '  <td>{}</td>\n'
+    '  <td>{}</td>\n'
+    '  <td><time datetime="{}">{}</time></td>\n'
+    '</tr>\n'
+)
+
+
+@register.simple_tag
+def ticket_rows(tickets: Iterable[Ticket]) -> SafeString:
+    """The rows of ``portal/ticket_list.html``'s table (category, account and contact joined)."""
+    url = ticket_url_maker("portal:ticket")
+    badges = BadgeCache()
+    return format_html_join("", _ROW, (
+        (
+            ticket.reference, url(ticket.pk), ticket.subject,
+            category_note(ticket.category),
+            badges.status(ticket.status), badges.priority(ticket.priority),
+            ticket.account if ticket.account else "—",
+            moment_iso(ticket.last_activity_at), moment_text(ticket.last_activity_at),
+        )
+        for ticket in tickets
+    ))
