@@ -299,3 +299,45 @@ def test_customer_list_of_several_accounts_runs_two_queries_whatever_the_size(dj
         page = selectors.contact_tickets(ann, state="open", page=3)
         [(t.subject, t.account, t.category, t.contact.email) for t in page.object_list]
     assert page.number == 3 and page.paginator.count > 60
+
+
+# ---------------------------------------------------------------- the queue's status filter
+
+
+@pytest.mark.parametrize("walked", [1, 10**9])
+@pytest.mark.parametrize("sort", ["activity", "-priority", "number"])
+def test_queue_pages_are_the_same_whichever_index_the_status_filter_uses(monkeypatch, walked, sort):
+    """A common status is checked while walking the sort order, a rare one read from its index."""
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 9, status=Status.NEW, priority=Priority.HIGH)
+    _bulk_tickets(contact, 5, status=Status.WAITING)
+    _bulk_tickets(contact, 6, status=Status.CLOSED, priority=Priority.LOW)
+    monkeypatch.setattr(selectors, "STATUS_SHARE_WALKED", walked)
+    filters = QueueFilters(statuses=(Status.NEW, Status.WAITING))
+    counts = selectors.queue_status_counts(filters)
+    expected = list(Ticket.objects.filter(status__in=filters.statuses)
+                    .order_by(*selectors.QUEUE_SORTS[sort]).values_list("pk", flat=True))
+    pages = [selectors.staff_queue(filters, sort=sort, per_page=4, page=n, status_counts=counts)
+             for n in (1, 2, 3, 4)]
+    assert [t.pk for p in pages for t in p.object_list] == expected
+    assert pages[0].paginator.count == 14
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans without statistics")
+def test_sqlite_walks_the_activity_order_when_most_tickets_have_the_wanted_statuses():
+    contact = make_contact("acme")
+    _bulk_tickets(contact, 19, status=Status.NEW)
+    _bulk_tickets(contact, 1, status=Status.CLOSED)
+
+    def plan(statuses: tuple[str, ...]) -> tuple[str, str]:
+        filters = QueueFilters(statuses=statuses)
+        page = selectors.staff_queue(filters, status_counts=selectors.queue_status_counts(filters))
+        sql, params = page.paginator.object_list.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return sql, " ".join(row[-1] for row in cursor.fetchall())
+
+    sql, steps = plan((Status.NEW, Status.OPEN))  # 19 of 20: walk the order, skip the others
+    assert '+"helpdesk_ticket"."status" IN' in sql and "INDEX ticket_activity" in steps
+    sql, steps = plan((Status.CLOSED, Status.RESOLVED))  # 1 of 20: the status index may drive
+    assert '+"helpdesk_ticket"."status"' not in sql
