@@ -79,3 +79,23 @@ def test_an_empty_array_and_broken_base64():
     assert _read("") == []
     with pytest.raises(soaplite.Unreadable):
         _read('<item><a xsi:type="xsd:base64Binary">*</a></item>')
+
+
+@pytest.mark.parametrize("slab", [1, 7, 40, 200])
+def test_a_push_read_in_slabs_of_whole_items_is_read_whole(monkeypatch, slab):
+    monkeypatch.setattr(soaplite, "_SLAB_CHARACTERS", slab)
+    inner = "".join(
+        f'<item><id xsi:type="xsd:int">{n}</id><email xsi:type="xsd:string">p{n}@example.com</email>'
+        f'<last_name xsi:type="xsd:string">a&amp;b</last_name><suffix xsi:nil="true" /></item>'
+        for n in range(1, 30)
+    )
+    assert _read(inner) == _general_items(_HEAD + inner + _TAIL)
+    assert len(_read(inner)) == 29
+
+
+@pytest.mark.parametrize("slab", [1, 12, 30])
+def test_a_cut_after_a_field_named_item_leaves_the_push_to_the_general_decoder(monkeypatch, slab):
+    monkeypatch.setattr(soaplite, "_SLAB_CHARACTERS", slab)
+    inner = "<item><item>1</item><a>2</a></item><item><b>3</b></item>"
+    items = _read(inner)
+    assert items is None or items == _general_items(_HEAD + inner + _TAIL)

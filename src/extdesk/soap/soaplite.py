@@ -21,7 +21,7 @@ import base64
 import binascii
 import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -123,55 +123,76 @@ def _field_tag(tag: str) -> _Tag | None:
     return name, convert, empty is not None, f"/{name}>"
 
 
-def _items(parts: list[str], references: bool) -> list[dict[str, Any]] | None:
-    """The array's items from its content split at every "<", or None when
-    that content is anything but ``<item>`` structs of simple fields.
+# The array's content is split a slab of whole items at a time: the pieces
+# of a whole 100,000-record push at once would take three times its size.
+_SLAB_CHARACTERS = 1 << 16
+
+
+def _slabs(document: str, start: int, end: int) -> Iterator[str]:
+    """``document[start:end]`` in slabs that each end with an item's end tag.
+
+    A cut after a field that is itself named ``item`` leaves an item open at
+    the end of its slab, which _items refuses: such documents are left to
+    the general decoder.
+    """
+    while start < end:
+        cut = document.find("</item>", start + _SLAB_CHARACTERS, end)
+        cut = end if cut == -1 else cut + len("</item>")
+        yield document[start:cut]
+        start = cut
+
+
+def _items(slabs: Iterable[str], references: bool) -> list[dict[str, Any]] | None:
+    """The array's items, or None when its content is anything but
+    ``<item>`` structs of simple fields.
     ``references``: whether the content holds any "&" or carriage return.
 
     libxml2 has checked that the document is well formed, so an end tag
     right after a start tag and its text closes that element: splitting at
     "<" (C speed) and looking at each piece once is enough.
     """
-    if parts[0]:
-        return None  # text before the first item
     # Few distinct start tags occur in a push (a name and a type each):
     # each is read once per document.
     tags: dict[str, _Tag] = {}
     items: list[dict[str, Any]] = []
-    pieces = iter(parts)
-    next(pieces)
-    for start in pieces:
-        if start != "item>":
-            return None
-        fields: dict[str, Any] = {}
-        count = 0
-        for piece in pieces:  # the same iterator: the item's fields
-            if piece == "/item>":
-                break
-            tag, _, text = piece.partition(">")
-            try:
-                name, convert, empty, end_tag = tags[tag]
-            except KeyError:
-                known = _field_tag(tag)
-                if known is None:
-                    return None
-                name, convert, empty, end_tag = tags[tag] = known
-            if empty:
-                if text:
-                    return None  # text beside the fields
-            elif next(pieces, None) != end_tag:
-                return None  # a child element, or text after the end tag
-            elif references and ("&" in text or "\r" in text):
-                text = _text(text)
-            fields[name] = text if convert is None else convert(text)
-            count += 1
-        else:
-            return None  # the last item is not closed
-        # An item with no fields, a lone <item> field or a repeated name is
-        # not a plain struct: the general decoder decides those.
-        if not fields or len(fields) != count or ("item" in fields and count == 1):
-            return None
-        items.append(fields)
+    for slab in slabs:
+        parts = slab.split("<")
+        if parts[0]:
+            return None  # text before an item
+        pieces = iter(parts)
+        next(pieces)
+        for start in pieces:
+            if start != "item>":
+                return None
+            fields: dict[str, Any] = {}
+            count = 0
+            for piece in pieces:  # the same iterator: the item's fields
+                if piece == "/item>":
+                    break
+                tag, _, text = piece.partition(">")
+                try:
+                    name, convert, empty, end_tag = tags[tag]
+                except KeyError:
+                    known = _field_tag(tag)
+                    if known is None:
+                        return None
+                    name, convert, empty, end_tag = tags[tag] = known
+                if empty:
+                    if text:
+                        return None  # text beside the fields
+                elif next(pieces, None) != end_tag:
+                    return None  # a child element, or text after the end tag
+                elif references and ("&" in text or "\r" in text):
+                    text = _text(text)
+                fields[name] = text if convert is None else convert(text)
+                count += 1
+            else:
+                return None  # the item is not closed in its slab
+            # An item with no fields, a lone <item> field or a repeated name
+            # is not a plain struct: the general decoder decides those.
+            if not fields or len(fields) != count or ("item" in fields and count == 1):
+                return None
+            items.append(fields)
     return items
 
 
@@ -212,14 +233,15 @@ def read(document: str) -> tuple[str | None, str, str, list[dict[str, Any]]] | N
 
     if end < head.end():
         return None
-    content = document[head.end():end]
+    start = head.end()
+    references = document.find("&", start, end) != -1 or document.find("\r", start, end) != -1
     # One dict per item: enough allocations to start the cyclic collector
     # a dozen times per 10,000 items, now and then over the whole process,
     # for objects that hold no cycles.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        items = _items(content.split("<"), "&" in content or "\r" in content)
+        items = _items(_slabs(document, start, end), references)
     finally:
         if collecting:
             gc.enable()
