@@ -253,3 +253,21 @@ def test_queue_rows_show_each_ticket_as_the_template_tags_would(desk, agent):
     row = html[html.index(f"#{unassigned.pk}<"):].split("</tr>")[0]
     assert 'solo@example.com<div class="muted small">no account</div>' in row
     assert '<span class="muted">Unassigned</span>' in row
+
+
+@pytest.mark.parametrize("value", [None, "", "2", "<x>"])
+@pytest.mark.parametrize("attrs", [
+    None, {"id": "id_f", "aria-invalid": "true", "required": True, "disabled": False},
+])
+def test_quick_select_writes_what_djangos_select_template_writes(value, attrs):
+    from django import forms
+
+    from extdesk.desk.forms import QuickSelect
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    choices = [("", "Any"), ("1", "Low & <slow>"), ("2", "Normal"), ("Group", [("g1", "In a group")])]
+    ours = QuickSelect(choices=choices).render("f", value, attrs=attrs)
+    django = forms.Select(choices=choices).render("f", value, attrs=attrs)
+    assert squeeze(ours) == squeeze(django)

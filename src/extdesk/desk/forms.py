@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk import services
 from extdesk.helpdesk.models import Category, Priority, Status
@@ -58,6 +60,39 @@ SORT_LABELS = {
 ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"
 
 
+def _attrs(attrs: dict) -> SafeString:
+    """HTML attributes as Django's ``attrs.html`` writes them: True alone, False left out."""
+    return format_html_join("", "{}", (
+        (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+        for name, value in attrs.items() if value is not False
+    ))
+
+
+class QuickSelect(forms.Select):
+    """A select written in Python, the same markup as Django's template for it.
+
+    The queue shows four selects on every page; through the template engine each
+    of their options cost an ``{% include %}`` (about 5 ms a page in all).
+    """
+
+    def render(self, name: str, value, attrs: dict | None = None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            parts.extend(
+                format_html('\n  <option value="{}"{}>{}</option>\n',
+                            option["value"], _attrs(option["attrs"]), option["label"])
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        # Every part above went through format_html, which escaped what it was given.
+        return mark_safe("".join(parts))
+
+
 class QueueFilterForm(forms.Form):
     """The queue's query string. A wrong value is reported next to its field."""
 
@@ -67,14 +102,15 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
         attrs={"placeholder": "Subject, #, e-mail, account"}))
     priority = forms.TypedChoiceField(
-        choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False
+        choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False,
+        widget=QuickSelect,
     )
-    assignee = forms.ChoiceField(required=False)
-    category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    assignee = forms.ChoiceField(required=False, widget=QuickSelect)
+    category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, widget=QuickSelect)
     account = forms.CharField(label="Account", required=False, max_length=255,
                               widget=forms.TextInput(attrs={"placeholder": "Account name"}))
     sort = forms.ChoiceField(choices=[(key, SORT_LABELS.get(key, key)) for key in QUEUE_SORTS],
-                             required=False)
+                             required=False, widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, staff: list[AbstractBaseUser], categories: list[Category], **kwargs) -> None:
