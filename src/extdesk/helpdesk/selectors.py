@@ -113,12 +113,12 @@ def visible_to_contact(contact: Contact) -> Q:
 class _NoIndex(Func):
     """A text column's value, written so that no index on the column can drive the query.
 
-    ``+column`` on SQLite, ``(column || '')`` on PostgreSQL. Used where the status filter keeps
-    most tickets: the customer's list is narrowed by account or contact, whose indexes also give
-    the list's order, and a queue of mostly wanted statuses is best read in its sort order. Without
-    statistics (SQLite never has them here; PostgreSQL until its first ANALYZE) the planners take
-    the status filter for a selective one, read every ticket of those statuses through the status
-    index and sort them: 60,000 rows for a page of 50.
+    ``+column`` on SQLite, ``(column || '')`` on PostgreSQL. The customer's list always uses it
+    (it is narrowed by account or contact, whose indexes also give the list's order), the queue
+    when its status filter keeps a large share of the tickets (then reading the sort order and
+    skipping the others is shortest). Without statistics (SQLite never has them here; PostgreSQL
+    until its first ANALYZE) the planners take the status filter for a selective one, read every
+    ticket of those statuses through the status index and sort them: 60,000 rows for a page of 50.
     """
 
     template = "%(expressions)s"
@@ -150,7 +150,7 @@ class ContactTickets:
     each read in list order from its (account or contact, last activity, id) index: a page
     ``[start:stop]`` takes the first ``stop`` rows of each branch, and no row of the page can
     lie further down its branch than that. The total adds the tickets of the contact's
-    accounts to its own tickets outside them, both counted inside those indexes.
+    accounts to its own tickets outside them, both counted from those indexes.
     Two queries: the count (which also reads the contact's account ids) and the page.
     """
 
@@ -341,8 +341,8 @@ def staff_queue(
     if status_counts is not None:
         total = sum(status_counts.get(status, 0) for status in (filters.statuses or status_counts))
         if filters.statuses and total * STATUS_SHARE_WALKED >= sum(status_counts.values()):
-            # Most tickets have one of the wanted statuses: reading the sort order's index and
-            # skipping the others reaches a page within a few rows, where reading every ticket of
+            # A tenth or more of the tickets have a wanted status: reading the sort order's index
+            # and skipping the others reaches a page within a few rows, where reading every ticket of
             # those statuses and sorting them does not; without statistics (see _NoIndex) the
             # planners choose the latter unless the status index is out of their reach.
             tickets = _filtered_queue(filters, status_index=False)
