@@ -70,7 +70,9 @@ _PG_SOURCES = {
 }
 _SQLITE_SOURCES = {
     "names": "(SELECT value AS name FROM json_each(%s)) AS n",
-    "pairs": "(SELECT value ->> 0 AS platform_id, value ->> 1 AS name FROM json_each(%s)) AS p",
+    # json_extract rather than ->>, which needs SQLite 3.38 (Django takes 3.31).
+    "pairs": "(SELECT json_extract(value, '$[0]') AS platform_id, json_extract(value, '$[1]') AS name"
+             " FROM json_each(%s)) AS p",
     "ids": "(SELECT value AS platform_id FROM json_each(%s)) AS p",
 }
 # A push usually covers a dense block of ids; then one range scan reads the
