@@ -34,7 +34,7 @@ class Registered:
     handler: Handler
     param_names: tuple[str, ...]
     # False for operations that change nothing: a replay of one that runs
-    # before its nonce is refused has no effect (see views._handle_post).
+    # before its nonce is refused has no effect (see calls._handle).
     writes: bool
 
 
