@@ -15,6 +15,7 @@ from extdesk.soap.protocol import CONTACT_NAME_FIELDS
 from .exceptions import InvalidRecord
 
 MAX_PLATFORM_ID = 2**63 - 1
+_MAX_ID_DIGITS = len(str(MAX_PLATFORM_ID))
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 255
 _DIGITS = re.compile(r"\s*([0-9]+)\s*\Z")
@@ -64,14 +65,20 @@ def parse_platform_id(value: object) -> int:
         raise ValueError("must be an integer")
     if isinstance(value, int):
         number = value
-    elif value.isascii() and value.isdigit():
-        number = int(value)
     else:
-        match = _DIGITS.match(value)
-        if match is None:
-            shown = value if len(value) <= 40 else value[:40] + "..."
-            raise ValueError(f"must be an integer >= 1, got {shown!r}")
-        number = int(match[1])
+        digits = value if value.isascii() and value.isdigit() else None
+        if digits is None:
+            match = _DIGITS.match(value)
+            if match is None:
+                shown = value if len(value) <= 40 else value[:40] + "..."
+                raise ValueError(f"must be an integer >= 1, got {shown!r}")
+            digits = match[1]
+        # Python refuses to convert strings of over 4,300 digits, with a
+        # message about its own limit; such an id is simply too large.
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > _MAX_ID_DIGITS:
+            raise ValueError(f"must be at most {MAX_PLATFORM_ID}")
+        number = int(digits)
     if number < 1:
         raise ValueError(f"must be an integer >= 1, got {number}")
     if number > MAX_PLATFORM_ID:
