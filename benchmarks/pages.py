@@ -86,6 +86,21 @@ def _measure(get: Callable[[], int]) -> dict[str, float]:
     return {"median_ms": statistics.median(timings) * 1000, "queries": queries}
 
 
+def _refresh_statistics() -> None:
+    """On PostgreSQL, what autovacuum does shortly after a bulk load: ANALYZE.
+
+    Measured without statistics, the figures would describe the first
+    minute after loading 100,000 tickets at once, not a running helpdesk.
+    SQLite keeps no statistics unless asked (and Extdesk never asks), so
+    there the pages are measured as they run in production.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def main(argv: list[str]) -> int:
     in_account, total = int(argv[0]), int(argv[1])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extdesk.conf.settings")
@@ -95,6 +110,7 @@ def main(argv: list[str]) -> int:
     from django.test import Client
 
     customer_user, staff = _seed(in_account, total)
+    _refresh_statistics()
     host = {"HTTP_HOST": "127.0.0.1"}
     customer = Client(**host)
     customer.force_login(customer_user)
