@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from extdesk.periodic import Periodic
 from extdesk.sso import services
 from extdesk.sso.models import LoginRecord, LoginToken
 from tests.helpdesk.factories import make_contact
@@ -198,7 +199,7 @@ def test_tokens_expired_over_a_day_ago_are_pruned_as_tokens_are_issued(monkeypat
     LoginToken.objects.filter(token_hash=services.hash_token(recent)).update(
         expires_at=now - timedelta(hours=23))
     # Pruning runs at most once a minute per process; let the next issue run it.
-    monkeypatch.setattr(services, "_last_prune", None)
+    monkeypatch.setattr(services, "_pruning", Periodic())
     fresh = services.issue_token(contact, LOOPBACK, "list")
     left = set(LoginToken.objects.values_list("token_hash", flat=True))
     assert left == {services.hash_token(recent), services.hash_token(fresh)}

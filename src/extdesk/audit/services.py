@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+
+from extdesk.periodic import Periodic
 
 from .models import AuditEntry
 
@@ -21,7 +22,7 @@ _INSERT = (
 )
 _ARRAY_TYPE = re.compile(rb'arrayType="[^"\[]*\[([0-9]+)\]"')
 _PRUNE_EVERY_SECONDS = 3600
-_last_prune = 0.0
+_pruning = Periodic()
 
 
 def record_soap_call(address: str, operation: str, records: int, status: int, body: bytes) -> None:
@@ -100,8 +101,5 @@ def _row(kind: str, address: str, operation: str, outcome: str, status: int, rec
 
 def maybe_prune() -> None:
     """Prune old entries, at most once an hour per process."""
-    global _last_prune
-    clock = time.monotonic()
-    if clock - _last_prune >= _PRUNE_EVERY_SECONDS:
-        _last_prune = clock
+    if _pruning.due(_PRUNE_EVERY_SECONDS):
         prune()

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 
+from extdesk.periodic import Periodic
+
 from .models import UsedNonce
 
 _TABLE = UsedNonce._meta.db_table
 _INSERT = f"INSERT INTO {_TABLE} (nonce, expires_at) VALUES (%s, %s)"
 _PRUNE_EVERY_SECONDS = 30
-_last_prune = 0.0
+_pruning = Periodic()
 
 
 def consume_nonce(nonce: str, timestamp: int, window: int) -> bool:
@@ -157,8 +159,5 @@ def prune_nonces(now: float | None = None) -> int:
 
 
 def _maybe_prune(window: int) -> None:
-    global _last_prune
-    now = time.monotonic()
-    if now - _last_prune >= min(_PRUNE_EVERY_SECONDS, window):
-        _last_prune = now
+    if _pruning.due(min(_PRUNE_EVERY_SECONDS, window)):
         prune_nonces()

@@ -17,6 +17,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
+from extdesk.periodic import Periodic
 from extdesk.security.models import AuthFailureWindow
 from extdesk.soap.exceptions import ClientFault
 
@@ -36,7 +37,7 @@ _UPSERT = (
 )
 _PRUNE = f"DELETE FROM {_TABLE} WHERE window_start <= %s"
 _PRUNE_EVERY_SECONDS = 60
-_last_prune = 0.0
+_pruning = Periodic()
 
 
 class TooManyFailures(ClientFault):
@@ -89,9 +90,6 @@ def record_failure(address: str, now: float | None = None) -> None:
 
 
 def _maybe_prune(expired: int) -> None:
-    global _last_prune
-    clock = time.monotonic()
-    if clock - _last_prune >= _PRUNE_EVERY_SECONDS:
-        _last_prune = clock
+    if _pruning.due(_PRUNE_EVERY_SECONDS):
         with connection.cursor() as cursor:
             cursor.execute(_PRUNE, [expired])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from extdesk.contacts.models import Contact
+from extdesk.periodic import Periodic
 
 from .addresses import IPAddress
 from .models import Action, LoginRecord, LoginToken
@@ -46,7 +46,7 @@ def issue_token(contact: Contact, ip: IPAddress, act: str) -> str:
 
 
 _PRUNE_EVERY_SECONDS = 60
-_last_prune: float | None = None
+_pruning = Periodic()
 
 
 def prune_tokens(now: datetime) -> int:
@@ -58,10 +58,7 @@ def prune_tokens(now: datetime) -> int:
 def _maybe_prune(now: datetime) -> None:
     # Old tokens are useless; removing them as tokens are issued keeps the
     # table small, and once a minute is enough for that.
-    global _last_prune
-    clock = time.monotonic()
-    if _last_prune is None or clock - _last_prune >= _PRUNE_EVERY_SECONDS:
-        _last_prune = clock
+    if _pruning.due(_PRUNE_EVERY_SECONDS):
         prune_tokens(now)
 
 
