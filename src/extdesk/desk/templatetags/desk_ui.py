@@ -14,10 +14,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk.models import Ticket
 from extdesk.web.templatetags.extdesk_ui import (
-    BadgeCache,
     category_note,
     moment_iso,
     moment_text,
+    priority_badge,
+    status_badge,
     ticket_url_maker,
 )
 
@@ -66,13 +67,12 @@ def _assignee(user: AbstractBaseUser | None) -> str:
 def queue_rows(tickets: Iterable[Ticket]) -> SafeString:
     """The rows of ``desk/queue.html``'s table (contact, account, category and assignee joined)."""
     url = ticket_url_maker("desk:ticket")
-    badges = BadgeCache()
     return format_html_join("", _ROW, (
         (
             ticket.reference, url(ticket.pk), ticket.subject,
             category_note(ticket.category),
             ticket.contact.display_name, ticket.account if ticket.account else "no account",
-            badges.status(ticket.status), badges.priority(ticket.priority), _assignee(ticket.assignee),
+            status_badge(ticket.status), priority_badge(ticket.priority), _assignee(ticket.assignee),
             moment_iso(ticket.last_activity_at), moment_text(ticket.last_activity_at),
             ago(ticket.last_activity_at),
         )

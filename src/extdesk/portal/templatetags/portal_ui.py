@@ -10,10 +10,11 @@ from django.utils.safestring import SafeString
 
 from extdesk.helpdesk.models import Ticket
 from extdesk.web.templatetags.extdesk_ui import (
-    BadgeCache,
     category_note,
     moment_iso,
     moment_text,
+    priority_badge,
+    status_badge,
     ticket_url_maker,
 )
 
@@ -35,12 +36,11 @@ _ROW = (
 def ticket_rows(tickets: Iterable[Ticket]) -> SafeString:
     """The rows of ``portal/ticket_list.html``'s table (category, account and contact joined)."""
     url = ticket_url_maker("portal:ticket")
-    badges = BadgeCache()
     return format_html_join("", _ROW, (
         (
             ticket.reference, url(ticket.pk), ticket.subject,
             category_note(ticket.category),
-            badges.status(ticket.status), badges.priority(ticket.priority),
+            status_badge(ticket.status), priority_badge(ticket.priority),
             ticket.account if ticket.account else "—",
             moment_iso(ticket.last_activity_at), moment_text(ticket.last_activity_at),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -17,7 +18,10 @@ from extdesk.helpdesk.services import format_size
 register = template.Library()
 
 
+# Both badges are pure functions of a few distinct values, and a ticket list
+# shows one of each per row: built once, then looked up.
 @register.simple_tag
+@functools.lru_cache(maxsize=64)
 def status_badge(status: str) -> str:
     """A coloured label for a ticket status (the class carries the colour, the text the meaning)."""
     try:
@@ -28,6 +32,7 @@ def status_badge(status: str) -> str:
 
 
 @register.simple_tag
+@functools.lru_cache(maxsize=64)
 def priority_badge(priority: int) -> str:
     try:
         value = Priority(int(priority))
@@ -75,21 +80,3 @@ def moment_text(moment: datetime) -> str:
 def category_note(category: object | None) -> str:
     """The category line under a listed ticket's subject; nothing without a category."""
     return format_html('\n    <div class="muted small">{}</div>', category) if category else ""
-
-
-class BadgeCache:
-    """Status and priority badges, each built once per page: a list holds few distinct values."""
-
-    def __init__(self) -> None:
-        self._status: dict[str, str] = {}
-        self._priority: dict[int, str] = {}
-
-    def status(self, status: str) -> str:
-        if (badge := self._status.get(status)) is None:
-            badge = self._status[status] = status_badge(status)
-        return badge
-
-    def priority(self, priority: int) -> str:
-        if (badge := self._priority.get(priority)) is None:
-            badge = self._priority[priority] = priority_badge(priority)
-        return badge
