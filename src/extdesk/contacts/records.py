@@ -65,6 +65,9 @@ def parse_platform_id(value: object) -> int:
         raise ValueError("must be an integer")
     if isinstance(value, int):
         number = value
+    elif len(value) < _MAX_ID_DIGITS and value.isdigit() and value.isascii():
+        # The common case, a short string of digits: nothing to strip or bound.
+        number = int(value)
     else:
         digits = value if value.isascii() and value.isdigit() else None
         if digits is None:
@@ -233,12 +236,7 @@ def _first_difference(a: ContactRecord, b: ContactRecord) -> str:
     return "id"
 
 
-def _fast_id(raw_id: object) -> int | None:
-    # The common case (a short string of ASCII digits) without the regular
-    # expression; the same answer as parse_platform_id, None for an invalid id.
-    if type(raw_id) is str and len(raw_id) < 19 and raw_id.isdigit() and raw_id.isascii():
-        number = int(raw_id)
-        return number if number else None
+def _readable_id(raw_id: object) -> int | None:
     try:
         return parse_platform_id(raw_id)
     except ValueError:
@@ -254,7 +252,7 @@ def record_key(raw: object) -> RecordKey | None:
     if type(raw) is not dict and not isinstance(raw, Mapping):
         return None
     get = raw.get
-    platform_id = _fast_id(get("id"))
+    platform_id = _readable_id(get("id"))
     if platform_id is None:
         return None
     values = list(map(get, _HASHED_FIELDS))

@@ -164,12 +164,12 @@ def _upsert_contacts(changed: list[ContactRecord]) -> None:
         )
 
 
-def _select_by_platform_ids(columns: str, platform_ids: list[int], lock: bool) -> Iterator[tuple]:
-    """Rows (platform_id, ...) of the stored contacts among ``platform_ids`` (ascending)."""
+def _stored_fingerprints(platform_ids: list[int]) -> dict[int, str]:
+    """Fingerprints of the stored contacts among ``platform_ids`` (sorted), rows locked."""
     # The lock (PostgreSQL) makes a concurrent push of the same ids wait, so
     # that its comparison sees this push's result instead of a stale row.
-    suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
-    select = f"SELECT platform_id, {columns} FROM {_CONTACT_TABLE}"
+    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT platform_id, fingerprint FROM {_CONTACT_TABLE}"
     low, high = platform_ids[0], platform_ids[-1]
     with connection.cursor() as cursor:
         if high - low < _DENSE_ENOUGH * len(platform_ids):
@@ -178,19 +178,15 @@ def _select_by_platform_ids(columns: str, platform_ids: list[int], lock: bool) -
                 f"{select} WHERE platform_id BETWEEN %s AND %s ORDER BY platform_id{suffix}",
                 [low, high],
             )
-            yield from (row for row in cursor.fetchall() if row[0] in wanted)
-            return
+            return {pid: fingerprint for pid, fingerprint in cursor.fetchall() if pid in wanted}
+        stored: dict[int, str] = {}
         for chunk in _chunks(platform_ids, _in_chunk_size()):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"{select} WHERE platform_id IN ({marks}) ORDER BY platform_id{suffix}", chunk
             )
-            yield from cursor.fetchall()
-
-
-def _stored_fingerprints(platform_ids: list[int]) -> dict[int, str]:
-    """Fingerprints of the stored contacts among ``platform_ids`` (sorted), rows locked."""
-    return dict(_select_by_platform_ids("fingerprint", platform_ids, lock=True))
+            stored.update(cursor.fetchall())
+        return stored
 
 
 def _replace_memberships(moved: list[ContactRecord], existed: list[int]) -> None:
