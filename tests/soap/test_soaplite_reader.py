@@ -9,18 +9,10 @@ import base64
 import pytest
 
 from extdesk.soap import envelope, soaplite
+from tests.soap.test_soaplite_fast_path import _HEAD as _PUSH_HEAD
+from tests.soap.test_soaplite_fast_path import _TAIL
 
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope '
-    'soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" '
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>'
-    '<alter_contacts xmlns="urn:HSPC/ExternalHelpdesk">'
-    '<soapenc:Array soapenc:arrayType="xsd:anyType[2]" xsi:type="soapenc:Array">'
-)
-_TAIL = "</soapenc:Array></alter_contacts></soap:Body></soap:Envelope>"
+_HEAD = _PUSH_HEAD.format(n=2)
 
 
 def _general_items(document: str) -> list:
