@@ -470,7 +470,7 @@ class _WellFormed:
     """Parser target that only lets libxml2 check the document: no callbacks."""
 
     def __init__(self) -> None:
-        self.has_doctype = False
+        self.reset()
 
     def reset(self) -> None:
         self.has_doctype = False
