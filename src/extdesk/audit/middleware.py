@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 
-from extdesk.sso.addresses import client_ip
+from extdesk.sso.addresses import request_address
 
 from .services import record_login
 
@@ -30,8 +29,7 @@ class PlatformLoginAuditMiddleware:
         match = request.resolver_match
         if match is None or match.view_name != LANDING_VIEW or response.status_code >= 500:
             return response
-        address = client_ip(request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR"),
-                            settings.EXTDESK_TRUSTED_PROXIES)
+        address = request_address(request.META)
         person = None
         accepted = response.status_code in (301, 302, 303) and request.user.is_authenticated
         if accepted:
@@ -40,6 +38,5 @@ class PlatformLoginAuditMiddleware:
             except ObjectDoesNotExist:
                 person = None
         landing = response.get("Location", "") if accepted else ""
-        record_login(str(address) if address else request.META.get("REMOTE_ADDR", "?"), person,
-                     landing, "ok" if accepted else "refused", response.status_code)
+        record_login(address, person, landing, "ok" if accepted else "refused", response.status_code)
         return response

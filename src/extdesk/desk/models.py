@@ -10,7 +10,8 @@ class LoginFailure(models.Model):
 
     # Lower-cased, so that "Admin" and "admin" share one counter.
     username = models.CharField(max_length=150)
-    address = models.GenericIPAddressField()
+    # As sso.addresses.request_address gives it: an address, or "unknown".
+    address = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import OPEN_STATUSES, Status, Ticket
-from extdesk.sso.addresses import client_ip
+from extdesk.sso.addresses import request_address
 
 from . import selectors as desk_selectors
 from . import throttle
@@ -50,16 +49,6 @@ def _apply_errors(form, error: ValidationError) -> None:
 # ---------------------------------------------------------------- sign-in
 
 
-def _client_address(request: HttpRequest) -> str:
-    address = client_ip(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_X_FORWARDED_FOR"),
-        settings.EXTDESK_TRUSTED_PROXIES,
-    )
-    # Unreadable addresses share one counter rather than escaping the throttle.
-    return str(address) if address is not None else "0.0.0.0"
-
-
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -81,7 +70,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             username = form.cleaned_data["username"]
-            address = _client_address(request)
+            address = request_address(request.META)
             lockout = throttle.lockout_for(username, address)
             if lockout is not None:
                 log.warning("refused staff sign-in for %r from %s: locked out for %d s",

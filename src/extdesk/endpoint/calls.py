@@ -28,7 +28,7 @@ from extdesk.soap.exceptions import (
     SoapFaultError,
 )
 from extdesk.soap.faults import fault_for
-from extdesk.sso.addresses import client_ip
+from extdesk.sso.addresses import request_address
 
 from . import throttle
 from .operations import changes_nothing, dispatch
@@ -63,7 +63,9 @@ def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
 
     Never raises: every failure becomes a SOAP fault, logged and audited.
     """
-    note = _CallNote(_client_address(meta))
+    # Behind the load balancer named in EXTDESK_TRUSTED_PROXIES, the caller is
+    # in X-Forwarded-For: the throttle and the audit log must see the caller.
+    note = _CallNote(request_address(meta))
     try:
         answer = _answer(meta, stream, note)
         if note.nonce is not None:
@@ -74,14 +76,6 @@ def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
         return fault_answer(ServerFault("internal error in the helpdesk; see its log"))
     audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
     return answer
-
-
-def _client_address(meta: Mapping[str, Any]) -> str:
-    # Behind the load balancer named in EXTDESK_TRUSTED_PROXIES, the caller is
-    # in X-Forwarded-For: the throttle and the audit log must see the caller.
-    address = client_ip(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR"),
-                        settings.EXTDESK_TRUSTED_PROXIES)
-    return str(address) if address is not None else meta.get("REMOTE_ADDR", "?")[:64]
 
 
 @dataclass(slots=True)

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# What the throttles and the audit log count a request under when its source
+# cannot be read: one shared key, never some other party's address.
+UNKNOWN_ADDRESS = "unknown"
+_MAX_PORT = 65535
 
 
 def parse_ip(text: str) -> IPAddress:
@@ -19,8 +29,44 @@ def parse_ip(text: str) -> IPAddress:
     return address
 
 
+def _is_port(text: str) -> bool:
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit() and int(text) <= _MAX_PORT
+
+
+def parse_hop(text: str) -> IPAddress:
+    """An address as a server or proxy writes it: bare, bracketed, or with a port.
+
+    ``203.0.113.66:40001`` and ``[2001:db8::1]:443`` are what some proxies
+    put in X-Forwarded-For; the port says nothing about who the client is.
+    Kept apart from parse_ip, which reads the addresses the platform sends
+    and must stay strict.
+    """
+    text = (text or "").strip()
+    try:
+        return parse_ip(text)
+    except ValueError:
+        pass
+    if text.startswith("["):
+        # "[v6]:port": a bare IPv6 address cannot carry a port, its colons
+        # would be ambiguous.
+        host, separator, port = text[1:].partition("]:")
+        if separator and _is_port(port):
+            return parse_ip(host)
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+        if _is_port(port):
+            return ipaddress.IPv4Address(host)
+    raise ValueError(f"{text[:64]!r} is not an address")
+
+
+@lru_cache(maxsize=16)
+def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    # Parsed once per setting value, not once per request.
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
 def _trusted(address: IPAddress, proxies: Sequence[str]) -> bool:
-    return any(address in ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+    return any(address in network for network in _networks(tuple(proxies)))
 
 
 def client_ip(
@@ -31,20 +77,34 @@ def client_ip(
     When the peer is a trusted proxy, X-Forwarded-For is walked from the
     right (the entries our own proxies appended) to the first address that
     is not a trusted proxy: entries further left are whatever the client
-    chose to send and are not believed.
+    chose to send and are not believed. A header that is there but cannot
+    be read gives None, never the proxy's own address: counting every
+    client behind the proxy as the proxy would let one of them get all of
+    them throttled.
     """
     try:
-        address = parse_ip(remote_addr)
+        address = parse_hop(remote_addr)
     except ValueError:
         return None
-    if not trusted_proxies or not _trusted(address, trusted_proxies) or not forwarded_for:
+    if forwarded_for is None or not trusted_proxies or not _trusted(address, trusted_proxies):
         return address
-    for entry in reversed([part.strip() for part in forwarded_for.split(",")]):
+    for entry in reversed(forwarded_for.split(",")):
         try:
-            hop = parse_ip(entry)
+            hop = parse_hop(entry)
         except ValueError:
             return None
         if not _trusted(hop, trusted_proxies):
             return hop
         address = hop
     return address
+
+
+def request_address(meta: Mapping[str, Any]) -> str:
+    """The source of a request (WSGI environ or ``request.META``) as throttles and logs key it.
+
+    The one fallback rule for every caller: the client's address as
+    client_ip reads it, else UNKNOWN_ADDRESS.
+    """
+    address = client_ip(meta.get("REMOTE_ADDR") or "", meta.get("HTTP_X_FORWARDED_FOR"),
+                        settings.EXTDESK_TRUSTED_PROXIES)
+    return UNKNOWN_ADDRESS if address is None else str(address)
