@@ -57,7 +57,7 @@ def test_an_upload_cut_midway_leaves_nothing_and_the_next_one_succeeds(server):
     page = customer.ticket_page(number)
     assert "cut at" not in page
     assert _files(server.data_dir) == before
-    assert server.log().count(f"refused a form post to /tickets/{number}/ cut off after") == 2
+    assert server.log().count(f"for /tickets/{number}/: the client went away after") == 2
 
     response = customer.session.send(_reply_request(customer, number, "sent whole"), allow_redirects=False,
                                      timeout=60)

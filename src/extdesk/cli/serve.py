@@ -1,4 +1,4 @@
-"""``extdesk serve``: migrate, then run the production server (gunicorn)."""
+"""``extdesk serve``: migrate, then run the production server (granian, see extdesk.serving)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from .setup import StartupError, check_database, start_django
 
 
 def _default_workers() -> int:
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+    # One process per core; each runs EXTDESK_THREADS threads of the application.
+    return max(2, min(8, os.cpu_count() or 1))
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="TLS certificate (PEM) to serve HTTPS")
     parser.add_argument("--keyfile", default=os.environ.get("EXTDESK_TLS_KEY"),
                         help="TLS private key (PEM)")
-    parser.add_argument("--timeout", type=int, default=120,
-                        help="seconds a worker may spend on one request")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="application threads per worker (default: EXTDESK_THREADS, 4)")
     parser.set_defaults(handler=run)
 
 
@@ -48,6 +49,14 @@ def _check_tls(certfile: str | None, keyfile: str | None) -> None:
         raise StartupError(
             f"the TLS certificate {certfile} and key {keyfile} cannot be used: {exc}"
         ) from None
+    with open(keyfile or "", "rb") as handle:
+        head = handle.read(4096)
+    if b"-----BEGIN PRIVATE KEY-----" not in head and b"-----BEGIN ENCRYPTED PRIVATE KEY-----" not in head:
+        # The server's TLS library reads PKCS#8 keys only.
+        raise StartupError(
+            f"the TLS key {keyfile} is not in PKCS#8 form; convert it with "
+            f"'openssl pkcs8 -topk8 -nocrypt -in {keyfile} -out key-pkcs8.pem'"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--port {args.port} is not a TCP port (1-65535)")
     if args.workers < 1:
         return fail("--workers must be at least 1")
+    if args.threads is not None:
+        if not 1 <= args.threads <= 256:
+            return fail("--threads must be between 1 and 256")
+        # The workers read their settings from the environment they inherit.
+        os.environ["EXTDESK_THREADS"] = str(args.threads)
     try:
         config = start_django()
         _check_tls(args.certfile, args.keyfile)
@@ -74,16 +88,20 @@ def run(args: argparse.Namespace) -> int:
     scheme = "https" if args.certfile else "http"
     print(
         f"extdesk: serving on {scheme}://{args.host}:{args.port}/ "
-        f"(SOAP endpoint /soap/, public URL {config.base_url}, {args.workers} workers)",
+        f"(SOAP endpoint /soap/, public URL {config.base_url}, "
+        f"{args.workers} workers x {config.threads} threads)",
         file=sys.stderr,
         flush=True,
     )
-    from .wsgi_server import run_gunicorn
+    from extdesk.serving.server import ServerOptions, serve
 
-    return run_gunicorn(
-        bind=f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
+    serve(ServerOptions(
+        target="extdesk.conf.asgi:application",
+        host=args.host,
+        port=args.port,
         workers=args.workers,
+        header_timeout=config.header_timeout,
         certfile=args.certfile,
         keyfile=args.keyfile,
-        timeout=args.timeout,
-    )
+    ))
+    return 0

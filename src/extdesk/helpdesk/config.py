@@ -118,3 +118,13 @@ def attachment_limits(env: Mapping[str, str]) -> dict:
         "EXTDESK_ATTACHMENT_MAX_BYTES": int_setting(env, "EXTDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "EXTDESK_ATTACHMENT_MAX_COUNT": int_setting(env, "EXTDESK_ATTACHMENT_MAX_COUNT", 5),
     }
+
+
+# The text of a form besides its files (a long reply, the multipart framing
+# of five parts): generous, since a refused reply is lost typing.
+FORM_MARGIN_BYTES = 1024 * 1024
+
+
+def upload_form_bytes(max_count: int, max_bytes: int) -> int:
+    """The largest legitimate body of a form with attachments."""
+    return max_count * max_bytes + FORM_MARGIN_BYTES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -15,13 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from extdesk.desk.access import is_desk_user
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import Attachment, Ticket
-from extdesk.helpdesk.services import format_size
+from extdesk.security.limits import accepts_uploads
 
 from .access import contact_of, contact_required
 from .forms import NewTicketForm, ReplyForm, TicketFilterForm
-
-# Room for the text fields and multipart framing beside the files.
-_FORM_ALLOWANCE = 1024 * 1024
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -34,31 +30,6 @@ def _files_lost_note(request: HttpRequest, form) -> None:
     if request.FILES and not form.is_valid():
         messages.warning(request, "Browsers cannot keep chosen files after an error: "
                                   "please choose your attachments again.")
-
-
-def _upload_too_large(request: HttpRequest) -> HttpResponse | None:
-    """Refuse a POST larger than every allowed attachment together, before reading it.
-
-    Django streams uploaded files to disk whatever their size; without this
-    a single request could fill the disk before the per-file limit is checked.
-    """
-    if request.method != "POST":
-        return None
-    limit = settings.EXTDESK_ATTACHMENT_MAX_COUNT * settings.EXTDESK_ATTACHMENT_MAX_BYTES + _FORM_ALLOWANCE
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = limit + 1
-    if declared <= limit:
-        return None
-    response = render(request, "extdesk/error.html", {
-        "title": "Too much to upload",
-        "message": f"Attachments may be at most {format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} each, "
-                   f"{settings.EXTDESK_ATTACHMENT_MAX_COUNT} at a time. Go back and choose smaller files.",
-    }, status=413)
-    # The unread body must not be taken for the next request on this connection.
-    response["Connection"] = "close"
-    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -80,12 +51,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@accepts_uploads
 @never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
 def new_ticket(request: HttpRequest) -> HttpResponse:
-    if (refused := _upload_too_large(request)) is not None:
-        return refused
     contact = request.contact
     accounts = selectors.contact_accounts(contact)
     categories = selectors.offered_categories()
@@ -118,12 +88,11 @@ def _visible_ticket(request: HttpRequest, number: int) -> Ticket:
     return ticket
 
 
+@accepts_uploads
 @never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
-    if (refused := _upload_too_large(request)) is not None:
-        return refused
     ticket = _visible_ticket(request, number)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

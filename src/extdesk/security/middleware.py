@@ -1,10 +1,16 @@
-"""Response headers every page carries."""
+"""Response headers every page carries, and the body-size refusal every request passes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from extdesk.helpdesk.services import format_size
+
+from .limits import PLAIN_FORM_BYTES, request_body_limit
 
 # Scripts, styles, images and fonts from this site's own files only: no
 # inline script or style (templates use classes from the stylesheet), no
@@ -25,4 +31,37 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over its path's limit from its declared length, before anything reads it.
+
+    CSRF and the multipart parser read the whole body of every POST; this
+    comes before them. Under ``extdesk serve`` the gate has already stopped
+    reading such a body at the same limit (``security.limits``) and passes
+    the length it refused.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = request_body_limit(request.path_info)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads no body it cannot measure
+        if declared <= limit:
+            return self.get_response(request)
+        if limit > PLAIN_FORM_BYTES:
+            message = (f"Attachments may be at most {format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} "
+                       f"each, {settings.EXTDESK_ATTACHMENT_MAX_COUNT} at a time. "
+                       "Go back and choose smaller files.")
+        else:
+            message = f"This form takes at most {format_size(limit)}; nothing was saved."
+        response = render(request, "extdesk/error.html",
+                          {"title": "Too much to upload", "message": message}, status=413)
+        # The unread body must not be taken for the next request on this connection.
+        response["Connection"] = "close"
         return response

@@ -1,0 +1,298 @@
+"""The ASGI gate: a whole request is read before a WSGI thread is involved.
+
+The network side (granian) is asynchronous: a connection that sends its
+headers or body slowly costs a socket and a little memory, never a thread.
+The gate reads the body under two bounds and only then hands the complete
+request, as a WSGI environ with the body in memory, to a thread of a fixed
+pool:
+
+- a **size limit per path** (``body_limit(path)``): a declared
+  ``Content-Length`` over it is not read at all, a chunked body is cut as
+  soon as it passes it. The application is then called with an empty body
+  and the length it was refused for, so it answers the 413 in its own words
+  (a SOAP fault on the endpoint, a page elsewhere); the connection closes
+  without the rest being read;
+- a **deadline**: ``body_timeout`` seconds, extended by one second for
+  every ``min_rate`` bytes that arrive. A client that keeps sending at
+  ``min_rate`` or faster is never cut; one that trickles is cut after about
+  ``body_timeout`` seconds with 408, and the application never sees it.
+
+A client that hangs up before its body is complete is dropped: nothing of a
+cut upload reaches the application.
+
+This module knows nothing of Django or of the helpdesk: it serves any WSGI
+application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+log = logging.getLogger("extdesk.serving")
+
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+
+# Response bytes gathered per hop to the WSGI thread: a page or a SOAP answer
+# fits in one hop; a large download streams in pieces of about this size.
+_RESPONSE_BATCH_BYTES = 256 * 1024
+
+_TIMEOUT_BODY = b"The request body did not arrive in time.\n"
+
+
+class _Refused(Exception):
+    """The request body will not be read: too late, or the client went away."""
+
+    def __init__(self, late: bool, received: int) -> None:
+        super().__init__(late, received)
+        self.late = late
+        self.received = received
+
+
+class BufferingGate:
+    """An ASGI application serving ``application`` (WSGI) with whole requests only."""
+
+    def __init__(
+        self,
+        application: WSGIApplication,
+        *,
+        body_limit: Callable[[str], int],
+        body_timeout: float,
+        min_rate: int,
+        threads: int,
+    ) -> None:
+        self.application = application
+        self.body_limit = body_limit
+        self.body_timeout = body_timeout
+        self.min_rate = min_rate
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+        # Websockets are not served: granian answers them itself when refused.
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.executor.shutdown(wait=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _header_map(scope["headers"])
+        path = scope.get("path") or "/"
+        limit = self.body_limit(path)
+        declared = _declared_length(headers.get("content-length"))
+        try:
+            if declared is not None and declared > limit:
+                body, refused_length = b"", declared
+            else:
+                body, refused_length = await self._read_body(receive, declared, limit)
+        except _Refused as refusal:
+            expected = "an unknown number of" if declared is None else str(declared)
+            if refusal.late:
+                log.warning("answered 408 to %s for %s: %d of %s bytes of its body arrived in time",
+                            _client(scope), _cut(path), refusal.received, expected)
+                await _plain_answer(send, 408, _TIMEOUT_BODY)
+            else:
+                log.warning("dropped a request from %s for %s: the client went away after %d of %s bytes",
+                            _client(scope), _cut(path), refusal.received, expected)
+            return
+        environ = _environ(scope, headers, body, refused_length)
+        await self._respond(environ, send, close=refused_length is not None)
+
+    async def _read_body(self, receive: Receive, declared: int | None,
+                         limit: int) -> tuple[bytes, int | None]:
+        """The whole body, or (b"", length seen) once it passes ``limit``."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        buffer = io.BytesIO()
+        received = 0
+        while True:
+            allowed = self.body_timeout + received / self.min_rate
+            remaining = started + allowed - loop.time()
+            if remaining <= 0:
+                raise _Refused(late=True, received=received)
+            try:
+                message = await asyncio.wait_for(receive(), remaining)
+            except TimeoutError:
+                raise _Refused(late=True, received=received) from None
+            if message["type"] == "http.disconnect":
+                raise _Refused(late=False, received=received)
+            chunk = message.get("body", b"")
+            if chunk:
+                received += len(chunk)
+                if received > limit:
+                    return b"", received
+                buffer.write(chunk)
+            if not message.get("more_body", False):
+                if declared is not None and received < declared:
+                    raise _Refused(late=False, received=received)
+                return buffer.getvalue(), None
+
+    async def _respond(self, environ: dict[str, Any], send: Send, *, close: bool) -> None:
+        loop = asyncio.get_running_loop()
+        call = _Call(self.application, environ)
+        try:
+            chunks, more = await loop.run_in_executor(self.executor, call.start)
+            headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in call.headers]
+            if close:
+                headers.append((b"connection", b"close"))
+            await send({"type": "http.response.start", "status": call.status, "headers": headers})
+            while True:
+                await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": more})
+                if not more:
+                    break
+                chunks, more = await loop.run_in_executor(self.executor, call.next_batch)
+        finally:
+            await loop.run_in_executor(self.executor, call.close)
+
+
+class _Call:
+    """One WSGI call, run in a pool thread a batch of response bytes at a time."""
+
+    def __init__(self, application: WSGIApplication, environ: dict[str, Any]) -> None:
+        self.application = application
+        self.environ = environ
+        self.status = 500
+        self.headers: list[tuple[str, str]] = []
+        self._result: Iterable[bytes] | None = None
+        self._iterator: Iterator[bytes] | None = None
+        self._headers_sent = False
+
+    def _start_response(self, status: str, headers: list[tuple[str, str]],
+                        exc_info: Any = None) -> Callable[[bytes], None]:
+        # PEP 3333: after the headers went out, an error can only end the response.
+        if exc_info is not None and self._headers_sent:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = list(headers)
+        return self._refuse_write
+
+    @staticmethod
+    def _refuse_write(data: bytes) -> None:
+        raise RuntimeError("the write() callable of WSGI is not supported; return the body")
+
+    def start(self) -> tuple[list[bytes], bool]:
+        self._result = self.application(self.environ, self._start_response)
+        self._iterator = iter(self._result)
+        return self.next_batch()
+
+    def next_batch(self) -> tuple[list[bytes], bool]:
+        assert self._iterator is not None
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in self._iterator:
+            if chunk:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= _RESPONSE_BATCH_BYTES:
+                    self._headers_sent = True
+                    return chunks, True
+        return chunks, False
+
+    def close(self) -> None:
+        closer = getattr(self._result, "close", None)
+        if closer is not None:
+            closer()
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "an unknown address"
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    # A path is the client's to choose: never more than a line of it in the log.
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]},{text}" if key in headers else text
+    return headers
+
+
+def _declared_length(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _environ(scope: Scope, headers: dict[str, str], body: bytes,
+             refused_length: int | None) -> dict[str, Any]:
+    """The PEP 3333 environ of a request whose body is already in memory."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    # WSGI carries the path as the latin-1 reading of its UTF-8 bytes.
+    path = (scope.get("path") or "/").encode("utf-8").decode("latin-1")
+    root = (scope.get("root_path") or "").encode("utf-8").decode("latin-1")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root,
+        "PATH_INFO": path[len(root):] if root and path.startswith(root) else path,
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "REMOTE_ADDR": client[0],
+        "REMOTE_PORT": str(client[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        # A name with an underscore would read as the same variable as one
+        # with a hyphen (X_Forwarded_For as X-Forwarded-For): dropped.
+        if "_" in name:
+            continue
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            continue
+        elif name != "transfer-encoding":
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    # The application reads exactly what the gate received; a refused body
+    # shows the length it was refused for, with nothing to read.
+    environ["CONTENT_LENGTH"] = str(refused_length if refused_length is not None else len(body))
+    if refused_length is None and not body and "content-length" not in headers:
+        environ["CONTENT_LENGTH"] = ""
+    return environ
+
+
+async def _plain_answer(send: Send, status: int, text: bytes) -> None:
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(text)).encode()),
+            (b"connection", b"close"),
+        ],
+    })
+    await send({"type": "http.response.body", "body": text})
