@@ -45,6 +45,9 @@ class Config:
     auth_fail_limit: int = 20
     auth_fail_window: int = 60
     audit_retention_days: int = 90
+    header_timeout: int = 10
+    body_timeout: int = 30
+    threads: int = 4
 
 
 def int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -58,6 +61,12 @@ def int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _at_most(value: int, name: str, maximum: int) -> int:
+    if value > maximum:
+        raise ConfigError(f"{name}={value} must be at most {maximum}")
     return value
 
 
@@ -199,4 +208,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         auth_fail_limit=int_setting(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
         auth_fail_window=int_setting(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
         audit_retention_days=int_setting(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
+        header_timeout=_at_most(int_setting(env, "EXTDESK_HEADER_TIMEOUT", 10), "EXTDESK_HEADER_TIMEOUT", 60),
+        body_timeout=int_setting(env, "EXTDESK_BODY_TIMEOUT", 30),
+        threads=_at_most(int_setting(env, "EXTDESK_THREADS", 4), "EXTDESK_THREADS", 256),
     )

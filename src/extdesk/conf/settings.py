@@ -9,7 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from extdesk.config import ConfigError, load_config
-from extdesk.helpdesk.config import attachment_limits, email_settings
+from extdesk.helpdesk.config import attachment_limits, email_settings, upload_form_bytes
 from extdesk.outbox.config import outbox_settings
 
 try:
@@ -46,10 +46,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "extdesk.security.middleware.ContentSecurityPolicyMiddleware",
     "extdesk.endpoint.middleware.SoapEndpointMiddleware",
+    "extdesk.security.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "extdesk.helpdesk.uploads.CutUploadMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -155,6 +155,8 @@ EXTDESK_AUDIT_RETENTION_DAYS = EXTDESK.audit_retention_days
 EXTDESK_SSO_TTL = EXTDESK.sso_ttl
 EXTDESK_SSO_CHECK_IP = EXTDESK.sso_check_ip
 EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies
+EXTDESK_BODY_TIMEOUT = EXTDESK.body_timeout
+EXTDESK_THREADS = EXTDESK.threads
 
 # Helpdesk: attachment limits and outgoing mail (see extdesk.helpdesk.config).
 try:
@@ -165,8 +167,12 @@ try:
     )
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
-# Uploads bigger than this go to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The server reads every body into memory before Django sees it, bounded by
+# security.limits; uploads then stay in memory instead of being copied to a
+# temporary file, so nothing of a refused upload ever reaches the disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = upload_form_bytes(
+    globals()["EXTDESK_ATTACHMENT_MAX_COUNT"], globals()["EXTDESK_ATTACHMENT_MAX_BYTES"]
+)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import OPEN_STATUSES, Status, Ticket
+from extdesk.security.limits import accepts_uploads
 from extdesk.sso.addresses import request_address
 
 from . import selectors as desk_selectors
@@ -240,6 +241,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, reply_form: StaffRep
     }, status=400 if errors else 200)
 
 
+@accepts_uploads
 @never_cache
 @staff_required
 @require_http_methods(["GET", "POST"])
