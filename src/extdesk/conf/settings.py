@@ -23,7 +23,8 @@ DEBUG = EXTDESK.debug
 ALLOWED_HOSTS = EXTDESK.allowed_hosts
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site letting in desk users only.
+    "extdesk.desk.admin_site.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

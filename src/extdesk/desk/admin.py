@@ -1,14 +1,60 @@
+"""The admin pages of the desk: staff members, all users, sign-in failures."""
+
+from __future__ import annotations
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
 from extdesk.contacts.models import Contact
+from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
 
 from .models import LoginFailure, StaffMember
+
+
+class _NoReservedNames:
+    """Refuses a customer-login name (``contact-...``) for a user that does not carry it yet.
+
+    A name a user already has is kept: customers' own logins, and staff
+    accounts from before the names were reserved, stay editable.
+    """
+
+    def clean_username(self) -> str | None:
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent is not None else self.cleaned_data.get("username")
+        # The instance still holds the stored name here: fields are cleaned
+        # before the form copies them onto it.
+        if username and is_reserved_username(username) and username != self.instance.get_username():
+            raise ValidationError(RESERVED_MESSAGE, code="reserved")
+        return username
+
+
+class UserAddForm(_NoReservedNames, AdminUserCreationForm):
+    pass
+
+
+class UserEditForm(_NoReservedNames, UserChangeForm):
+    pass
+
+
+# Django's own page of all users (customers' logins included) gets the same check.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AllUsersAdmin(UserAdmin):
+    add_form = UserAddForm
+    form = UserEditForm
 
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(UserAdmin):
     """The people who work the desk; customers' logins are not listed here."""
+
+    add_form = UserAddForm
+    form = UserEditForm
 
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_superuser", "last_login"]
     list_filter = ["is_active", "is_superuser", "groups"]

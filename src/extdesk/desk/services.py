@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
+
 
 def create_staff_user(
     username: str, password: str, *, email: str = "", superuser: bool = False
@@ -29,6 +31,8 @@ def create_staff_user(
             username_field.clean(username, None)
         except ValidationError as exc:
             errors.setdefault("username", []).extend(exc.messages)
+        if is_reserved_username(username):
+            errors.setdefault("username", []).append(RESERVED_MESSAGE)
         # Case-insensitively, so that no "Admin" can pass for "admin".
         if user_model._default_manager.filter(**{f"{user_model.USERNAME_FIELD}__iexact": username}).exists():
             errors.setdefault("username", []).append(f"A user named {username!r} already exists.")

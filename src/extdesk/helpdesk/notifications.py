@@ -9,9 +9,9 @@ message, which ``extdesk send-queued-mail`` retries, and never the change.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from extdesk.desk.access import desk_users
 from extdesk.outbox.services import enqueue
 
 from .models import Message, Status, Ticket
@@ -30,11 +30,17 @@ def _customer_ticket_url(ticket: Ticket) -> str:
 
 
 def _staff_recipients(ticket: Ticket) -> list[str]:
-    """The assignee; while nobody is assigned, every active staff member."""
-    if ticket.assignee_id is not None and ticket.assignee.is_active and ticket.assignee.email:
-        return [ticket.assignee.email]
-    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+    """The assignee; while nobody is assigned, every desk user.
+
+    Staff mail quotes customers' text, so it goes to desk users only (the
+    desk's own rule), never to a customer's login that has staff rights.
+    """
+    staff = desk_users().exclude(email="")
+    if ticket.assignee_id is not None:
+        assignee = staff.filter(pk=ticket.assignee_id).values_list("email", flat=True).first()
+        if assignee:
+            return [assignee]
+    return sorted(set(staff.values_list("email", flat=True)))
 
 
 def _subject(ticket: Ticket, text: str) -> str:

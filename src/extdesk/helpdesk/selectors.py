@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -18,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
+from extdesk.desk.access import desk_users
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Category, Message, Status, Ticket, TicketEvent
 
@@ -403,8 +403,8 @@ def attachment_for_staff(attachment_id: int) -> Attachment | None:
 
 
 def staff_members() -> list[AbstractBaseUser]:
-    """Active staff, the possible assignees."""
-    return list(get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username"))
+    """The desk users, the possible assignees."""
+    return list(desk_users().order_by("username"))
 
 
 def all_categories() -> list[Category]:

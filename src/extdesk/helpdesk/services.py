@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
+from extdesk.desk.access import is_desk_user
 
 from . import notifications
 from .models import (
@@ -182,7 +183,8 @@ def _check_customer(ticket: Ticket, contact: Contact) -> None:
 
 
 def _check_staff(user: AbstractBaseUser) -> None:
-    if isinstance(user, Contact) or not (user.is_active and getattr(user, "is_staff", False)):
+    # The desk's rule, so that a customer's login with staff rights acts on nothing.
+    if isinstance(user, Contact) or not is_desk_user(user):
         raise PermissionError("only active staff members may do this")
 
 
@@ -375,7 +377,7 @@ def change_priority(ticket: Ticket, priority: int | str, *, actor: Actor) -> boo
 
 def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor) -> bool:
     """Give the ticket to a staff member (None: nobody); True when it changed."""
-    if assignee is not None and not (assignee.is_active and getattr(assignee, "is_staff", False)):
+    if assignee is not None and not is_desk_user(assignee):
         raise ValidationError({"assignee": "Tickets can only be assigned to active staff members."})
     _check_staff(actor)
     with transaction.atomic():

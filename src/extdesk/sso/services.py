@@ -19,6 +19,7 @@ from extdesk.periodic import Periodic
 
 from .addresses import IPAddress
 from .models import Action, LoginRecord, LoginToken
+from .usernames import customer_username
 
 log = logging.getLogger("extdesk.sso")
 
@@ -97,6 +98,12 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
     if found.contact.user_id is not None and not found.contact.user.is_active:
         log.warning("refused login for contact %s: its user is deactivated", found.contact_id)
         return None
+    if found.contact.user_id is not None and (found.contact.user.is_staff or found.contact.user.is_superuser):
+        # Linked to a staff account (an install taken over before the login
+        # stopped adopting users by name): a customer never signs in as staff.
+        log.warning("refused login for contact %s: it is linked to staff account %s",
+                    found.contact_id, found.contact.user_id)
+        return None
     with transaction.atomic():
         claimed = LoginToken.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(
             used_at=now
@@ -113,22 +120,41 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
 
 
 def user_for_contact(contact: Contact) -> AbstractBaseUser:
-    """The contact's Django user, created (without a usable password) on first login."""
-    if contact.user_id is not None:
-        user = contact.user
-    else:
-        User = get_user_model()
-        username = f"contact-{contact.platform_id}"
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(username=username, email=contact.email)
-        except IntegrityError:
-            # Two first logins at once: the other one created it.
-            user = User.objects.get(username=username)
-        Contact.objects.filter(pk=contact.pk).update(user=user)
-        contact.user = user
+    """The contact's Django user, created (without a usable password) on first login.
+
+    The user is found through the contact's link only, never by its name:
+    an existing user called ``contact-<id>`` (a staff account from before
+    such names were reserved) is somebody else's and is left alone.
+    """
+    with transaction.atomic():
+        # The row lock makes two first logins of one contact create one user
+        # (PostgreSQL; SQLite's IMMEDIATE transactions queue them anyway).
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.user_id is not None:
+            user = get_user_model()._default_manager.get(pk=locked.user_id)
+        else:
+            user = _new_customer_user(locked)
+            Contact.objects.filter(pk=contact.pk).update(user=user)
+    contact.user = user
     # The platform owns the address; keep the user's copy current for mail.
     if user.email != contact.email:
         user.email = contact.email
         user.save(update_fields=["email"])
     return user
+
+
+def _new_customer_user(contact: Contact) -> AbstractBaseUser:
+    """A new user for ``contact``: ``contact-<id>``, or with a random tail when that name is taken."""
+    User = get_user_model()
+    manager = User._default_manager
+    base = customer_username(contact.platform_id)
+    name = base
+    # Case-insensitively, as createstaff compares names: no "Contact-7" beside "contact-7".
+    if manager.filter(**{f"{User.USERNAME_FIELD}__iexact": base}).exists():
+        name = f"{base}-{secrets.token_hex(4)}"
+    try:
+        with transaction.atomic():
+            return manager.create_user(username=name, email=contact.email)
+    except IntegrityError:
+        # Somebody took the name since the check; a longer random tail is free.
+        return manager.create_user(username=f"{base}-{secrets.token_hex(8)}", email=contact.email)
