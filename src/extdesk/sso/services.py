@@ -119,6 +119,21 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
     return Redeemed(found.contact, user, found.act, found)
 
 
+def used_token_act(token: str, contact: Contact) -> str | None:
+    """The act of ``token`` if it is ``contact``'s own and already used, else None.
+
+    Lets a customer who is still signed in open a used link of their own
+    again (the back button, a second click) and go on to its page; the
+    token stays used and signs nobody in.
+    """
+    if len(token) != TOKEN_LENGTH:
+        return None
+    return (
+        LoginToken.objects.filter(token_hash=hash_token(token), contact=contact, used_at__isnull=False)
+        .values_list("act", flat=True).first()
+    )
+
+
 def user_for_contact(contact: Contact) -> AbstractBaseUser:
     """The contact's Django user, created (without a usable password) on first login.
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from extdesk.portal.access import contact_of
+
 from .addresses import client_ip
 from .models import Action
-from .services import redeem_token
+from .services import redeem_token, used_token_act
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -37,12 +39,19 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     )
     redeemed = redeem_token(token, visitor, request.META.get("HTTP_USER_AGENT", ""))
     if redeemed is None:
-        # Whoever was logged in in this browser stays so only if the link was good.
-        if request.user.is_authenticated:
-            logout(request)
+        # A refused link leaves the session as it was: any page can make a
+        # browser load a link, so signing out here let anyone end a session.
+        contact = contact_of(request)
+        act = used_token_act(token, contact) if contact is not None else None
+        if act is not None:
+            # The customer's own link again (back button, second click): go on.
+            return _private(redirect(_target(act)))
         return _refused(request)
     # A fresh session: nothing from before the login survives into it.
     request.session.flush()
     login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")
-    target = "portal:new_ticket" if redeemed.act == Action.ADD else "portal:tickets"
-    return _private(redirect(target))
+    return _private(redirect(_target(redeemed.act)))
+
+
+def _target(act: str) -> str:
+    return "portal:new_ticket" if act == Action.ADD else "portal:tickets"
