@@ -45,6 +45,7 @@ class Config:
     auth_fail_limit: int = 20
     auth_fail_window: int = 60
     audit_retention_days: int = 90
+    audit_max_rows: int = 1_000_000
     header_timeout: int = 10
     body_timeout: int = 30
     threads: int = 4
@@ -208,6 +209,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         auth_fail_limit=int_setting(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
         auth_fail_window=int_setting(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
         audit_retention_days=int_setting(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
+        audit_max_rows=int_setting(env, "EXTDESK_AUDIT_MAX_ROWS", 1_000_000, minimum=100),
         header_timeout=_at_most(int_setting(env, "EXTDESK_HEADER_TIMEOUT", 10), "EXTDESK_HEADER_TIMEOUT", 60),
         body_timeout=int_setting(env, "EXTDESK_BODY_TIMEOUT", 30),
         threads=_at_most(int_setting(env, "EXTDESK_THREADS", 4), "EXTDESK_THREADS", 256),

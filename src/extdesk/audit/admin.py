@@ -7,7 +7,8 @@ from .models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is written by the server alone."""
 
-    list_display = ("at", "kind", "operation", "address", "outcome", "status", "records", "person")
+    # ``count``: how many refused requests the row stands for (1 for the rest).
+    list_display = ("at", "kind", "operation", "address", "outcome", "status", "count", "records", "person")
     list_filter = ("kind", "outcome", "operation")
     search_fields = ("address", "operation", "=person")
     date_hierarchy = "at"

@@ -20,10 +20,31 @@ class AuditEntry(models.Model):
     records = models.PositiveIntegerField(default=0)
     # The platform person a login was for.
     person = models.BigIntegerField(null=True, blank=True)
+    # Refused requests (a bad signature, a refused login link) are not one
+    # row each: anyone can send thousands a second. They are counted in one
+    # row per address, kind and status and window of time; ``at`` is the
+    # first of them, ``last_at`` the latest, ``count`` how many. Every other
+    # entry is one event, count 1 (a database default: the SOAP endpoint's
+    # INSERT does not name the column).
+    count = models.PositiveIntegerField(default=1, db_default=1)
+    # Unix seconds at which the window of a row of refused requests began;
+    # None on the entries of single events.
+    window_start = models.BigIntegerField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
+        constraints = [
+            # The key that the refused requests of one window are counted under.
+            models.UniqueConstraint(
+                fields=["kind", "address", "status", "window_start"],
+                condition=models.Q(window_start__isnull=False),
+                name="audit_refused_window_key",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.operation} {self.address} {self.outcome}"
+        times = f" x{self.count}" if self.count != 1 else ""
+        return (f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.operation} {self.address} "
+                f"{self.outcome}{times}")

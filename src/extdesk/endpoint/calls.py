@@ -74,8 +74,19 @@ def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
         # Only the audit path can get here; the caller still gets a fault.
         log.exception("internal error while serving %s", note.address)
         return fault_answer(ServerFault("internal error in the helpdesk; see its log"))
-    audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
+    _audit(note, answer)
     return answer
+
+
+def _audit(note: _CallNote, answer: Answer) -> None:
+    if answer.status == throttle.TooManyFailures.http_status:
+        # Answered without a look at the request: the cheapest request of
+        # all must not be the one that writes.
+        return
+    if note.refused:
+        audit.record_refused_soap_call(note.address, answer.status, answer.body)
+    else:
+        audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
 
 
 @dataclass(slots=True)
@@ -88,6 +99,9 @@ class _CallNote:
     # The accepted signature of a call that changed nothing, whose nonce is
     # still to be recorded (in one transaction with its audit entry).
     nonce: signature.SignatureHeader | None = None
+    # Until its signature is accepted, and again when it is a replay, the
+    # request is refused: counted in the audit log, not written a row each.
+    refused: bool = True
 
 
 def _settle_nonce(note: _CallNote, answer: Answer) -> Answer:
@@ -112,11 +126,12 @@ def _settle_nonce(note: _CallNote, answer: Answer) -> Answer:
             return answer
         answer = _refuse(note, AuthenticationFailed(
             f"nonce {header.nonce[:6]}... was already used (replay)"))
-    audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
+    _audit(note, answer)
     return answer
 
 
 def _refuse(note: _CallNote, error: AuthenticationFailed) -> Answer:
+    note.refused = True
     log.warning("refused request from %s: %s", note.address, error.reason)
     throttle.record_failure(note.address)
     return fault_answer(error)
@@ -170,6 +185,7 @@ def _handle(meta: Mapping[str, Any], stream: BodyStream, note: _CallNote) -> Ans
         body,
         window=settings.EXTDESK_SIGNATURE_WINDOW,
     )
+    note.refused = False
     if len(body) > _DEFER_NONCE_BYTES:
         # A large body is not even decoded for a replay.
         _consume(header)
