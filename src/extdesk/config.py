@@ -41,6 +41,8 @@ class Config:
     tls_key: str | None
     sso_ttl: int
     sso_check_ip: bool
+    customer_session_idle: int = 8 * 3600
+    customer_session_max: int = 24 * 3600
     trusted_proxies: list[str] = field(default_factory=list)
     auth_fail_limit: int = 20
     auth_fail_window: int = 60
@@ -155,6 +157,17 @@ def _readable_file(env: Mapping[str, str], name: str) -> str | None:
     return raw
 
 
+def _customer_session_limits(env: Mapping[str, str]) -> tuple[int, int]:
+    """(idle, max) seconds of a customer's session from a one-time link."""
+    # At least a minute: the idle clock is only written once a minute.
+    idle = int_setting(env, "EXTDESK_CUSTOMER_SESSION_IDLE", 8 * 3600, minimum=60)
+    cap = int_setting(env, "EXTDESK_CUSTOMER_SESSION_MAX", 24 * 3600, minimum=60)
+    if idle > cap:
+        raise ConfigError(f"EXTDESK_CUSTOMER_SESSION_IDLE={idle} must not be more than "
+                          f"EXTDESK_CUSTOMER_SESSION_MAX={cap}")
+    return idle, cap
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError when wrong."""
     env = os.environ if env is None else env
@@ -188,6 +201,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     key = _readable_file(env, "EXTDESK_TLS_KEY")
     if bool(cert) != bool(key):
         raise ConfigError("EXTDESK_TLS_CERT and EXTDESK_TLS_KEY must be set together")
+    session_idle, session_max = _customer_session_limits(env)
 
     return Config(
         data_dir=data_dir,
@@ -205,6 +219,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         tls_key=key,
         sso_ttl=int_setting(env, "EXTDESK_SSO_TTL", 120),
         sso_check_ip=_bool(env, "EXTDESK_SSO_CHECK_IP", True),
+        customer_session_idle=session_idle,
+        customer_session_max=session_max,
         trusted_proxies=_trusted_proxies(env),
         auth_fail_limit=int_setting(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
         auth_fail_window=int_setting(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),

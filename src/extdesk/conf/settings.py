@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "extdesk.security.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Ends idle or too old customer sessions before anything reads the user.
+    "extdesk.sso.sessions.CustomerSessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,6 +158,10 @@ EXTDESK_AUDIT_RETENTION_DAYS = EXTDESK.audit_retention_days
 EXTDESK_AUDIT_MAX_ROWS = EXTDESK.audit_max_rows
 EXTDESK_SSO_TTL = EXTDESK.sso_ttl
 EXTDESK_SSO_CHECK_IP = EXTDESK.sso_check_ip
+# Customer sessions from one-time links (extdesk.sso.sessions); staff keep
+# Django's SESSION_COOKIE_AGE.
+EXTDESK_CUSTOMER_SESSION_IDLE = EXTDESK.customer_session_idle
+EXTDESK_CUSTOMER_SESSION_MAX = EXTDESK.customer_session_max
 EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies
 EXTDESK_BODY_TIMEOUT = EXTDESK.body_timeout
 EXTDESK_THREADS = EXTDESK.threads

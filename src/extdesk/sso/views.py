@@ -15,6 +15,7 @@ from extdesk.portal.access import contact_of
 from .addresses import client_ip
 from .models import Action
 from .services import redeem_token, used_token_act
+from .sessions import start_customer_session
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -50,6 +51,8 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     # A fresh session: nothing from before the login survives into it.
     request.session.flush()
     login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")
+    # Idle timeout and cap instead of Django's two weeks (extdesk.sso.sessions).
+    start_customer_session(request.session)
     return _private(redirect(_target(redeemed.act)))
 
 
