@@ -186,17 +186,9 @@ def test_four_failures_still_let_the_right_password_in_and_reset_the_count(clien
     assert not LoginFailure.objects.filter(username="alice").exists()
 
 
-def test_user_name_lock_holds_from_every_address_and_any_letter_case(client):
-    make_staff("alice")
-    for i in range(throttle.MAX_FAILURES):
-        sign_in(client, "Alice" if i % 2 else "alice", "wrong", address=f"198.51.100.{i}")
-    assert sign_in(client, "alice", address="203.0.113.99").status_code == 429
-    assert sign_in(client, "ALICE", address="203.0.113.98").status_code == 429
-
-
 def test_address_lock_covers_every_user_name(client):
     make_staff("alice")
-    for i in range(throttle.MAX_FAILURES):
+    for i in range(throttle.ADDRESS_MAX_FAILURES):
         sign_in(client, f"guess{i}", "wrong", address="192.0.2.66")
     assert sign_in(client, "alice", address="192.0.2.66").status_code == 429
     # The same account from another address is not locked.
@@ -211,7 +203,7 @@ def test_lockout_ends_when_the_failures_leave_the_window(client):
     assert sign_in(client, "alice").status_code == 302
 
 
-def test_remaining_minutes_follow_the_oldest_counted_failure(client):
+def test_remaining_minutes_follow_the_latest_failure(client):
     make_staff("alice")
     fail_times(client, "alice", throttle.MAX_FAILURES)
     LoginFailure.objects.update(created_at=throttle.timezone.now() - timedelta(minutes=10, seconds=30))

@@ -5,10 +5,12 @@ from django.db import models
 
 
 class LoginFailure(models.Model):
-    """One failed staff sign-in. Kept in the database so that every worker
-    process counts the same failures when deciding on a lockout."""
+    """One failed staff sign-in, or one whose password is being checked
+    (desk.throttle writes the row first). Kept in the database so that every
+    worker process counts the same failures when deciding on a lockout."""
 
-    # Lower-cased, so that "Admin" and "admin" share one counter.
+    # As desk.throttle.throttle_key gives it, so that "Admin", "admin" and
+    # " ad min" share one counter.
     username = models.CharField(max_length=150)
     # As sso.addresses.request_address gives it: an address, or "unknown".
     address = models.CharField(max_length=64)
@@ -16,7 +18,7 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["username", "created_at"], name="desk_failure_user_idx"),
+            models.Index(fields=["username", "address", "created_at"], name="desk_failure_pair_idx"),
             models.Index(fields=["address", "created_at"], name="desk_failure_addr_idx"),
         ]
 

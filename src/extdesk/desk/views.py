@@ -72,23 +72,25 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             username = form.cleaned_data["username"]
             address = request_address(request.META)
-            lockout = throttle.lockout_for(username, address)
-            if lockout is not None:
+            # Counted before the password is checked, so that parallel
+            # guesses cannot all slip under the limit.
+            attempt = throttle.begin(username, address)
+            if isinstance(attempt, throttle.Lockout):
                 log.warning("refused staff sign-in for %r from %s: locked out for %d s",
-                            username, address, lockout.seconds_left)
+                            username, address, attempt.seconds_left)
                 form.add_error(None, "Too many failed sign-in attempts for this user name or from "
-                                     f"your address. Try again in {lockout.minutes_left} minute"
-                                     f"{'s' if lockout.minutes_left != 1 else ''}.")
+                                     f"your address. Try again in {attempt.minutes_left} minute"
+                                     f"{'s' if attempt.minutes_left != 1 else ''}.")
                 response = render(request, "desk/login.html", {"form": form, "next": _safe_next(request)},
                                   status=429)
-                response["Retry-After"] = str(lockout.seconds_left)
+                response["Retry-After"] = str(attempt.seconds_left)
                 return response
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is not None and is_desk_user(user):
-                throttle.clear_failures(username)
+                throttle.succeeded(attempt)
                 login(request, user)
                 return redirect(_safe_next(request))
-            throttle.record_failure(username, address)
+            # The attempt's row stays: it is this failure.
             log.warning("failed staff sign-in for %r from %s", username, address)
             form.add_error(None, "The user name or password is wrong, or this is not a staff account.")
     return render(request, "desk/login.html", {"form": form, "next": _safe_next(request)}, status=status)
