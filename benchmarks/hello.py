@@ -1,7 +1,9 @@
 """The floor for per-request cost: a bare WSGI "hello" app under the same
-gunicorn configuration and worker count as ``extdesk serve``.
+server as ``extdesk serve`` (granian, the buffering gate, the same worker
+and thread counts).
 
-Run as ``python -m benchmarks.hello PORT WORKERS``.
+Run as ``python -m benchmarks.hello PORT WORKERS``; ``benchmarks.serving``
+also serves it under 1.0's gunicorn (``old_application``).
 """
 
 from __future__ import annotations
@@ -9,14 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 
-from gunicorn.app.base import BaseApplication
-
-from extdesk.cli.wsgi_server import gunicorn_options
+from extdesk.serving.gate import BufferingGate
+from extdesk.serving.server import ServerOptions, serve
 
 _BODY = b"hello"
 
 
-def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+def old_application(environ: dict, start_response: Callable) -> Iterable[bytes]:
     # Read the request body, as the SOAP endpoint must before answering.
     length = int(environ.get("CONTENT_LENGTH") or 0)
     if length:
@@ -25,24 +26,14 @@ def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
     return [_BODY]
 
 
-class _Hello(BaseApplication):
-    def __init__(self, options: dict) -> None:
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            if value is not None:
-                self.cfg.set(key, value)
-
-    def load(self) -> Callable:
-        return application
+application = BufferingGate(old_application, body_limit=lambda path: 128 * 1024 * 1024,
+                            body_timeout=30, min_rate=16 * 1024, threads=4)
 
 
 def main(argv: list[str]) -> int:
     port, workers = int(argv[0]), int(argv[1])
-    _Hello(gunicorn_options(bind=f"127.0.0.1:{port}", workers=workers, certfile=None,
-                            keyfile=None, timeout=120)).run()
+    serve(ServerOptions(target="benchmarks.hello:application", host="127.0.0.1", port=port,
+                        workers=workers, header_timeout=10))
     return 0
 
 

@@ -66,7 +66,7 @@ class Server:
     log: Path
 
     def workers(self) -> list[int]:
-        """Process ids of the gunicorn workers (children of the master)."""
+        """Process ids of the server's workers (children of the main process)."""
         children: list[int] = []
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
             with suppress(OSError):
@@ -147,7 +147,7 @@ def extdesk_server(data_dir: Path, database_url: str | None, workers: int,
     port = free_port()
     env = server_environment(data_dir, database_url, port, max_body_bytes)
     command = [sys.executable, "-m", "extdesk.cli", "serve", "--host", LOOPBACK,
-               "--port", str(port), "--workers", str(workers), "--timeout", "600"]
+               "--port", str(port), "--workers", str(workers)]
     with _running(command, env, data_dir, port) as server:
         yield server
 

@@ -76,3 +76,36 @@ def test_https(tmp_path, certificate):
         assert b"https://127.0.0.1" in response.content
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(f"{server.soap_url}?wsdl", timeout=10)
+
+
+def test_sigterm_lets_the_call_in_hand_finish_then_stops(tmp_path):
+    import signal
+    import threading
+    import time
+
+    from tests.reliability.soap_calls import call, contact
+
+    records = 60_000
+    with live_server(tmp_path, workers=1) as server:
+        outcome: dict[str, object] = {}
+
+        def push() -> None:
+            response = call(server.soap_url, server.secret, "alter_contacts",
+                            [contact(i) for i in range(1, records + 1)], timeout=120)
+            outcome["answer"] = (response.status_code, response.content)
+            outcome["at"] = time.monotonic()
+
+        sender = threading.Thread(target=push)
+        sender.start()
+        time.sleep(1.0)
+        assert sender.is_alive(), "the push finished before the stop could be asked"
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        sender.join()
+        assert server.process.wait(timeout=30) == 0
+        status, content = outcome["answer"]
+        assert status == 200 and f">{records}</result>".encode() in content
+        assert outcome["at"] > signalled
+        # Stopped: nothing listens any more.
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{server.soap_url}?wsdl", timeout=5)

@@ -38,7 +38,7 @@ def post(server, header: str | None, body: bytes = GREET, source: str = "127.0.0
     try:
         conn.request("POST", "/soap/", body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.msg, response.read()
     finally:
         conn.close()
 

@@ -36,13 +36,14 @@ def request_body_limit(path: str) -> int:
     """The most bytes a request body to ``path`` may have."""
     if path in _SOAP_PATHS:
         return settings.EXTDESK_MAX_BODY_BYTES
-    if _takes_uploads(path):
+    if takes_uploads(path):
         return upload_form_bytes(settings.EXTDESK_ATTACHMENT_MAX_COUNT, settings.EXTDESK_ATTACHMENT_MAX_BYTES)
     return PLAIN_FORM_BYTES
 
 
 @lru_cache(maxsize=4096)
-def _takes_uploads(path: str) -> bool:
+def takes_uploads(path: str) -> bool:
+    """Whether the view at ``path`` accepts attachments."""
     try:
         match = resolve(path)
     except Resolver404:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from extdesk.helpdesk.services import format_size
 
-from .limits import PLAIN_FORM_BYTES, request_body_limit
+from .limits import request_body_limit, takes_uploads
 
 # Scripts, styles, images and fonts from this site's own files only: no
 # inline script or style (templates use classes from the stylesheet), no
@@ -54,7 +54,7 @@ class BodyLimitMiddleware:
             declared = 0  # Django reads no body it cannot measure
         if declared <= limit:
             return self.get_response(request)
-        if limit > PLAIN_FORM_BYTES:
+        if takes_uploads(request.path_info):
             message = (f"Attachments may be at most {format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} "
                        f"each, {settings.EXTDESK_ATTACHMENT_MAX_COUNT} at a time. "
                        "Go back and choose smaller files.")
