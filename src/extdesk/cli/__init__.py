@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from extdesk import IDENTIFICATION
+from extdesk.private_files import private_umask
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
@@ -39,10 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extdesk.conf.settings")
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    # Every file a command creates (the database and its -wal and -shm, lock
+    # files, secrets, backups, a client's state) is the running user's alone.
+    with private_umask():
+        try:
+            return int(args.handler(args) or 0)
+        except KeyboardInterrupt:
+            return 130
 
 
 if __name__ == "__main__":

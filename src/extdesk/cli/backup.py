@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from extdesk.private_files import DIRECTORY_MODE, FILE_MODE, write_private_copy
 
 from .errors import fail
 from .setup import StartupError, start_django
@@ -92,8 +93,8 @@ def _copy_new_files(source: Path, destination: Path) -> int:
         if path.is_file():
             target = destination / path.relative_to(source)
             if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
+                # Not copy2: a file made public by an older version would stay so.
+                write_private_copy(path, target)
                 copied += 1
     return copied
 
@@ -104,8 +105,13 @@ def backup(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
         raise BackupError(f"{directory} exists and is not an empty directory")
     if not live.is_file():
         raise BackupError(f"there is no database at {live} yet (start the server once)")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+    # A copy of the whole database: as private as the data directory, also
+    # when the (empty) directory was made beforehand.
+    os.chmod(directory, DIRECTORY_MODE)
     partial = directory / f".{DATABASE_FILE}.partial"
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+    os.chmod(partial, FILE_MODE)
     source = _connect(live)
     target = sqlite3.connect(partial)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from extdesk.config import Config, ConfigError, load_config
+from extdesk.private_files import narrow_data_dir
 
 
 class StartupError(Exception):
@@ -17,6 +18,9 @@ def start_django(*, announce_secret: bool = True) -> Config:
         config = load_config()
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
+    # Before anything opens the database: a data directory (or a database
+    # file) left readable to others by an older version is narrowed first.
+    narrow_data_dir(config.data_dir)
     if announce_secret and config.secret_generated:
         print(
             f"extdesk: generated the shared secret in {config.secret_path} "

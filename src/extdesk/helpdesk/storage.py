@@ -20,6 +20,8 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
+from extdesk.private_files import DIRECTORY_MODE, FILE_MODE
+
 _SWEEP_BATCH = 500
 
 
@@ -27,7 +29,10 @@ def attachment_storage() -> FileSystemStorage:
     # A callable, so the path comes from the running configuration (and not
     # from whatever data dir was current when a migration was written).
     # No base_url: files are only ever served through the permission-checked view.
-    return FileSystemStorage(location=Path(settings.DATA_DIR) / "attachments", base_url=None)
+    # Explicit modes: Django's default chmods every upload to 0644, readable
+    # by every local user, whatever the umask.
+    return FileSystemStorage(location=Path(settings.DATA_DIR) / "attachments", base_url=None,
+                             file_permissions_mode=FILE_MODE, directory_permissions_mode=DIRECTORY_MODE)
 
 
 def attachment_upload_to(instance: object, filename: str) -> str:
