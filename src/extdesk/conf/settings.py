@@ -46,7 +46,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "extdesk.security.middleware.ContentSecurityPolicyMiddleware",
-    "extdesk.endpoint.middleware.SoapEndpointMiddleware",
     "extdesk.security.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

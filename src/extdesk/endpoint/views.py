@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from extdesk.security.limits import reads_own_body
 from extdesk.soap.exceptions import ClientFault
 from extdesk.soap.wsdl import render_wsdl
 
@@ -20,6 +21,7 @@ def http_response(answer: Answer) -> HttpResponse:
     return response
 
 
+@reads_own_body("EXTDESK_MAX_BODY_BYTES")
 @csrf_exempt
 def soap_endpoint(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.META.get("QUERY_STRING", "").lower() == "wsdl":

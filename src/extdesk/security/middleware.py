@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from extdesk.helpdesk.services import format_size
 
-from .limits import request_body_limit, takes_uploads
+from .limits import answers_own_limit, request_body_limit, takes_uploads
 
 # Scripts, styles, images and fonts from this site's own files only: no
 # inline script or style (templates use classes from the stylesheet), no
@@ -47,6 +47,8 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if answers_own_limit(request.path_info):
+            return self.get_response(request)
         limit = request_body_limit(request.path_info)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
