@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .soap.signature import DEFAULT_WINDOW_SECONDS, MIN_SECRET_LENGTH
 
@@ -22,6 +22,27 @@ DJANGO_KEY_FILE = "django-secret-key"
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Email:
+    """Outgoing mail: ``EXTDESK_EMAIL_URL``, or the ``EXTDESK_SMTP_*`` variables, and the sender."""
+
+    sender: str
+    backend: str = "console"  # console, smtp or file
+    host: str = ""
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+    @property
+    def django_backend(self) -> str:
+        return {"console": "django.core.mail.backends.console.EmailBackend",
+                "smtp": "django.core.mail.backends.smtp.EmailBackend",
+                "file": "django.core.mail.backends.filebased.EmailBackend"}[self.backend]
 
 
 @dataclass
@@ -51,9 +72,15 @@ class Config:
     header_timeout: int = 10
     body_timeout: int = 30
     threads: int = 4
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_max_count: int = 5
+    mail_max_attempts: int = 10
+    mail_retry_seconds: int = 60
+    email: Email = field(default_factory=lambda: Email(sender="helpdesk@localhost"))
 
 
-def int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def integer(env: Mapping[str, str], name: str, default: int, minimum: int = 1,
+            maximum: int | None = None) -> int:
     """The whole number in ``env[name]`` (``default`` when unset or blank); ConfigError names a bad one."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -64,25 +91,34 @@ def int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={value} must be at least {minimum}")
-    return value
-
-
-def _at_most(value: int, name: str, maximum: int) -> int:
-    if value > maximum:
+    if maximum is not None and value > maximum:
         raise ConfigError(f"{name}={value} must be at most {maximum}")
     return value
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """The yes/no in ``env[name]`` (``default`` when unset or blank); ConfigError names a bad one."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     word = raw.strip().lower()
-    if word in ("1", "true", "yes", "on"):
+    if word in _TRUE:
         return True
-    if word in ("0", "false", "no", "off"):
+    if word in _FALSE:
         return False
     raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def port(env: Mapping[str, str], name: str, default: int) -> int:
+    """The TCP port in ``env[name]``; ConfigError names a bad one."""
+    raw = env.get(name)
+    if raw is not None and raw.strip() and not raw.strip().isdigit():
+        raise ConfigError(f"{name}={raw!r} is not a port number")
+    return integer(env, name, default, minimum=1, maximum=65535)
 
 
 def _read_or_create(path: Path, length_bytes: int) -> tuple[str, bool]:
@@ -160,12 +196,78 @@ def _readable_file(env: Mapping[str, str], name: str) -> str | None:
 def _customer_session_limits(env: Mapping[str, str]) -> tuple[int, int]:
     """(idle, max) seconds of a customer's session from a one-time link."""
     # At least a minute: the idle clock is only written once a minute.
-    idle = int_setting(env, "EXTDESK_CUSTOMER_SESSION_IDLE", 8 * 3600, minimum=60)
-    cap = int_setting(env, "EXTDESK_CUSTOMER_SESSION_MAX", 24 * 3600, minimum=60)
+    idle = integer(env, "EXTDESK_CUSTOMER_SESSION_IDLE", 8 * 3600, minimum=60)
+    cap = integer(env, "EXTDESK_CUSTOMER_SESSION_MAX", 24 * 3600, minimum=60)
     if idle > cap:
         raise ConfigError(f"EXTDESK_CUSTOMER_SESSION_IDLE={idle} must not be more than "
                           f"EXTDESK_CUSTOMER_SESSION_MAX={cap}")
     return idle, cap
+
+
+def _email_from_url(raw: str, sender: str) -> Email:
+    name = "EXTDESK_EMAIL_URL"
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return Email(sender=sender)
+    if scheme == "file":
+        if not parts.path:
+            raise ConfigError(f"{name}=file:// needs a directory: file:///path/to/dir")
+        return Email(sender=sender, backend="file", file_path=unquote(parts.path))
+    if scheme in ("smtp", "smtps"):
+        if not parts.hostname:
+            raise ConfigError(f"{name} names no host: smtp://user:password@host:port")
+        try:
+            given_port = parts.port
+        except ValueError:
+            raise ConfigError(f"{name} has an invalid port") from None
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        tls = flag(query, "tls", False) if "tls" in query else False
+        ssl = scheme == "smtps"
+        if tls and ssl:
+            raise ConfigError(f"{name}: choose STARTTLS (?tls=true) or SSL (smtps://), not both")
+        return Email(sender=sender, backend="smtp", host=parts.hostname,
+                     port=given_port or (465 if ssl else 25), user=unquote(parts.username or ""),
+                     password=unquote(parts.password or ""), use_tls=tls, use_ssl=ssl)
+    raise ConfigError(
+        f"{name} has scheme {scheme or '(none)'!r}; use console://, "
+        "smtp://user:password@host:port, smtps://... or file:///path"
+    )
+
+
+def email(env: Mapping[str, str], default_from: str) -> Email:
+    """Outgoing mail settings; ConfigError names a wrong variable."""
+    sender = (env.get("EXTDESK_EMAIL_FROM") or default_from).strip()
+    if "@" not in sender or any(c in sender for c in "\r\n"):
+        raise ConfigError(f"EXTDESK_EMAIL_FROM={sender!r} is not an e-mail address")
+    url = (env.get("EXTDESK_EMAIL_URL") or "").strip()
+    host = (env.get("EXTDESK_SMTP_HOST") or "").strip()
+    if url:
+        try:
+            return _email_from_url(url, sender)
+        except ConfigError as exc:
+            if str(exc).startswith("tls="):
+                raise ConfigError(f"EXTDESK_EMAIL_URL ?{exc}") from None
+            raise
+    if not host:
+        return Email(sender=sender)
+    tls = flag(env, "EXTDESK_SMTP_TLS", False)
+    ssl = flag(env, "EXTDESK_SMTP_SSL", False)
+    if tls and ssl:
+        raise ConfigError("EXTDESK_SMTP_TLS/EXTDESK_SMTP_SSL: choose STARTTLS or SSL, not both")
+    return Email(sender=sender, backend="smtp", host=host, port=port(env, "EXTDESK_SMTP_PORT", 25),
+                 user=env.get("EXTDESK_SMTP_USER") or "", password=env.get("EXTDESK_SMTP_PASSWORD") or "",
+                 use_tls=tls, use_ssl=ssl)
+
+
+# The text of a form besides its files (a long reply, the multipart framing
+# of five parts): generous, since a refused reply is lost typing.
+FORM_MARGIN_BYTES = 1024 * 1024
+
+
+def upload_form_bytes(max_count: int, max_bytes: int) -> int:
+    """The largest legitimate body of a form with attachments."""
+    return max_count * max_bytes + FORM_MARGIN_BYTES
 
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
@@ -210,23 +312,28 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         secret_path=secret_path,
         secret_generated=generated,
         base_url=base_url,
-        signature_window=int_setting(env, "EXTDESK_SIGNATURE_WINDOW", DEFAULT_WINDOW_SECONDS),
-        max_body_bytes=int_setting(env, "EXTDESK_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
-        debug=_bool(env, "EXTDESK_DEBUG", False),
+        signature_window=integer(env, "EXTDESK_SIGNATURE_WINDOW", DEFAULT_WINDOW_SECONDS),
+        max_body_bytes=integer(env, "EXTDESK_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024),
+        debug=flag(env, "EXTDESK_DEBUG", False),
         allowed_hosts=hosts,
         django_secret_key=django_key,
         tls_cert=cert,
         tls_key=key,
-        sso_ttl=int_setting(env, "EXTDESK_SSO_TTL", 120),
-        sso_check_ip=_bool(env, "EXTDESK_SSO_CHECK_IP", True),
+        sso_ttl=integer(env, "EXTDESK_SSO_TTL", 120),
+        sso_check_ip=flag(env, "EXTDESK_SSO_CHECK_IP", True),
         customer_session_idle=session_idle,
         customer_session_max=session_max,
         trusted_proxies=_trusted_proxies(env),
-        auth_fail_limit=int_setting(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
-        auth_fail_window=int_setting(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
-        audit_retention_days=int_setting(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
-        audit_max_rows=int_setting(env, "EXTDESK_AUDIT_MAX_ROWS", 1_000_000, minimum=100),
-        header_timeout=_at_most(int_setting(env, "EXTDESK_HEADER_TIMEOUT", 10), "EXTDESK_HEADER_TIMEOUT", 60),
-        body_timeout=int_setting(env, "EXTDESK_BODY_TIMEOUT", 30),
-        threads=_at_most(int_setting(env, "EXTDESK_THREADS", 4), "EXTDESK_THREADS", 256),
+        auth_fail_limit=integer(env, "EXTDESK_AUTH_FAIL_LIMIT", 20),
+        auth_fail_window=integer(env, "EXTDESK_AUTH_FAIL_WINDOW", 60),
+        audit_retention_days=integer(env, "EXTDESK_AUDIT_RETENTION_DAYS", 90),
+        audit_max_rows=integer(env, "EXTDESK_AUDIT_MAX_ROWS", 1_000_000, minimum=100),
+        header_timeout=integer(env, "EXTDESK_HEADER_TIMEOUT", 10, maximum=60),
+        body_timeout=integer(env, "EXTDESK_BODY_TIMEOUT", 30),
+        threads=integer(env, "EXTDESK_THREADS", 4, maximum=256),
+        attachment_max_bytes=integer(env, "EXTDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        attachment_max_count=integer(env, "EXTDESK_ATTACHMENT_MAX_COUNT", 5),
+        mail_max_attempts=integer(env, "EXTDESK_MAIL_MAX_ATTEMPTS", 10),
+        mail_retry_seconds=integer(env, "EXTDESK_MAIL_RETRY_SECONDS", 60),
+        email=email(env, default_from=f"helpdesk@{urlsplit(base_url).hostname}"),
     )

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit
-
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from extdesk.config import ConfigError, load_config
-from extdesk.helpdesk.config import attachment_limits, email_settings, upload_form_bytes
-from extdesk.outbox.config import outbox_settings
+from extdesk.config import ConfigError, load_config, upload_form_bytes
 
 try:
     EXTDESK = load_config()
@@ -165,21 +160,25 @@ EXTDESK_TRUSTED_PROXIES = EXTDESK.trusted_proxies
 EXTDESK_BODY_TIMEOUT = EXTDESK.body_timeout
 EXTDESK_THREADS = EXTDESK.threads
 
-# Helpdesk: attachment limits and outgoing mail (see extdesk.helpdesk.config).
-try:
-    globals().update(attachment_limits(os.environ))
-    globals().update(outbox_settings(os.environ))
-    globals().update(
-        email_settings(os.environ, default_from=f"helpdesk@{urlsplit(EXTDESK.base_url).hostname}")
-    )
-except ConfigError as exc:
-    raise ImproperlyConfigured(str(exc)) from None
+# Helpdesk: attachment limits and outgoing mail.
+EXTDESK_ATTACHMENT_MAX_BYTES = EXTDESK.attachment_max_bytes
+EXTDESK_ATTACHMENT_MAX_COUNT = EXTDESK.attachment_max_count
+EXTDESK_MAIL_MAX_ATTEMPTS = EXTDESK.mail_max_attempts
+EXTDESK_MAIL_RETRY_SECONDS = EXTDESK.mail_retry_seconds
+EMAIL_BACKEND = EXTDESK.email.django_backend
+EMAIL_HOST = EXTDESK.email.host
+EMAIL_PORT = EXTDESK.email.port
+EMAIL_HOST_USER = EXTDESK.email.user
+EMAIL_HOST_PASSWORD = EXTDESK.email.password
+EMAIL_USE_TLS = EXTDESK.email.use_tls
+EMAIL_USE_SSL = EXTDESK.email.use_ssl
+EMAIL_TIMEOUT = 20
+EMAIL_FILE_PATH = EXTDESK.email.file_path
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = EXTDESK.email.sender
 # The server reads every body into memory before Django sees it, bounded by
 # security.limits; uploads then stay in memory instead of being copied to a
 # temporary file, so nothing of a refused upload ever reaches the disk.
-FILE_UPLOAD_MAX_MEMORY_SIZE = upload_form_bytes(
-    globals()["EXTDESK_ATTACHMENT_MAX_COUNT"], globals()["EXTDESK_ATTACHMENT_MAX_BYTES"]
-)
+FILE_UPLOAD_MAX_MEMORY_SIZE = upload_form_bytes(EXTDESK_ATTACHMENT_MAX_COUNT, EXTDESK_ATTACHMENT_MAX_BYTES)
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from extdesk.helpdesk.config import upload_form_bytes
+from extdesk.config import upload_form_bytes
 
 # A form without files: a login, a property change, an admin page.
 PLAIN_FORM_BYTES = 2 * 1024 * 1024
