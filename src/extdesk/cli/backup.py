@@ -20,15 +20,11 @@ from pathlib import Path
 
 from extdesk.private_files import DIRECTORY_MODE, FILE_MODE, write_private_copy
 
-from .errors import fail
-from .setup import StartupError, start_django
+from .errors import BackupError, StartupError, fail
+from .setup import start_django
 
 DATABASE_FILE = "extdesk.sqlite3"
 ATTACHMENTS_DIR = "attachments"
-
-
-class BackupError(Exception):
-    """What went wrong, phrased for the user."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

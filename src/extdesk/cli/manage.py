@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .errors import fail
-from .setup import StartupError, start_django
+from .errors import StartupError, fail
+from .setup import start_django
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -11,8 +11,8 @@ import argparse
 import sys
 import time
 
-from .errors import fail
-from .setup import StartupError, check_database, start_django
+from .errors import StartupError, fail
+from .setup import check_database, start_django
 
 
 def _seconds(raw: str) -> int:

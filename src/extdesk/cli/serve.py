@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from .errors import fail
-from .setup import StartupError, check_database, start_django
+from .errors import StartupError, fail
+from .setup import check_database, start_django
 
 
 def _default_workers() -> int:

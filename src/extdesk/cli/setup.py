@@ -7,9 +7,7 @@ import sys
 from extdesk.config import Config, ConfigError, load_config
 from extdesk.private_files import narrow_data_dir
 
-
-class StartupError(Exception):
-    """Configuration or database problem, already phrased for the user."""
+from .errors import StartupError
 
 
 def start_django(*, announce_secret: bool = True) -> Config:
