@@ -2,8 +2,8 @@
 
 A signed call needs little of what Django's handler does per request: no
 session, no CSRF (the signature authenticates it), no user, no messages, no
-static files, no URL resolution. The platform calls the endpoint thousands
-of times per sync, and that machinery was a fifth of a greet's cost. So a
+static files, no URL resolution, and the platform calls the endpoint
+thousands of times per sync (docs/performance.md, "greet"). So a
 POST to /soap or /soap/ goes straight to the endpoint's view, wrapped only
 in the middleware of ``settings.MIDDLEWARE`` that add response headers (in
 their configured order), which is the view Django's URL route serves too:
