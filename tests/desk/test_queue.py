@@ -42,12 +42,12 @@ def world(agent):
         "resolved": make_ticket(bob, "Password reset", priority=Priority.LOW),
         "closed": make_ticket(bob, "Old invoice", priority=Priority.URGENT, category=billing),
     }
-    services.change_status(t["open"], Status.OPEN, actor=agent)
-    services.change_status(t["waiting"], Status.WAITING, actor=agent)
-    services.change_status(t["resolved"], Status.RESOLVED, actor=agent)
-    services.change_status(t["closed"], Status.CLOSED, actor=agent)
-    services.assign(t["open"], agent, actor=agent)
-    services.assign(t["waiting"], other, actor=agent)
+    services.update_properties(t["open"], actor=agent, status=Status.OPEN)
+    services.update_properties(t["waiting"], actor=agent, status=Status.WAITING)
+    services.update_properties(t["resolved"], actor=agent, status=Status.RESOLVED)
+    services.update_properties(t["closed"], actor=agent, status=Status.CLOSED)
+    services.update_properties(t["open"], actor=agent, assignee=agent)
+    services.update_properties(t["waiting"], actor=agent, assignee=other)
     return {"tickets": t, "agent": agent, "other": other, "billing": billing, "network": network}
 
 
@@ -137,7 +137,7 @@ def test_sort_by_priority_and_number(desk, world):
 
 def test_newest_activity_first_by_default(desk, world):
     t = world["tickets"]
-    services.add_reply(t["new"], author=world["agent"], body="On it.")
+    services.reply(t["new"], author=world["agent"], body="On it.")
     assert numbers(desk.get(QUEUE))[0] == t["new"].pk
 
 
@@ -190,7 +190,7 @@ def test_query_count_does_not_grow_with_the_tickets(desk, agent, django_assert_n
     def add(count):
         for i in range(count):
             ticket = make_ticket(contacts[i % 4], f"Case {i}", category=categories[i % 3])
-            services.assign(ticket, staff[i % 3], actor=agent)
+            services.update_properties(ticket, actor=agent, assignee=staff[i % 3])
 
     # Every view has rows at both sizes (an empty page needs no row query).
     views = [{}, {"status": "all", "sort": "priority"}, {"assignee": staff[0].pk, "q": "case"},
@@ -234,7 +234,7 @@ def test_queue_rows_show_each_ticket_as_the_template_tags_would(desk, agent):
     loner = make_contact(email="solo@example.com", first_name="", last_name="")
     assigned = make_ticket(ann, "Printer <on> fire", category=make_category("Hardware"),
                            priority=Priority.URGENT)
-    services.assign(assigned, agent, actor=agent)
+    services.update_properties(assigned, actor=agent, assignee=agent)
     unassigned = make_ticket(loner, "Quiet one")
     html = desk.get(QUEUE).content.decode()
     expected = engines["django"].from_string(

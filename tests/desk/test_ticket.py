@@ -41,7 +41,7 @@ def update(desk, ticket, **changes):
 
 
 def test_page_shows_thread_customer_panel_and_history(desk, agent, contact, ticket):
-    services.add_internal_note(ticket, author=agent, body="Checked the MX records.")
+    services.reply(ticket, author=agent, body="Checked the MX records.", internal=True)
     other = make_ticket(contact, "Second question", account=contact.accounts.get(name="acme-eu"))
     response = desk.get(url(ticket))
     assert response.status_code == 200
@@ -173,8 +173,8 @@ def test_change_every_property_records_history(desk, agent, ticket, django_captu
 
 
 def test_unassign_and_clear_category(desk, agent, ticket):
-    services.assign(ticket, agent, actor=agent)
-    services.set_category(ticket, make_category("Network"), actor=agent)
+    services.update_properties(ticket, actor=agent, assignee=agent)
+    services.update_properties(ticket, actor=agent, category=make_category("Network"))
     assert update(desk, ticket, assignee="", category="").status_code == 302
     ticket.refresh_from_db()
     assert ticket.assignee is None and ticket.category is None
@@ -184,7 +184,7 @@ def test_saving_an_old_form_does_not_undo_a_colleagues_change(desk, agent, ticke
     ticket.refresh_from_db()
     page_as_loaded = {"status": "new", "priority": Priority.HIGH, "assignee": "", "category": ""}
     colleague = make_staff("blake", email="blake@example.com")
-    services.change_status(ticket, Status.WAITING, actor=colleague)
+    services.update_properties(ticket, actor=colleague, status=Status.WAITING)
     # The agent, with the page loaded before, changes only the priority.
     data = {**page_as_loaded, **{f"{k}_was": v for k, v in page_as_loaded.items()}, "priority": Priority.LOW}
     assert desk.post(url(ticket, "update/"), data).status_code == 302
@@ -221,7 +221,7 @@ def test_a_customer_cannot_be_assigned(desk, ticket, contact):
 
 def test_former_staff_stays_assigned_when_other_fields_change(desk, agent, ticket):
     leaver = make_staff("leaver", email="leaver@example.com")
-    services.assign(ticket, leaver, actor=agent)
+    services.update_properties(ticket, actor=agent, assignee=leaver)
     leaver.is_active = False
     leaver.save()
     page = desk.get(url(ticket)).content.decode()
@@ -233,7 +233,7 @@ def test_former_staff_stays_assigned_when_other_fields_change(desk, agent, ticke
 
 def test_retired_category_is_kept_and_labelled(desk, agent, ticket):
     old = make_category("Legacy", is_active=False)
-    services.set_category(ticket, old, actor=agent)
+    services.update_properties(ticket, actor=agent, category=old)
     assert "Legacy (retired)" in desk.get(url(ticket)).content.decode()
     assert update(desk, ticket, priority=Priority.LOW).status_code == 302
     ticket.refresh_from_db()
@@ -272,13 +272,13 @@ def _page_queries(client, ticket) -> int:
 
 def test_query_count_does_not_grow_with_the_thread(desk, agent, contact):
     small = make_ticket(contact, "Small", attachments=[upload()])
-    services.add_internal_note(small, author=agent, body="note")
+    services.reply(small, author=agent, body="note", internal=True)
     big = make_ticket(contact, "Big", attachments=[upload()])
     for i in range(15):
-        services.add_reply(big, author=agent, body=f"reply {i}", attachments=[upload(f"f{i}.txt")])
-        services.add_internal_note(big, author=agent, body=f"note {i}")
-        services.add_reply(big, author=contact, body=f"answer {i}")
-        services.change_priority(big, Priority.LOW if i % 2 else Priority.HIGH, actor=agent)
+        services.reply(big, author=agent, body=f"reply {i}", attachments=[upload(f"f{i}.txt")])
+        services.reply(big, author=agent, body=f"note {i}", internal=True)
+        services.reply(big, author=contact, body=f"answer {i}")
+        services.update_properties(big, actor=agent, priority=Priority.LOW if i % 2 else Priority.HIGH)
     for i in range(12):
         make_ticket(contact, f"Other {i}")
     # Session, user, not-a-customer check, ticket, messages, their attachments, history,

@@ -55,7 +55,7 @@ def test_a_failure_on_the_third_of_three_files_removes_the_first_two_and_the_par
     # client's upload was cut): the storage has already created the file when reading fails.
     files[2].file.close()
     with pytest.raises(ValueError, match="closed file"):
-        services.add_reply(ticket, author=contact, body="three files", attachments=files)
+        services.reply(ticket, author=contact, body="three files", attachments=files)
     assert stored_files() == before
     assert not Message.objects.filter(body="three files").exists()
     assert Attachment.objects.count() == 1

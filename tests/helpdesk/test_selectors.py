@@ -67,8 +67,8 @@ def test_staff_queue_filters_and_search():
     billing = make_category("Billing")
     first = make_ticket(ann, subject="Printer on fire", priority=Priority.URGENT, category=billing)
     second = make_ticket(eve, subject="Password reset")
-    services.assign(second, staff, actor=staff)
-    services.change_status(second, Status.WAITING, actor=staff)
+    services.update_properties(second, actor=staff, assignee=staff)
+    services.update_properties(second, actor=staff, status=Status.WAITING)
 
     def numbers(**filters):
         return [t.pk for t in selectors.staff_queue(QueueFilters(**filters), sort="number").object_list]
@@ -94,8 +94,8 @@ def test_thread_selectors_split_public_and_internal(django_assert_num_queries):
     contact = make_contact("acme")
     staff = make_staff()
     ticket = make_ticket(contact, attachments=[upload()])
-    services.add_internal_note(ticket, author=staff, body="note", attachments=[upload("n.txt")])
-    services.add_reply(ticket, author=staff, body="public")
+    services.reply(ticket, author=staff, body="note", attachments=[upload("n.txt")], internal=True)
+    services.reply(ticket, author=staff, body="public")
     with django_assert_num_queries(2):
         public = selectors.public_thread(ticket)
         [(m.author_name, [a.original_name for a in m.attachments.all()]) for m in public]

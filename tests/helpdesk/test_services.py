@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from extdesk.helpdesk import services
+from extdesk.helpdesk.exceptions import NotAllowed
 from extdesk.helpdesk.models import Attachment, EventKind, Message, Priority, Status, Ticket, TicketEvent
 from tests.helpdesk.factories import make_category, make_contact, make_staff, make_ticket, upload
 
@@ -108,7 +109,7 @@ def test_staff_reply_mails_the_contact_and_opens_a_new_ticket(contact, staff,
                                                               django_capture_on_commit_callbacks):
     ticket = make_ticket(contact)
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_reply(ticket, author=staff, body="We are looking.", attachments=[upload()])
+        services.reply(ticket, author=staff, body="We are looking.", attachments=[upload()])
     assert ticket.status == Status.OPEN
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "We are looking." in mail.outbox[0].body
@@ -120,10 +121,10 @@ def test_staff_reply_mails_the_contact_and_opens_a_new_ticket(contact, staff,
 def test_customer_reply_reopens_waiting_and_mails_the_assignee(contact, staff,
                                                                django_capture_on_commit_callbacks):
     ticket = make_ticket(contact)
-    services.assign(ticket, staff, actor=staff)
-    services.change_status(ticket, Status.WAITING, actor=staff)
+    services.update_properties(ticket, actor=staff, assignee=staff)
+    services.update_properties(ticket, actor=staff, status=Status.WAITING)
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_reply(ticket, author=contact, body="Here you go")
+        services.reply(ticket, author=contact, body="Here you go")
     assert ticket.status == Status.OPEN
     assert [m.to for m in mail.outbox] == [["agent@example.com"]]
 
@@ -132,7 +133,7 @@ def test_customer_cannot_reply_to_a_closed_ticket(contact):
     ticket = make_ticket(contact)
     services.close_by_customer(ticket, contact=contact)
     with pytest.raises(ValidationError):
-        services.add_reply(ticket, author=contact, body="more")
+        services.reply(ticket, author=contact, body="more")
     assert ticket.messages.count() == 1
 
 
@@ -140,34 +141,34 @@ def test_internal_note_is_silent_and_staff_only(contact, staff, django_capture_o
     ticket = make_ticket(contact)
     activity = ticket.last_activity_at
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        note = services.add_internal_note(ticket, author=staff, body="check the logs")
+        note = services.reply(ticket, author=staff, body="check the logs", internal=True)
     assert callbacks == []
     assert note.is_internal
     assert mail.outbox == []
     ticket.refresh_from_db()
     assert ticket.last_activity_at == activity
-    with pytest.raises(PermissionError):
-        services.add_internal_note(ticket, author=contact.user, body="sneaky")
+    with pytest.raises(NotAllowed):
+        services.reply(ticket, author=contact.user, body="sneaky", internal=True)
 
 
 def test_status_change_by_staff_mails_the_contact(contact, staff, django_capture_on_commit_callbacks):
     ticket = make_ticket(contact)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.change_status(ticket, Status.RESOLVED, actor=staff) is True
-        assert services.change_status(ticket, Status.RESOLVED, actor=staff) is False
+        assert services.update_properties(ticket, actor=staff, status=Status.RESOLVED) == ["status"]
+        assert services.update_properties(ticket, actor=staff, status=Status.RESOLVED) == []
     assert len(mail.outbox) == 1 and "resolved" in mail.outbox[0].body
     with pytest.raises(ValidationError):
-        services.change_status(ticket, "bogus", actor=staff)
+        services.update_properties(ticket, actor=staff, status="bogus")
 
 
 def test_priority_assignee_category_changes_are_recorded(contact, staff):
     ticket = make_ticket(contact)
     billing = make_category("Billing")
-    assert services.change_priority(ticket, Priority.HIGH, actor=staff)
-    assert services.assign(ticket, staff, actor=staff)
-    assert services.set_category(ticket, billing, actor=staff)
-    assert not services.set_category(ticket, billing, actor=staff)
-    assert services.assign(ticket, None, actor=staff)
+    assert services.update_properties(ticket, actor=staff, priority=Priority.HIGH) == ["priority"]
+    assert services.update_properties(ticket, actor=staff, assignee=staff) == ["assignee"]
+    assert services.update_properties(ticket, actor=staff, category=billing) == ["category"]
+    assert services.update_properties(ticket, actor=staff, category=billing) == []
+    assert services.update_properties(ticket, actor=staff, assignee=None) == ["assignee"]
     events = list(ticket.events.values_list("kind", "old_value", "new_value"))[1:]
     assert events == [
         (EventKind.PRIORITY, "Normal", "High"),
@@ -176,7 +177,7 @@ def test_priority_assignee_category_changes_are_recorded(contact, staff):
         (EventKind.ASSIGNEE, "agent", ""),
     ]
     with pytest.raises(ValidationError):
-        services.assign(ticket, contact.user, actor=staff)
+        services.update_properties(ticket, actor=staff, assignee=contact.user)
 
 
 def test_mail_failure_is_logged_and_the_reply_kept(contact, staff, settings, caplog,
@@ -188,7 +189,7 @@ def test_mail_failure_is_logged_and_the_reply_kept(contact, staff, settings, cap
     settings.EMAIL_TIMEOUT = 2
     with caplog.at_level(logging.ERROR, logger="extdesk.mail"), \
             django_capture_on_commit_callbacks(execute=True):
-        message = services.add_reply(ticket, author=staff, body="Answer that must not be lost")
+        message = services.reply(ticket, author=staff, body="Answer that must not be lost")
     assert Message.objects.filter(pk=message.pk, body="Answer that must not be lost").exists()
     assert any("could not send" in record.getMessage() for record in caplog.records)
 
@@ -199,7 +200,7 @@ def test_mail_is_sent_and_only_after_a_real_commit(contact, staff):
     assert [m.to for m in mail.outbox] == [["agent@example.com"]]
     mail.outbox.clear()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.add_reply(ticket, author=staff, body="rolled back")
+        services.reply(ticket, author=staff, body="rolled back")
         raise RuntimeError("abort")
     assert mail.outbox == []
     assert not Message.objects.filter(body="rolled back").exists()
@@ -210,18 +211,18 @@ def test_services_refuse_actors_without_rights(contact, staff):
     stranger = make_contact("elsewhere")
     colleague = make_contact("acme")
     for action in (
-        lambda: services.add_reply(ticket, author=stranger, body="hi"),
+        lambda: services.reply(ticket, author=stranger, body="hi"),
         lambda: services.close_by_customer(ticket, contact=stranger),
         lambda: services.reopen_by_customer(ticket, contact=stranger),
-        lambda: services.change_status(ticket, Status.OPEN, actor=stranger),
-        lambda: services.change_priority(ticket, Priority.HIGH, actor=contact),
-        lambda: services.set_category(ticket, None, actor=contact.user),
-        lambda: services.assign(ticket, staff, actor=colleague),
+        lambda: services.update_properties(ticket, actor=stranger, status=Status.OPEN),
+        lambda: services.update_properties(ticket, actor=contact, priority=Priority.HIGH),
+        lambda: services.update_properties(ticket, actor=contact.user, category=None),
+        lambda: services.update_properties(ticket, actor=colleague, assignee=staff),
     ):
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotAllowed):
             action()
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority, ticket.assignee) == (Status.NEW, Priority.NORMAL, None)
     assert ticket.messages.count() == 1
-    services.add_reply(ticket, author=colleague, body="a colleague may answer")
+    services.reply(ticket, author=colleague, body="a colleague may answer")
     assert services.close_by_customer(ticket, contact=colleague)

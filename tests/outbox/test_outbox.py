@@ -46,7 +46,7 @@ def test_smtp_down_reply_saved_mail_queued_then_sent_once_by_send_queued_mail(sm
     staff = make_staff(password=None)
     ticket = make_ticket(contact)  # mails staff: fails too, nothing listens
     with caplog.at_level(logging.ERROR, logger="extdesk.mail"):
-        reply = services.add_reply(ticket, author=staff, body=f"Here is the answer; {SECRET_WORDS}")
+        reply = services.reply(ticket, author=staff, body=f"Here is the answer; {SECRET_WORDS}")
 
     assert Message.objects.filter(pk=reply.pk).exists()
     queued = OutgoingMail.objects.get(recipients=["ann@example.com"])
@@ -80,7 +80,7 @@ def test_a_rolled_back_change_queues_and_sends_nothing(smtp_port):
         ticket = make_ticket(contact)
         assert len(received.messages) == 1
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.add_reply(ticket, author=staff, body="rolled back")
+            services.reply(ticket, author=staff, body="rolled back")
             raise RuntimeError("abort")
         assert main(["send-queued-mail"]) == 0
     assert len(received.messages) == 1
@@ -97,7 +97,7 @@ def test_gives_up_after_the_configured_attempts_keeps_the_mail_and_admin_retries
     ticket = make_ticket(contact)
     OutgoingMail.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_status(ticket, "resolved", actor=staff)
+        services.update_properties(ticket, actor=staff, status="resolved")
     mail = OutgoingMail.objects.get()
     assert (mail.attempts, mail.state) == (1, "queued")
     assert outbox.send_due().sent == 0  # not due yet: the first retry waits a second

@@ -20,8 +20,8 @@ def world():
     eve = make_contact("evil")
     staff = make_staff()
     acme_ticket = make_ticket(ann, subject="Acme secret plans", attachments=[upload("plans.txt", b"plans")])
-    services.add_internal_note(acme_ticket, author=staff, body="internal",
-                               attachments=[upload("note.txt", b"staff only")])
+    services.reply(acme_ticket, author=staff, body="internal",
+                   attachments=[upload("note.txt", b"staff only")], internal=True)
     eve_ticket = make_ticket(eve, subject="Evil ticket", attachments=[upload("evil.txt", b"evil")])
     return {"ann": ann, "bob": bob, "eve": eve, "staff": staff, "acme": acme_ticket, "evil": eve_ticket}
 

@@ -147,7 +147,7 @@ def test_list_shows_own_and_account_tickets_only(customer, contact):
 def test_list_filters_and_searches(customer, contact):
     first = make_ticket(contact, subject="Website slow")
     second = make_ticket(contact, subject="DNS question")
-    services.change_status(second, Status.RESOLVED, actor=make_staff())
+    services.update_properties(second, actor=make_staff(), status=Status.RESOLVED)
     open_page = customer.get(reverse("portal:tickets"))
     assert [t.pk for t in open_page.context["page"].object_list] == [first.pk]
     closed = customer.get(reverse("portal:tickets"), {"state": "closed"})
@@ -164,7 +164,7 @@ def test_list_filters_and_searches(customer, contact):
 
 def test_list_paginates_newest_activity_first(customer, contact):
     tickets = [make_ticket(contact, subject=f"T{i}") for i in range(30)]
-    services.add_reply(tickets[0], author=contact, body="bump")
+    services.reply(tickets[0], author=contact, body="bump")
     page1 = customer.get(reverse("portal:tickets"))
     rows = list(page1.context["page"].object_list)
     assert len(rows) == 25 and rows[0].pk == tickets[0].pk and rows[1].pk == tickets[-1].pk
@@ -176,9 +176,9 @@ def test_list_paginates_newest_activity_first(customer, contact):
 def test_ticket_view_hides_internal_notes(customer, contact):
     ticket = make_ticket(contact)
     staff = make_staff()
-    services.add_internal_note(ticket, author=staff, body="SECRET NOTE about this customer",
-                               attachments=[upload("internal.txt")])
-    services.add_reply(ticket, author=staff, body="We are on it.")
+    services.reply(ticket, author=staff, body="SECRET NOTE about this customer",
+                   attachments=[upload("internal.txt")], internal=True)
+    services.reply(ticket, author=staff, body="We are on it.")
     response = customer.get(reverse("portal:ticket", args=[ticket.pk]))
     assert response.status_code == 200
     assert b"We are on it." in response.content
@@ -188,7 +188,7 @@ def test_ticket_view_hides_internal_notes(customer, contact):
 
 def test_reply_with_attachment(customer, contact):
     ticket = make_ticket(contact)
-    services.change_status(ticket, Status.WAITING, actor=make_staff())
+    services.update_properties(ticket, actor=make_staff(), status=Status.WAITING)
     response = customer.post(reverse("portal:ticket", args=[ticket.pk]),
                              {"body": "Here are the logs", "attachments": [upload("log.txt", b"line")]})
     assert response.status_code == 302
@@ -284,7 +284,7 @@ PAPERCLIP = ('<svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="14
 
 def test_attachments_show_the_desks_svg_paperclip_and_no_emoji(customer, contact):
     ticket = make_ticket(contact)
-    services.add_reply(ticket, author=make_staff(), body="See the file.", attachments=[upload("fix.txt")])
+    services.reply(ticket, author=make_staff(), body="See the file.", attachments=[upload("fix.txt")])
     pages = [reverse("portal:ticket", args=[ticket.pk]), reverse("portal:tickets"),
              reverse("portal:new_ticket")]
     for url in pages:

@@ -17,7 +17,7 @@ from extdesk.audit import services as audit
 from extdesk.audit.models import AuditEntry
 from extdesk.security.models import AuthFailureWindow
 from extdesk.soap.envelope import encode_call
-from extdesk.sso.addresses import UNKNOWN_ADDRESS, client_ip, parse_hop, request_address
+from extdesk.web.addresses import UNKNOWN_ADDRESS, client_ip, parse_hop, request_address
 from tests.support.server import live_server_any_db
 from tests.support.signing import signed_headers
 

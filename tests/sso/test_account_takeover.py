@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from extdesk.contacts.models import Contact
-from extdesk.desk.access import desk_users, is_desk_user
 from extdesk.helpdesk import selectors, services
+from extdesk.helpdesk.staff import desk_users, is_desk_user
 from extdesk.sso import services as sso
 from tests.helpdesk.factories import STAFF_PASSWORD, make_contact, make_staff, make_ticket
 
@@ -79,7 +79,7 @@ def test_the_staff_account_keeps_its_desk_admin_and_mail(client, django_capture_
     other = make_contact("other", email="other@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(other, subject="Private matter", body="Our secret text")
-        services.add_reply(ticket, author=other, body="More secret text")
+        services.reply(ticket, author=other, body="More secret text")
     assert [sorted(message.to) for message in mail.outbox] == [["root@example.com"]] * 2
 
     # A second login of the contact lands on its own user again and changes nothing of root's.
@@ -116,7 +116,7 @@ def test_a_customer_user_given_staff_rights_by_mistake_gets_no_admin_and_no_staf
         ticket = make_ticket(other, subject="Private matter")
     assert [message.to for message in mail.outbox] == [["agent@example.com"]]
     with pytest.raises(ValidationError):
-        services.assign(ticket, contact.user, actor=agent)
+        services.update_properties(ticket, actor=agent, assignee=contact.user)
 
 
 def test_an_assignee_who_is_a_customer_login_gets_no_staff_mail(django_capture_on_commit_callbacks):
@@ -128,7 +128,7 @@ def test_an_assignee_who_is_a_customer_login_gets_no_staff_mail(django_capture_o
     get_user_model().objects.filter(pk=contact.user_id).update(is_staff=True)
     type(ticket).objects.filter(pk=ticket.pk).update(assignee=contact.user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_reply(ticket, author=other, body="Secret reply")
+        services.reply(ticket, author=other, body="Secret reply")
     assert [message.to for message in mail.outbox] == [["agent@example.com"]]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 
-from extdesk.sso.addresses import request_address
+from extdesk.web.addresses import request_address
 
 from .services import record_login
 

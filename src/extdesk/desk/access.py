@@ -1,9 +1,4 @@
-"""Who may use the staff desk: active staff users, never a customer's login.
-
-The one rule is used wherever staff are told apart from customers: the
-desk's views, the admin (extdesk.desk.admin_site), the people staff mail
-goes to and the people a ticket can be assigned to.
-"""
+"""Who may use the staff desk's pages: desk users (extdesk.helpdesk.staff), never a customer's login."""
 
 from __future__ import annotations
 
@@ -11,27 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-
-def desk_users() -> QuerySet:
-    """Every desk user: active staff that is not a contact's login.
-
-    The contact check guards against a customer's user being given staff
-    rights by mistake in the admin: the desk shows every customer's tickets.
-    """
-    users = get_user_model()._default_manager
-    return users.filter(is_active=True, is_staff=True, contact__isnull=True)
-
-
-def is_desk_user(user) -> bool:
-    """True for one of ``desk_users()``; anonymous visitors and customers cost no query."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    return desk_users().filter(pk=user.pk).exists()
+from extdesk.helpdesk.staff import is_desk_user
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -12,7 +12,7 @@ class LoginFailure(models.Model):
     # As desk.throttle.throttle_key gives it, so that "Admin", "admin" and
     # " ad min" share one counter.
     username = models.CharField(max_length=150)
-    # As sso.addresses.request_address gives it: an address, or "unknown".
+    # As web.addresses.request_address gives it: an address, or "unknown".
     address = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=True)
 

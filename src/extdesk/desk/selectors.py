@@ -1,14 +1,97 @@
-"""Staff-only reads that the helpdesk selectors do not cover."""
+"""Reads of the staff desk: its queue, as the queue page asks for it."""
 
 from __future__ import annotations
 
-from extdesk.contacts.models import Account, Contact
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+
+from extdesk.contacts.models import Account
+from extdesk.helpdesk import selectors
+from extdesk.helpdesk.models import OPEN_STATUSES, Status
+
+# The queue's status tabs: the open statuses together, each status, every ticket.
+QUEUE_STATUS_ACTIVE = "active"
+QUEUE_STATUS_ALL = "all"
+QUEUE_STATUS_TABS = [
+    (QUEUE_STATUS_ACTIVE, "Active"),
+    *Status.choices,
+    (QUEUE_STATUS_ALL, "All"),
+]
+# The assignee filter: anyone, the viewer, nobody, or a staff member's id.
+ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"
 
 
-def account_id_by_name(name: str) -> int | None:
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue page asks for, as its filter form read it."""
+
+    status_tab: str = QUEUE_STATUS_ACTIVE
+    priority: int | None = None
+    assignee: str = ASSIGNEE_ANY
+    account_name: str = ""
+    category_id: int | None = None
+    search: str = ""
+    sort: str = selectors.DEFAULT_QUEUE_SORT
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter besides the status tab narrows the list."""
+        return any((self.search, self.priority, self.assignee, self.category_id, self.account_name))
+
+
+@dataclass(frozen=True)
+class Queue:
+    page: Page
+    # Tickets under each status tab (QUEUE_STATUS_TABS' keys), the other filters applied.
+    tab_counts: dict[str, int]
+    # No account has the name asked for: the list shows that nothing matches.
+    unknown_account: bool
+
+
+def _statuses(tab: str) -> tuple[str, ...]:
+    if tab == QUEUE_STATUS_ACTIVE:
+        return tuple(OPEN_STATUSES)
+    if tab == QUEUE_STATUS_ALL:
+        return ()
+    return (tab,)
+
+
+def _assignee_id(choice: str, viewer_id: int) -> int | None:
+    if choice == ASSIGNEE_ME:
+        return viewer_id
+    if choice in (ASSIGNEE_ANY, ASSIGNEE_NONE):
+        return None
+    return int(choice)  # a staff member's id, checked by the form
+
+
+def _account_id_by_name(name: str) -> int | None:
     """The id of the account named ``name`` (case-insensitive), or None."""
-    return Account.objects.filter(name__iexact=name.strip()).values_list("pk", flat=True).first()
+    return Account.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
 
 
-def contact_accounts(contact: Contact) -> list[Account]:
-    return list(contact.accounts.order_by("name"))
+def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
+    """A page of the queue for the staff member ``viewer_id``, with the counts its tabs show."""
+    account_id = None
+    if query.account_name:
+        account_id = _account_id_by_name(query.account_name)
+    unknown_account = bool(query.account_name) and account_id is None
+    filters = selectors.QueueFilters(
+        statuses=_statuses(query.status_tab),
+        priorities=(query.priority,) if query.priority else (),
+        assignee_id=_assignee_id(query.assignee, viewer_id),
+        unassigned=query.assignee == ASSIGNEE_NONE,
+        # An id no account has: the list shows that nothing matches.
+        account_id=0 if unknown_account else account_id,
+        category_id=query.category_id,
+        search=query.search,
+    )
+    counts = selectors.queue_status_counts(filters)
+    page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts)
+    tab_counts = {
+        **counts,
+        QUEUE_STATUS_ACTIVE: sum(counts[s] for s in OPEN_STATUSES),
+        QUEUE_STATUS_ALL: sum(counts.values()),
+    }
+    return Queue(page=page, tab_counts=tab_counts, unknown_account=unknown_account)

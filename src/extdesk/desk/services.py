@@ -1,14 +1,23 @@
-"""Writes of the staff desk outside the tickets: staff accounts."""
+"""Writes of the staff desk outside the tickets: staff accounts and their sign-in."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+import logging
+
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.http import HttpRequest
 
+from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.staff import is_desk_user
 from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
+
+from . import throttle
+
+log = logging.getLogger("extdesk.desk")
 
 
 def create_staff_user(
@@ -16,7 +25,7 @@ def create_staff_user(
 ) -> AbstractBaseUser:
     """Create a staff user who can sign in to the desk (and, as superuser, the admin).
 
-    Raises ValidationError naming each wrong field; nothing is written then.
+    Raises InvalidInput naming each wrong field; nothing is written then.
     """
     user_model = get_user_model()
     errors: dict[str, list[str]] = {}
@@ -54,10 +63,33 @@ def create_staff_user(
             errors.setdefault("password", []).extend(exc.messages)
 
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
 
     candidate.is_staff = True
     candidate.is_superuser = superuser
     candidate.set_password(password)
     candidate.save()
     return candidate
+
+
+def authenticate_staff(
+    request: HttpRequest, *, username: str, password: str, address: str
+) -> AbstractBaseUser | throttle.Lockout | None:
+    """The desk user these credentials name, the Lockout in force instead, or None when they are wrong.
+
+    The attempt is counted before the password is checked (extdesk.desk.throttle),
+    so that parallel guesses cannot all slip under the limit; the right
+    password of a desk user clears the failures of its name from ``address``.
+    """
+    attempt = throttle.begin(username, address)
+    if isinstance(attempt, throttle.Lockout):
+        log.warning("refused staff sign-in for %r from %s: locked out for %d s",
+                    username, address, attempt.seconds_left)
+        return attempt
+    user = authenticate(request, username=username, password=password)
+    if user is not None and is_desk_user(user):
+        throttle.succeeded(attempt)
+        return user
+    # The attempt's row stays: it is this failure.
+    log.warning("failed staff sign-in for %r from %s", username, address)
+    return None

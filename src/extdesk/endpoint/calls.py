@@ -28,7 +28,7 @@ from extdesk.soap.exceptions import (
     SoapFaultError,
 )
 from extdesk.soap.faults import fault_for
-from extdesk.sso.addresses import request_address
+from extdesk.web.addresses import request_address
 
 from . import throttle
 from .operations import changes_nothing, dispatch

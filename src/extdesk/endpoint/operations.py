@@ -20,7 +20,7 @@ from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_r
 from extdesk.soap.exceptions import ClientFault
 from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS, SESSION_ACTIONS
 from extdesk.sso import services as sso_services
-from extdesk.sso.addresses import parse_ip
+from extdesk.web.addresses import parse_ip
 
 from .schema import ensure_schema
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from extdesk.contacts.models import Account, Contact
 
+from .staff import display_name
 from .storage import attachment_storage, attachment_upload_to
 
 
@@ -146,8 +147,7 @@ class Message(models.Model):
     def author_name(self) -> str:
         if self.author_contact_id is not None:
             return self.author_contact.display_name
-        user = self.author_user
-        return user.get_full_name() or user.get_username()
+        return display_name(self.author_user)
 
 
 class Attachment(models.Model):
@@ -203,5 +203,5 @@ class TicketEvent(models.Model):
         if self.actor_contact_id is not None:
             return self.actor_contact.display_name
         if self.actor_user_id is not None:
-            return self.actor_user.get_full_name() or self.actor_user.get_username()
+            return display_name(self.actor_user)
         return "system"

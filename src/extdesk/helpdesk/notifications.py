@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from extdesk.desk.access import desk_users
 from extdesk.outbox.services import enqueue
 
 from .models import Message, Status, Ticket
+from .staff import desk_users
 
 
 def _absolute(path: str) -> str:

@@ -1,27 +1,32 @@
 """Every write to tickets happens here, for the customer portal and the staff desk alike.
 
-Each change is recorded as a TicketEvent in the same transaction, and its
-notification is queued in that transaction too (extdesk.outbox) and sent
-once it commits: a mail server that is down delays a message, and loses
-neither the message nor the reply that caused it.
+Each service is one transaction: it checks who acts and what they sent,
+writes, and records each change as a TicketEvent. Its notification is
+queued in that transaction too (extdesk.outbox) and sent once it commits:
+a mail server that is down delays a message, and loses neither the
+message nor the reply that caused it.
+
+Refusals are InvalidInput (by field) and NotAllowed (extdesk.helpdesk.exceptions).
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
-from extdesk.desk.access import is_desk_user
 
 from . import notifications
+from .exceptions import InvalidInput, NotAllowed
 from .models import (
     CLOSED_STATUSES,
     Attachment,
@@ -33,6 +38,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .staff import display_name, is_desk_user
 from .storage import files_removed_on_failure, write_file
 
 Actor = Contact | AbstractBaseUser
@@ -43,42 +49,52 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\Z")
 
 
+class Unchanged(enum.Enum):
+    """The value of a property that update_properties leaves as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
 # ---------------------------------------------------------------- validation
 
 
 def clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
     if not subject:
-        raise ValidationError({"subject": "Enter a subject."})
+        raise InvalidInput({"subject": "Enter a subject."})
     if len(subject) > MAX_SUBJECT_LENGTH:
-        raise ValidationError(
+        raise InvalidInput(
             {"subject": f"Keep the subject to {MAX_SUBJECT_LENGTH} characters (it has {len(subject)})."}
         )
     if _CONTROL_CHARS.search(subject):
-        raise ValidationError({"subject": "The subject contains control characters."})
+        raise InvalidInput({"subject": "The subject contains control characters."})
     return subject
 
 
-def clean_body(body: str, field: str = "body") -> str:
+def clean_body(body: str) -> str:
+    """The text of a new ticket, a reply or a note."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationError({field: "Enter a message."})
+        raise InvalidInput({"body": "Enter a message."})
     if len(body) > MAX_BODY_LENGTH:
-        raise ValidationError(
-            {field: f"Keep the message to {MAX_BODY_LENGTH} characters (it has {len(body)})."}
+        raise InvalidInput(
+            {"body": f"Keep the message to {MAX_BODY_LENGTH} characters (it has {len(body)})."}
         )
     if "\x00" in body:
-        raise ValidationError({field: "The message contains a NUL character."})
+        raise InvalidInput({"body": "The message contains a NUL character."})
     return body
 
 
-def clean_attachments(files: Sequence[UploadedFile], field: str = "attachments") -> list[UploadedFile]:
+def clean_attachments(files: Sequence[UploadedFile]) -> list[UploadedFile]:
     """Check the count and size limits (EXTDESK_ATTACHMENT_MAX_COUNT / _MAX_BYTES)."""
     files = [f for f in files if f is not None]
     max_count = settings.EXTDESK_ATTACHMENT_MAX_COUNT
     max_bytes = settings.EXTDESK_ATTACHMENT_MAX_BYTES
     if len(files) > max_count:
-        raise ValidationError({field: f"Attach at most {max_count} files (you chose {len(files)})."})
+        raise InvalidInput({"attachments": f"Attach at most {max_count} files (you chose {len(files)})."})
     errors = []
     for upload in files:
         name = display_file_name(upload.name)
@@ -87,7 +103,7 @@ def clean_attachments(files: Sequence[UploadedFile], field: str = "attachments")
         elif upload.size == 0:
             errors.append(f"{name} is empty.")
     if errors:
-        raise ValidationError({field: errors})
+        raise InvalidInput({"attachments": errors})
     return files
 
 
@@ -116,31 +132,82 @@ def _clean_priority(priority: int | str) -> int:
     except (TypeError, ValueError):
         value = 0
     if value not in Priority.values:
-        raise ValidationError({"priority": f"Choose a priority among {', '.join(Priority.labels)}."})
+        raise InvalidInput({"priority": f"Choose a priority among {', '.join(Priority.labels)}."})
     return value
 
 
-def _clean_status(status: str) -> str:
+def _clean_status(status: str, field: str = "status") -> str:
     if status not in Status.values:
-        raise ValidationError({"status": f"Choose a status among {', '.join(Status.labels)}."})
+        raise InvalidInput({field: f"Choose a status among {', '.join(Status.labels)}."})
     return status
+
+
+def _clean_assignee(assignee: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    if assignee is not None and not is_desk_user(assignee):
+        raise InvalidInput({"assignee": "Tickets can only be assigned to active staff members."})
+    return assignee
+
+
+def _clean_offered_category(category: Category | None) -> Category | None:
+    if category is not None and not category.is_active:
+        raise InvalidInput({"category": "This category is no longer offered; choose another."})
+    return category
 
 
 def _clean_account(contact: Contact, account: Account | None) -> Account | None:
     accounts = list(contact.accounts.all())
     if account is None:
         if len(accounts) > 1:
-            raise ValidationError({"account": "Choose which of your accounts this ticket is about."})
+            raise InvalidInput({"account": "Choose which of your accounts this ticket is about."})
         return accounts[0] if accounts else None
     if account.pk not in {a.pk for a in accounts}:
-        raise ValidationError({"account": "Choose one of your own accounts."})
+        raise InvalidInput({"account": "Choose one of your own accounts."})
     return account
+
+
+def _cleaned(checks: Mapping[str, Callable[[], object]]) -> dict[str, object]:
+    """Every check's cleaned value by name; InvalidInput naming every problem of every field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, object] = {}
+    for name, check in checks.items():
+        try:
+            cleaned[name] = check()
+        except InvalidInput as exc:
+            for field, problems in exc.message_dict.items():
+                errors.setdefault(field, []).extend(problems)
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
 
 
 def _content_type(upload: UploadedFile) -> str:
     kind = (upload.content_type or "").split(";")[0].strip().lower()
     # The column holds 100 characters; a longer type is no type anyone serves.
     return kind if len(kind) <= 100 and _CONTENT_TYPE.match(kind) else "application/octet-stream"
+
+
+# ---------------------------------------------------------------- who may act
+
+
+def _check_customer(ticket: Ticket, contact: Contact) -> None:
+    """A contact acts only on its own tickets and its accounts' (the views check too)."""
+    if ticket.contact_id == contact.pk:
+        return
+    if ticket.account_id is None or not contact.accounts.filter(pk=ticket.account_id).exists():
+        raise NotAllowed(f"contact {contact.pk} may not act on ticket {ticket.pk}")
+
+
+def _check_staff(user: Actor) -> None:
+    # The desk's rule, so that a customer's login with staff rights acts on nothing.
+    if isinstance(user, Contact) or not is_desk_user(user):
+        raise NotAllowed("only active staff members may do this")
+
+
+def _check_actor(ticket: Ticket, actor: Actor) -> None:
+    if isinstance(actor, Contact):
+        _check_customer(ticket, actor)
+    else:
+        _check_staff(actor)
 
 
 # ---------------------------------------------------------------- helpers
@@ -174,27 +241,6 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile], written:
         attachment.save()
 
 
-def _check_customer(ticket: Ticket, contact: Contact) -> None:
-    """A contact acts only on its own tickets and its accounts' (the views check too)."""
-    if ticket.contact_id == contact.pk:
-        return
-    if ticket.account_id is None or not contact.accounts.filter(pk=ticket.account_id).exists():
-        raise PermissionError(f"contact {contact.pk} may not act on ticket {ticket.pk}")
-
-
-def _check_staff(user: AbstractBaseUser) -> None:
-    # The desk's rule, so that a customer's login with staff rights acts on nothing.
-    if isinstance(user, Contact) or not is_desk_user(user):
-        raise PermissionError("only active staff members may do this")
-
-
-def _check_actor(ticket: Ticket, actor: Actor) -> None:
-    if isinstance(actor, Contact):
-        _check_customer(ticket, actor)
-    else:
-        _check_staff(actor)
-
-
 def _locked(ticket: Ticket) -> Ticket:
     """The ticket's current row, locked until the transaction ends (PostgreSQL)."""
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -210,6 +256,78 @@ def _sync(target: Ticket, source: Ticket) -> None:
             field.delete_cached_value(target)
 
 
+def _user_label(user: AbstractBaseUser | None) -> str:
+    return "" if user is None else display_name(user)
+
+
+# Each setter changes one property of a locked ticket, saves it and records
+# the change; it returns False (and writes nothing) when the value is the same.
+
+
+def _set_status(current: Ticket, status: str, actor: Actor) -> bool:
+    """A status change counts as activity; staff's is mailed to the contact."""
+    old = current.status
+    if old == status:
+        return False
+    current.status = status
+    current.updated_at = current.last_activity_at = timezone.now()
+    current.save(update_fields=["status", "updated_at", "last_activity_at"])
+    _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
+    if not isinstance(actor, Contact):
+        notifications.status_changed(current.pk, old, status)
+    return True
+
+
+def _set_priority(current: Ticket, priority: int, actor: Actor) -> bool:
+    old = current.priority
+    if old == priority:
+        return False
+    current.priority = priority
+    current.updated_at = timezone.now()
+    current.save(update_fields=["priority", "updated_at"])
+    _record(current, actor, EventKind.PRIORITY, Priority(old).label, Priority(priority).label)
+    return True
+
+
+def _set_assignee(current: Ticket, assignee: AbstractBaseUser | None, actor: Actor) -> bool:
+    if current.assignee_id == (assignee.pk if assignee else None):
+        return False
+    # Checked only for a new assignee: one who has left the staff stays
+    # assigned while the other properties change.
+    _clean_assignee(assignee)
+    old = current.assignee
+    current.assignee = assignee
+    current.updated_at = timezone.now()
+    current.save(update_fields=["assignee", "updated_at"])
+    _record(current, actor, EventKind.ASSIGNEE, _user_label(old), _user_label(assignee))
+    return True
+
+
+def _set_category(current: Ticket, category: Category | None, actor: Actor) -> bool:
+    if current.category_id == (category.pk if category else None):
+        return False
+    old = current.category
+    current.category = category
+    current.updated_at = timezone.now()
+    current.save(update_fields=["category", "updated_at"])
+    _record(current, actor, EventKind.CATEGORY, old.name if old else "", category.name if category else "")
+    return True
+
+
+def _as_given(value: object) -> object:
+    return value
+
+
+# The properties update_properties sets, in the order it reports them: each one's check and setter.
+_PROPERTIES: dict[str, tuple[Callable[[Any], object], Callable[[Ticket, Any, Actor], bool]]] = {
+    "status": (_clean_status, _set_status),
+    "priority": (_clean_priority, _set_priority),
+    # An assignee is checked by its setter, once the current one is known.
+    "assignee": (_as_given, _set_assignee),
+    "category": (_as_given, _set_category),
+}
+
+
 # ---------------------------------------------------------------- writes
 
 
@@ -223,30 +341,19 @@ def create_ticket(
     account: Account | None = None,
     attachments: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """File a new ticket for ``contact``; ValidationError (by field) when input is wrong.
+    """File a new ticket for ``contact``; InvalidInput (by field) when input is wrong.
 
     ``account`` must be one of the contact's accounts; left out, it is the
     contact's only account (several: the contact must choose).
     """
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, object] = {}
-    checks = (
-        ("subject", lambda: clean_subject(subject)),
-        ("body", lambda: clean_body(body)),
-        ("priority", lambda: _clean_priority(priority)),
-        ("account", lambda: _clean_account(contact, account)),
-        ("attachments", lambda: clean_attachments(attachments)),
-    )
-    for name, check in checks:
-        try:
-            cleaned[name] = check()
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.setdefault(field, []).extend(messages)
-    if category is not None and not category.is_active:
-        errors.setdefault("category", []).append("This category is no longer offered; choose another.")
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _cleaned({
+        "subject": lambda: clean_subject(subject),
+        "body": lambda: clean_body(body),
+        "priority": lambda: _clean_priority(priority),
+        "account": lambda: _clean_account(contact, account),
+        "attachments": lambda: clean_attachments(attachments),
+        "category": lambda: _clean_offered_category(category),
+    })
     now = timezone.now()
     with files_removed_on_failure() as written, transaction.atomic():
         ticket = Ticket.objects.create(
@@ -263,171 +370,114 @@ def create_ticket(
     return ticket
 
 
-def add_reply(
-    ticket: Ticket, *, author: Actor, body: str, attachments: Sequence[UploadedFile] = ()
+def reply(
+    ticket: Ticket,
+    *,
+    author: Actor,
+    body: str,
+    attachments: Sequence[UploadedFile] = (),
+    internal: bool = False,
+    then_status: str = "",
 ) -> Message:
-    """A public reply by the ticket's customer side or by staff.
+    """A message on the ticket's thread and, when ``then_status`` is given, a status change after it.
 
-    A customer's reply puts a waiting or resolved ticket back to open (a
-    closed one must be reopened first); staff's first answer opens a new one.
+    A public reply is by the ticket's customer side or by staff. A
+    customer's reply puts a waiting or resolved ticket back to open (a
+    closed one must be reopened first); staff's first answer opens a new
+    one. An ``internal`` note is for staff only: the customer never sees it
+    nor hears of it. Notes and ``then_status`` are staff's. One transaction:
+    a refused status leaves no message either.
     """
-    errors: dict[str, list[str]] = {}
-    try:
-        text = clean_body(body)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        files = clean_attachments(attachments)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    _check_actor(ticket, author)
+    if internal or then_status:
+        _check_staff(author)
+    else:
+        _check_actor(ticket, author)
+    checks: dict[str, Callable[[], object]] = {
+        "body": lambda: clean_body(body),
+        "attachments": lambda: clean_attachments(attachments),
+    }
+    if then_status:
+        checks["then_status"] = lambda: _clean_status(then_status, field="then_status")
+    cleaned = _cleaned(checks)
     by_contact = isinstance(author, Contact)
     now = timezone.now()
     with files_removed_on_failure() as written, transaction.atomic():
         current = _locked(ticket)
         if by_contact and current.status == Status.CLOSED:
-            raise ValidationError({"body": "This ticket is closed; reopen it to reply."})
-        message = Message.objects.create(ticket=current, body=text, created_at=now,
-                                         **_actor_fields(author, "author"))
-        _store_attachments(message, files, written)
-        _record(current, author, EventKind.REPLIED)
-        old_status = current.status
-        reopens = (Status.WAITING, Status.RESOLVED) if by_contact else (Status.NEW,)
-        if current.status in reopens:
-            current.status = Status.OPEN
-        if current.status != old_status:
-            _record(current, author, EventKind.STATUS, Status(old_status).label, Status(current.status).label)
-        current.updated_at = current.last_activity_at = now
-        current.save(update_fields=["status", "updated_at", "last_activity_at"])
-        if by_contact:
-            notifications.customer_replied(message.pk)
+            raise InvalidInput({"body": "This ticket is closed; reopen it to reply."})
+        message = Message.objects.create(ticket=current, body=cleaned["body"], is_internal=internal,
+                                         created_at=now, **_actor_fields(author, "author"))
+        _store_attachments(message, cleaned["attachments"], written)
+        if internal:
+            _record(current, author, EventKind.NOTE)
+            # Not last_activity_at: that one is what the customer's list shows.
+            current.updated_at = now
+            current.save(update_fields=["updated_at"])
         else:
-            notifications.staff_replied(message.pk)
+            _record(current, author, EventKind.REPLIED)
+            old_status = current.status
+            reopens = (Status.WAITING, Status.RESOLVED) if by_contact else (Status.NEW,)
+            if current.status in reopens:
+                current.status = Status.OPEN
+                _record(current, author, EventKind.STATUS, Status(old_status).label, Status.OPEN.label)
+            current.updated_at = current.last_activity_at = now
+            current.save(update_fields=["status", "updated_at", "last_activity_at"])
+            if by_contact:
+                notifications.customer_replied(message.pk)
+            else:
+                notifications.staff_replied(message.pk)
+        if then_status:
+            _set_status(current, then_status, author)
     _sync(ticket, current)
     return message
 
 
-def add_internal_note(
-    ticket: Ticket, *, author: AbstractBaseUser, body: str, attachments: Sequence[UploadedFile] = ()
-) -> Message:
-    """A note for staff only; the customer never sees it nor hears of it."""
-    _check_staff(author)
-    errors: dict[str, list[str]] = {}
-    try:
-        text = clean_body(body)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        files = clean_attachments(attachments)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    now = timezone.now()
-    with files_removed_on_failure() as written, transaction.atomic():
-        current = _locked(ticket)
-        message = Message.objects.create(ticket=current, author_user=author, body=text,
-                                         is_internal=True, created_at=now)
-        _store_attachments(message, files, written)
-        _record(current, author, EventKind.NOTE)
-        # Not last_activity_at: that one is what the customer's list shows.
-        current.updated_at = now
-        current.save(update_fields=["updated_at"])
-    _sync(ticket, current)
-    return message
+def update_properties(
+    ticket: Ticket,
+    *,
+    actor: AbstractBaseUser,
+    status: str | Unchanged = UNCHANGED,
+    priority: int | str | Unchanged = UNCHANGED,
+    assignee: AbstractBaseUser | Unchanged | None = UNCHANGED,
+    category: Category | Unchanged | None = UNCHANGED,
+) -> list[str]:
+    """Staff set the properties they pass, in one transaction; the names of those that changed.
 
-
-def change_status(ticket: Ticket, status: str, *, actor: Actor) -> bool:
-    """Set the status; True when it changed. Mails the contact about the change."""
-    status = _clean_status(status)
-    _check_actor(ticket, actor)
-    with transaction.atomic():
-        current = _locked(ticket)
-        old = current.status
-        if old == status:
-            _sync(ticket, current)
-            return False
-        now = timezone.now()
-        current.status = status
-        current.updated_at = current.last_activity_at = now
-        current.save(update_fields=["status", "updated_at", "last_activity_at"])
-        _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
-        if not isinstance(actor, Contact):
-            notifications.status_changed(current.pk, old, status)
-    _sync(ticket, current)
-    return True
-
-
-def change_priority(ticket: Ticket, priority: int | str, *, actor: Actor) -> bool:
-    value = _clean_priority(priority)
+    A property left out stays as it is now, so that a page loaded before a
+    colleague's change, passing only what its agent changed, does not undo
+    that change. A status change is mailed to the contact. None unassigns
+    the ticket, or clears its category (a retired one is allowed here).
+    """
     _check_staff(actor)
+    given = {"status": status, "priority": priority, "assignee": assignee, "category": category}
+    wanted = _cleaned({
+        name: functools.partial(_PROPERTIES[name][0], value)
+        for name, value in given.items() if value is not UNCHANGED
+    })
     with transaction.atomic():
         current = _locked(ticket)
-        old = current.priority
-        if old != value:
-            current.priority = value
-            current.updated_at = timezone.now()
-            current.save(update_fields=["priority", "updated_at"])
-            _record(current, actor, EventKind.PRIORITY, Priority(old).label, Priority(value).label)
+        changed = [name for name, value in wanted.items() if _PROPERTIES[name][1](current, value, actor)]
     _sync(ticket, current)
-    return old != value
+    return changed
 
 
-def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor) -> bool:
-    """Give the ticket to a staff member (None: nobody); True when it changed."""
-    if assignee is not None and not is_desk_user(assignee):
-        raise ValidationError({"assignee": "Tickets can only be assigned to active staff members."})
-    _check_staff(actor)
+def _status_by_customer(
+    ticket: Ticket, contact: Contact, status: str, *, from_statuses: Sequence[str]
+) -> bool:
+    _check_customer(ticket, contact)
     with transaction.atomic():
         current = _locked(ticket)
-        old = current.assignee
-        if current.assignee_id == (assignee.pk if assignee else None):
-            _sync(ticket, current)
-            return False
-        current.assignee = assignee
-        current.updated_at = timezone.now()
-        current.save(update_fields=["assignee", "updated_at"])
-        _record(current, actor, EventKind.ASSIGNEE, _user_label(old), _user_label(assignee))
+        changed = current.status in from_statuses and _set_status(current, status, contact)
     _sync(ticket, current)
-    return True
-
-
-def set_category(ticket: Ticket, category: Category | None, *, actor: Actor) -> bool:
-    _check_staff(actor)
-    with transaction.atomic():
-        current = _locked(ticket)
-        old = current.category
-        if current.category_id == (category.pk if category else None):
-            _sync(ticket, current)
-            return False
-        current.category = category
-        current.updated_at = timezone.now()
-        current.save(update_fields=["category", "updated_at"])
-        _record(current, actor, EventKind.CATEGORY,
-                old.name if old else "", category.name if category else "")
-    _sync(ticket, current)
-    return True
+    return changed
 
 
 def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
-    """The customer closes their ticket (solved, or no longer needed)."""
-    _check_customer(ticket, contact)
-    if ticket.status == Status.CLOSED:
-        return False
-    return change_status(ticket, Status.CLOSED, actor=contact)
+    """The customer closes their ticket (solved, or no longer needed); True when it changed."""
+    open_or_resolved = [value for value in Status.values if value != Status.CLOSED]
+    return _status_by_customer(ticket, contact, Status.CLOSED, from_statuses=open_or_resolved)
 
 
 def reopen_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
-    """The customer reopens a resolved or closed ticket."""
-    _check_customer(ticket, contact)
-    if ticket.status not in CLOSED_STATUSES:
-        return False
-    return change_status(ticket, Status.OPEN, actor=contact)
-
-
-def _user_label(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    """The customer reopens a resolved or closed ticket; True when it changed."""
+    return _status_by_customer(ticket, contact, Status.OPEN, from_statuses=CLOSED_STATUSES)

@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from extdesk.contacts.models import Account
-from extdesk.helpdesk import services
 from extdesk.helpdesk.models import Category, Priority
-from extdesk.helpdesk.services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, format_size
+from extdesk.helpdesk.services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from extdesk.web.forms import AttachmentsField
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Any number of files (the limits are checked by the services)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
-
-
-def _attachment_help() -> str:
-    return (f"Up to {settings.EXTDESK_ATTACHMENT_MAX_COUNT} files, "
-            f"{format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} each.")
-
-
-class _AttachmentsMixin:
-    def clean_attachments(self) -> list:
-        try:
-            return services.clean_attachments(self.cleaned_data.get("attachments") or [])
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict["attachments"]) from None
-
-
-class NewTicketForm(_AttachmentsMixin, forms.Form):
+class NewTicketForm(forms.Form):
     subject = forms.CharField(max_length=MAX_SUBJECT_LENGTH, strip=True)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}),
                            max_length=MAX_BODY_LENGTH, strip=True)
@@ -51,11 +18,10 @@ class NewTicketForm(_AttachmentsMixin, forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False,
                                       empty_label="(none)")
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
-    attachments = MultipleFileField()
+    attachments = AttachmentsField()
 
     def __init__(self, *args, accounts: list[Account], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _attachment_help()
         if categories:
             self.fields["category"].queryset = Category.objects.filter(pk__in=[c.pk for c in categories])
         else:
@@ -68,14 +34,10 @@ class NewTicketForm(_AttachmentsMixin, forms.Form):
             del self.fields["account"]
 
 
-class ReplyForm(_AttachmentsMixin, forms.Form):
+class ReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 6}),
                            max_length=MAX_BODY_LENGTH, strip=True)
-    attachments = MultipleFileField()
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _attachment_help()
+    attachments = AttachmentsField()
 
 
 class TicketFilterForm(forms.Form):

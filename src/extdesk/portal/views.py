@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from extdesk.desk.access import is_desk_user
 from extdesk.helpdesk import selectors, services
+from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Attachment, Ticket
+from extdesk.helpdesk.staff import is_desk_user
 from extdesk.security.limits import accepts_uploads
+from extdesk.web.forms import apply_errors, warn_files_lost
 
 from .access import contact_of, contact_required
 from .forms import NewTicketForm, ReplyForm, TicketFilterForm
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names."""
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
-
-
-def _files_lost_note(request: HttpRequest, form) -> None:
-    if request.FILES and not form.is_valid():
-        messages.warning(request, "Browsers cannot keep chosen files after an error: "
-                                  "please choose your attachments again.")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,12 +58,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 category=data.get("category"), account=data.get("account"),
                 attachments=data["attachments"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except InvalidInput as exc:
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Ticket {ticket.reference} was filed. We will get back to you.")
             return redirect("portal:ticket", number=ticket.pk)
-    _files_lost_note(request, form)
+    warn_files_lost(request, form)
     return render(request, "portal/new_ticket.html", {
         "form": form, "accounts": accounts,
     }, status=400 if form.errors else 200)
@@ -97,14 +86,14 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_reply(ticket, author=request.contact, body=form.cleaned_data["body"],
-                               attachments=form.cleaned_data["attachments"])
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+            services.reply(ticket, author=request.contact, body=form.cleaned_data["body"],
+                           attachments=form.cleaned_data["attachments"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
         else:
             messages.success(request, "Your reply was added.")
             return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#latest")
-    _files_lost_note(request, form)
+    warn_files_lost(request, form)
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket, "thread": selectors.public_thread(ticket), "form": form,
     }, status=400 if form.errors else 200)

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from extdesk.contacts.models import Contact
 from extdesk.periodic import Periodic
+from extdesk.web.addresses import IPAddress
 
-from .addresses import IPAddress
 from .models import Action, LoginRecord, LoginToken
 from .usernames import customer_username
 

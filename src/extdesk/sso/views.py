@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from extdesk.portal.access import contact_of
+from extdesk.web.addresses import request_ip
 
-from .addresses import client_ip
 from .models import Action
 from .services import redeem_token, used_token_act
 from .sessions import start_customer_session
@@ -33,12 +32,7 @@ def _refused(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def landing(request: HttpRequest, token: str) -> HttpResponse:
-    visitor = client_ip(
-        request.META.get("REMOTE_ADDR", ""),
-        request.META.get("HTTP_X_FORWARDED_FOR"),
-        settings.EXTDESK_TRUSTED_PROXIES,
-    )
-    redeemed = redeem_token(token, visitor, request.META.get("HTTP_USER_AGENT", ""))
+    redeemed = redeem_token(token, request_ip(request.META), request.META.get("HTTP_USER_AGENT", ""))
     if redeemed is None:
         # A refused link leaves the session as it was: any page can make a
         # browser load a link, so signing out here let anyone end a session.

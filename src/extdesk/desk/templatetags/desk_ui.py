@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk.models import Ticket
+from extdesk.helpdesk.staff import display_name
 from extdesk.web.templatetags.extdesk_ui import (
     category_note,
     moment_iso,
@@ -60,7 +61,7 @@ _UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
 def _assignee(user: AbstractBaseUser | None) -> str:
     if user is None:
         return _UNASSIGNED
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @register.simple_tag

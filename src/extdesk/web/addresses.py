@@ -1,4 +1,8 @@
-"""The visitor's address, believing X-Forwarded-For from trusted proxies only."""
+"""The visitor's address, believing X-Forwarded-For from trusted proxies only.
+
+One reading for every caller: the SOAP endpoint, the staff sign-in
+throttle, the login audit and the one-time login links.
+"""
 
 from __future__ import annotations
 
@@ -99,12 +103,17 @@ def client_ip(
     return address
 
 
+def request_ip(meta: Mapping[str, Any]) -> IPAddress | None:
+    """The client's address of a request (WSGI environ or ``request.META``), None when unreadable."""
+    return client_ip(meta.get("REMOTE_ADDR") or "", meta.get("HTTP_X_FORWARDED_FOR"),
+                     settings.EXTDESK_TRUSTED_PROXIES)
+
+
 def request_address(meta: Mapping[str, Any]) -> str:
-    """The source of a request (WSGI environ or ``request.META``) as throttles and logs key it.
+    """The source of a request as throttles and logs key it.
 
     The one fallback rule for every caller: the client's address as
-    client_ip reads it, else UNKNOWN_ADDRESS.
+    request_ip reads it, else UNKNOWN_ADDRESS.
     """
-    address = client_ip(meta.get("REMOTE_ADDR") or "", meta.get("HTTP_X_FORWARDED_FOR"),
-                        settings.EXTDESK_TRUSTED_PROXIES)
+    address = request_ip(meta)
     return UNKNOWN_ADDRESS if address is None else str(address)

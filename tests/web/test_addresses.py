@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from extdesk.sso.addresses import client_ip, parse_ip
+from extdesk.web.addresses import client_ip, parse_ip
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -1,0 +1,65 @@
+"""Form pieces of the portal and the desk alike: the attachments field, and a service's refusal on a form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
+from django.utils.functional import lazy
+
+from extdesk.helpdesk import services
+from extdesk.helpdesk.exceptions import InvalidInput
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files, none required."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def _attachment_limits() -> str:
+    return (f"Up to {settings.EXTDESK_ATTACHMENT_MAX_COUNT} files, "
+            f"{services.format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} each.")
+
+
+class AttachmentsField(MultipleFileField):
+    """A message's attachments, checked against the helpdesk's limits, which its help text names."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Lazy: the limits are read from the settings when the page is drawn.
+        kwargs.setdefault("help_text", lazy(_attachment_limits, str)())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[UploadedFile]:
+        try:
+            return services.clean_attachments(super().clean(data, initial))
+        except InvalidInput as exc:
+            raise ValidationError(exc.message_dict["attachments"]) from None
+
+
+def apply_errors(form: forms.Form, error: InvalidInput) -> None:
+    """Put a service's refusal next to the fields it names (on the form itself for the others)."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def warn_files_lost(request: HttpRequest, form: forms.Form) -> None:
+    """Tell the user to choose their files again when a form with uploads comes back with errors."""
+    if request.FILES and form.errors:
+        messages.warning(request, "Browsers cannot keep chosen files after an error: "
+                                  "please choose your attachments again.")
