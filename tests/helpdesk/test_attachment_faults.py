@@ -14,7 +14,7 @@ from django.db import IntegrityError
 
 from extdesk.helpdesk import services
 from extdesk.helpdesk.models import Attachment, Category, Message, Ticket
-from extdesk.helpdesk.storage import sweep_orphans
+from extdesk.helpdesk.services import sweep_orphans
 from tests.helpdesk.factories import make_category, make_contact, make_ticket, upload
 
 MIB = 1024 * 1024

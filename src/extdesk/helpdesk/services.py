@@ -15,6 +15,7 @@ import enum
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -39,13 +40,14 @@ from .models import (
     TicketEvent,
 )
 from .staff import display_name, is_desk_user
-from .storage import files_removed_on_failure, write_file
+from .storage import delete_files, files_removed_on_failure, stored_files_older_than, write_file
 
 Actor = Contact | AbstractBaseUser
 
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 50_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SWEEP_BATCH = 500
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\Z")
 
 
@@ -481,3 +483,21 @@ def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
 def reopen_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
     """The customer reopens a resolved or closed ticket; True when it changed."""
     return _status_by_customer(ticket, contact, Status.OPEN, from_statuses=CLOSED_STATUSES)
+
+
+def sweep_orphans(older_than: timedelta, *, dry_run: bool = False) -> list[str]:
+    """Delete the stored files older than ``older_than`` that no attachment row names; their names.
+
+    Only a crash between writing a file and committing its row (a killed
+    worker, a power cut) leaves such a file. The age spares the files of
+    uploads whose transaction is still running.
+    """
+    candidates = stored_files_older_than(older_than)
+    orphans: list[str] = []
+    for start in range(0, len(candidates), _SWEEP_BATCH):
+        batch = candidates[start:start + _SWEEP_BATCH]
+        known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        orphans += [name for name in batch if name not in known]
+    if not dry_run:
+        delete_files(orphans)
+    return orphans

@@ -3,7 +3,8 @@
 Files are not transactional, so the writes that store them use
 :func:`files_removed_on_failure`: a write that fails (a refused input, a
 database error, even at the commit) deletes the files it had stored.
-What only a crash can leave behind, :func:`sweep_orphans` deletes.
+What only a crash can leave behind, extdesk.helpdesk.services.sweep_orphans
+deletes. This module knows files only, never the rows that name them.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from extdesk.private_files import DIRECTORY_MODE, FILE_MODE
-
-_SWEEP_BATCH = 500
 
 
 def attachment_storage() -> FileSystemStorage:
@@ -75,30 +74,15 @@ def files_removed_on_failure() -> Iterator[list[str]]:
         raise
 
 
-def sweep_orphans(older_than: timedelta, *, dry_run: bool = False) -> list[str]:
-    """Delete the stored files older than ``older_than`` that no attachment row names; their names.
-
-    Only a crash between writing a file and committing its row (a killed
-    worker, a power cut) leaves such a file. The age spares the files of
-    uploads whose transaction is still running.
-    """
-    # Imported here: the models import this module for the file field's storage.
-    from .models import Attachment
-
+def stored_files_older_than(age: timedelta) -> list[str]:
+    """The stored names of the files last written more than ``age`` ago."""
     root = Path(attachment_storage().location)
-    cutoff = time.time() - older_than.total_seconds()
-    candidates = []
+    cutoff = time.time() - age.total_seconds()
+    names = []
     for path in root.rglob("*"):
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
-                candidates.append(path.relative_to(root).as_posix())
+                names.append(path.relative_to(root).as_posix())
         except FileNotFoundError:
             continue  # deleted while the sweep walked the directory
-    orphans: list[str] = []
-    for start in range(0, len(candidates), _SWEEP_BATCH):
-        batch = candidates[start:start + _SWEEP_BATCH]
-        known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
-        orphans += [name for name in batch if name not in known]
-    if not dry_run:
-        delete_files(orphans)
-    return orphans
+    return names

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from extdesk.helpdesk.storage import sweep_orphans
+from extdesk.helpdesk.services import sweep_orphans
 
 # Younger files may belong to an upload whose transaction is still running.
 MIN_AGE_MINUTES = 5
