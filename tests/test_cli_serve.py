@@ -83,21 +83,27 @@ def test_sigterm_lets_the_call_in_hand_finish_then_stops(tmp_path):
     import threading
     import time
 
-    from tests.reliability.soap_calls import call, contact
+    from extdesk.soap.envelope import encode_call
+    from extdesk.soap.protocol import DEFAULT_NAMESPACE
+    from tests.reliability.soap_calls import contact
+    from tests.support.signing import signed_headers
 
     records = 60_000
+    # Encoded before the server starts: the call must be in the server's hands when it is told to stop.
+    body = encode_call(DEFAULT_NAMESPACE, "alter_contacts",
+                       [("contacts", [contact(i) for i in range(1, records + 1)])])
     with live_server(tmp_path, workers=1) as server:
         outcome: dict[str, object] = {}
 
         def push() -> None:
-            response = call(server.soap_url, server.secret, "alter_contacts",
-                            [contact(i) for i in range(1, records + 1)], timeout=120)
+            response = requests.post(server.soap_url, data=body, headers=signed_headers(server.secret, body),
+                                     timeout=120)
             outcome["answer"] = (response.status_code, response.content)
             outcome["at"] = time.monotonic()
 
         sender = threading.Thread(target=push)
         sender.start()
-        time.sleep(1.0)
+        time.sleep(0.7)
         assert sender.is_alive(), "the push finished before the stop could be asked"
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
