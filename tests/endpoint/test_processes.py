@@ -3,10 +3,8 @@ replay refused by another server sharing the database."""
 
 from __future__ import annotations
 
-import fcntl
 import subprocess
 import sys
-import threading
 import time
 from contextlib import ExitStack
 
@@ -90,26 +88,3 @@ def test_a_replayed_greet_is_refused_by_another_server_sharing_the_database(tmp_
             replayed = requests.post(server.soap_url, data=body, headers=headers, timeout=30)
             assert replayed.status_code == 401
             assert b"authentication failed" in replayed.content
-
-
-@pytest.mark.skipif(postgres_url() is not None, reason="the write queue is SQLite's")
-def test_sqlite_call_commits_queue_on_the_lock_beside_the_database(server):
-    queue = server.data_dir / "extdesk.sqlite3.write-queue"
-    body = encode_call(DEFAULT_NAMESPACE, "greet", [])
-    assert requests.post(server.soap_url, data=body, headers=signed_headers(SECRET, body),
-                         timeout=30).status_code == 200
-    answers = []
-
-    def greet() -> None:
-        answers.append(requests.post(server.soap_url, data=body, headers=signed_headers(SECRET, body),
-                                     timeout=30).status_code)
-
-    with open(queue, "a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        waiting = threading.Thread(target=greet)
-        waiting.start()
-        waiting.join(timeout=1.0)
-        assert waiting.is_alive() and answers == []
-        fcntl.flock(held, fcntl.LOCK_UN)
-    waiting.join(timeout=30)
-    assert answers == [200]

@@ -51,32 +51,33 @@ _pruning = Periodic()
 _new_rows = 0
 
 
-def record_soap_call(address: str, operation: str, records: int, status: int, body: bytes) -> None:
-    """Log one answered SOAP call; ``body`` is the answer (read for faults only)."""
-    _insert(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body), status, records, None)
+def record_soap_call(address: str, operation: str, records: int, status: int, outcome: str) -> None:
+    """Log one answered SOAP call; ``outcome`` is "ok", "client fault" or "server fault".
+
+    Never raises: auditing never turns an answered call into an error.
+    """
+    try:
+        write_soap_call(address, operation, records, status, outcome)
+    except DatabaseError as exc:
+        log.warning("could not write the audit entry for %s from %s: %s", operation, address,
+                    type(exc).__name__)
+        return
+    maybe_prune()
 
 
-def soap_call_insert(address: str, operation: str, records: int, status: int,
-                     body: bytes) -> tuple[str, list]:
-    """The INSERT (SQL, parameters) of record_soap_call's entry, for a caller
-    that runs it in its own transaction, which must fail whole rather than
-    commit without it; that caller then calls ``maybe_prune()``."""
-    return _INSERT, _row(AuditEntry.Kind.SOAP, address, operation, _outcome(status, body), status,
-                         records, None)
+def write_soap_call(address: str, operation: str, records: int, status: int, outcome: str) -> None:
+    """Write one answered SOAP call's entry, raising on a database error: for a
+    caller whose transaction must fail whole rather than commit without it
+    (that caller then calls ``maybe_prune()``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, _row(AuditEntry.Kind.SOAP, address, operation, outcome, status, records,
+                                     None))
 
 
-def _outcome(status: int, body: bytes) -> str:
-    if status == 200:
-        return "ok"
-    if b"<faultcode>soap:Client</faultcode>" in body[:4096]:
-        return "client fault"
-    return "server fault"
-
-
-def record_refused_soap_call(address: str, status: int, body: bytes, now: float | None = None) -> None:
+def record_refused_soap_call(address: str, status: int, outcome: str, now: float | None = None) -> None:
     """Count one refused SOAP request (its signature failed, or was never
     checked): in the row of its address, status and window."""
-    record_refused(AuditEntry.Kind.SOAP, address, _outcome(status, body), status, now)
+    record_refused(AuditEntry.Kind.SOAP, address, outcome, status, now)
 
 
 def record_login(address: str, person: int | None, landing: str, outcome: str, status: int) -> None:

@@ -52,10 +52,13 @@ class Answer:
     status: int
     body: bytes
     retry_after: int | None = None
+    # What the audit log says of it: "ok", "client fault" or "server fault".
+    outcome: str = "ok"
 
 
 def fault_answer(error: SoapFaultError) -> Answer:
-    return Answer(error.http_status, fault_for(error))
+    return Answer(error.http_status, fault_for(error),
+                  outcome="client fault" if error.code == "Client" else "server fault")
 
 
 def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
@@ -84,9 +87,9 @@ def _audit(note: _CallNote, answer: Answer) -> None:
         # all must not be the one that writes.
         return
     if note.refused:
-        audit.record_refused_soap_call(note.address, answer.status, answer.body)
+        audit.record_refused_soap_call(note.address, answer.status, answer.outcome)
     else:
-        audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.body)
+        audit.record_soap_call(note.address, note.operation, note.records, answer.status, answer.outcome)
 
 
 @dataclass(slots=True)
@@ -114,8 +117,8 @@ def _settle_nonce(note: _CallNote, answer: Answer) -> Answer:
     try:
         accepted = consume_nonce_with(
             header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW,
-            audit.soap_call_insert(note.address, note.operation, note.records, answer.status,
-                                   answer.body),
+            lambda: audit.write_soap_call(note.address, note.operation, note.records, answer.status,
+                                          answer.outcome),
         )
     except DatabaseError:
         log.exception("database error while serving %s", note.address)
