@@ -226,3 +226,29 @@ def test_services_refuse_actors_without_rights(contact, staff):
     assert ticket.messages.count() == 1
     services.reply(ticket, author=colleague, body="a colleague may answer")
     assert services.close_by_customer(ticket, contact=colleague)
+
+
+def test_a_reply_and_the_status_change_after_it_are_one_write(contact, staff):
+    ticket = make_ticket(contact)
+    with pytest.raises(ValidationError) as caught:
+        services.reply(ticket, author=staff, body="Please try again.", then_status="bogus")
+    assert "then_status" in caught.value.message_dict
+    assert ticket.messages.count() == 1
+    services.reply(ticket, author=staff, body="Waiting for logs.", internal=True, then_status=Status.WAITING)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING
+    assert list(ticket.events.values_list("kind", flat=True))[1:] == [EventKind.NOTE, EventKind.STATUS]
+
+
+def test_notes_and_status_changes_are_for_staff_only(contact):
+    ticket = make_ticket(contact)
+    for extra in ({"internal": True}, {"then_status": Status.CLOSED}):
+        with pytest.raises(NotAllowed):
+            services.reply(ticket, author=contact, body="mine", **extra)
+    assert ticket.messages.count() == 1
+
+
+def test_update_properties_names_what_it_cannot_set(contact, staff):
+    ticket = make_ticket(contact)
+    with pytest.raises(TypeError, match="subject"):
+        services.update_properties(ticket, actor=staff, subject="renamed")

@@ -6,10 +6,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from extdesk.helpdesk.staff import is_desk_user
+
+
+class StaffRequest(HttpRequest):
+    """The request of a view behind staff_required, for the type checker: a desk user is signed in."""
+
+    user: User
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

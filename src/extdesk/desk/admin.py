@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from extdesk.contacts.models import Contact
@@ -21,9 +24,13 @@ class _NoReservedNames:
     accounts from before the names were reserved, stay editable.
     """
 
-    def clean_username(self) -> str | None:
+    # What the user forms it is mixed into provide.
+    cleaned_data: dict[str, Any]
+    instance: User
+
+    def clean_username(self) -> str:
         parent = getattr(super(), "clean_username", None)
-        username = parent() if parent is not None else self.cleaned_data.get("username")
+        username = parent() if parent is not None else self.cleaned_data["username"]
         # The instance still holds the stored name here: fields are cleaned
         # before the form copies them onto it.
         if username and is_reserved_username(username) and username != self.instance.get_username():

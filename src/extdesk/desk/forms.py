@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk.models import Category, Priority, Status, Ticket
 from extdesk.helpdesk.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS
-from extdesk.helpdesk.services import MAX_BODY_LENGTH
+from extdesk.helpdesk.services import MAX_BODY_LENGTH, PropertyChanges
 from extdesk.helpdesk.staff import display_name
-from extdesk.web.forms import AttachmentsField
+from extdesk.web.forms import AttachmentsField, choice_field
 
 from .selectors import (
     ASSIGNEE_ANY,
@@ -77,7 +79,7 @@ class QuickSelect(forms.Select):
 
     def render(self, name: str, value, attrs: dict | None = None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        parts: list[str] = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
                 parts.append(format_html('\n  <optgroup label="{}">', group_name))
@@ -113,13 +115,13 @@ class QueueFilterForm(forms.Form):
                              required=False, widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, *args, staff: list[AbstractBaseUser], categories: list[Category], **kwargs) -> None:
+    def __init__(self, *args, staff: list[User], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        choice_field(self, "assignee").choices = [
             (ASSIGNEE_ANY, "Anyone"), (ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned"),
             *[(str(user.pk), display_name(user)) for user in staff],
         ]
-        self.fields["category"].choices = [
+        choice_field(self, "category").choices = [
             ("", "Any category"), *[(c.pk, c.name) for c in categories]
         ]
 
@@ -184,8 +186,8 @@ class TicketUpdateForm(forms.Form):
     assignee_was = forms.CharField(required=False, widget=forms.HiddenInput)
     category_was = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, staff: list[AbstractBaseUser], categories: list[Category],
-                 current_assignee: AbstractBaseUser | None = None, **kwargs) -> None:
+    def __init__(self, *args, staff: list[User], categories: list[Category],
+                 current_assignee: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._assignees = {user.pk: user for user in staff}
         self._categories = {category.pk: category for category in categories}
@@ -195,25 +197,25 @@ class TicketUpdateForm(forms.Form):
         if current_assignee is not None and current_assignee.pk not in self._assignees:
             choices.append((current_assignee.pk, f"{display_name(current_assignee)} (no longer staff)"))
             self._assignees[current_assignee.pk] = current_assignee
-        self.fields["assignee"].choices = [("", "Unassigned"), *choices]
-        self.fields["category"].choices = [
+        choice_field(self, "assignee").choices = [("", "Unassigned"), *choices]
+        choice_field(self, "category").choices = [
             ("", "(none)"),
             *[(pk, c.name if c.is_active else f"{c.name} (retired)") for pk, c in self._categories.items()],
         ]
 
-    def changes(self) -> dict[str, object]:
+    def changes(self) -> PropertyChanges:
         """The properties whose submitted value differs from the one shown, for update_properties."""
         data = self.cleaned_data
-        values = {
+        values: PropertyChanges = {
             "status": data["status"],
             "priority": data["priority"],
             "assignee": self._assignees.get(data["assignee"]),
             "category": self._categories.get(data["category"]),
         }
-        return {
-            name: values[name] for name in self.PROPERTIES
-            if _as_text(data.get(name)) != (data.get(f"{name}_was") or "")
+        changed = {
+            name for name in self.PROPERTIES if _as_text(data.get(name)) != (data.get(f"{name}_was") or "")
         }
+        return cast(PropertyChanges, {name: value for name, value in values.items() if name in changed})
 
 
 def _as_text(value: object) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.http import HttpRequest
 
 from extdesk.helpdesk.exceptions import InvalidInput
@@ -29,7 +32,7 @@ def create_staff_user(
     """
     user_model = get_user_model()
     errors: dict[str, list[str]] = {}
-    username_field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    username_field = cast(models.Field, user_model._meta.get_field(user_model.USERNAME_FIELD))
 
     if not username:
         errors.setdefault("username", []).append("Enter a user name.")
@@ -74,7 +77,7 @@ def create_staff_user(
 
 def authenticate_staff(
     request: HttpRequest, *, username: str, password: str, address: str
-) -> AbstractBaseUser | throttle.Lockout | None:
+) -> User | throttle.Lockout | None:
     """The desk user these credentials name, the Lockout in force instead, or None when they are wrong.
 
     The attempt is counted before the password is checked (extdesk.desk.throttle),

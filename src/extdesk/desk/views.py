@@ -22,7 +22,7 @@ from extdesk.web.forms import apply_errors, warn_files_lost
 
 from . import selectors as desk_selectors
 from . import services as desk_services
-from .access import staff_required
+from .access import StaffRequest, staff_required
 from .forms import LoginForm, QueueFilterForm, StaffReplyForm, TicketUpdateForm, update_initial
 from .selectors import QUEUE_STATUS_ACTIVE, QUEUE_STATUS_TABS
 from .throttle import Lockout
@@ -112,7 +112,7 @@ def _sortable_columns(params: QueryDict, current: str) -> dict[str, dict[str, st
 @never_cache
 @staff_required
 @require_http_methods(["GET"])
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     staff = selectors.staff_members()
     categories = selectors.all_categories()
     form = QueueFilterForm(request.GET, staff=staff, categories=categories)
@@ -154,7 +154,7 @@ def _ticket_or_404(number: int) -> Ticket:
     return ticket
 
 
-def _render_ticket(request: HttpRequest, ticket: Ticket, *, reply_form: StaffReplyForm | None = None,
+def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffReplyForm | None = None,
                    update_form: TicketUpdateForm | None = None) -> HttpResponse:
     if update_form is None:
         update_form = TicketUpdateForm(initial=update_initial(ticket), staff=selectors.staff_members(),
@@ -177,7 +177,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, reply_form: StaffRep
 @never_cache
 @staff_required
 @require_http_methods(["GET", "POST"])
-def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_detail(request: StaffRequest, number: int) -> HttpResponse:
     ticket = _ticket_or_404(number)
     if request.method == "GET":
         return _render_ticket(request, ticket)
@@ -201,7 +201,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_update(request: StaffRequest, number: int) -> HttpResponse:
     ticket = _ticket_or_404(number)
     form = TicketUpdateForm(request.POST, staff=selectors.staff_members(),
                             categories=selectors.all_categories(), current_assignee=ticket.assignee)

@@ -40,7 +40,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="tickets", ordering="ticket_count")
     def ticket_count(self, category: Category) -> int:
-        return category.ticket_count
+        return category.ticket_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A category in use is retired (unticking "active"), not deleted:
@@ -52,16 +52,14 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class MessageInline(ReadOnlyMixin, admin.TabularInline):
     model = Message
-    fields = ["created_at", "author_contact", "author_user", "is_internal", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author_contact", "author_user", "is_internal", "body")
     extra = 0
     show_change_link = True
 
 
 class EventInline(ReadOnlyMixin, admin.TabularInline):
     model = TicketEvent
-    fields = ["created_at", "kind", "actor_contact", "actor_user", "old_value", "new_value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "actor_contact", "actor_user", "old_value", "new_value")
     extra = 0
 
 
@@ -83,8 +81,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
     model = Attachment
-    fields = ["original_name", "size", "content_type", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("original_name", "size", "content_type", "created_at")
     extra = 0
 
 

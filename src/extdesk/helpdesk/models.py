@@ -145,9 +145,10 @@ class Message(models.Model):
 
     @property
     def author_name(self) -> str:
-        if self.author_contact_id is not None:
+        # One of the two is set (the message_one_author constraint).
+        if self.author_contact is not None:
             return self.author_contact.display_name
-        return display_name(self.author_user)
+        return display_name(self.author_user) if self.author_user is not None else ""
 
 
 class Attachment(models.Model):
@@ -200,8 +201,8 @@ class TicketEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
-        if self.actor_contact_id is not None:
+        if self.actor_contact is not None:
             return self.actor_contact.display_name
-        if self.actor_user_id is not None:
+        if self.actor_user is not None:
             return display_name(self.actor_user)
         return "system"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, CharField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
@@ -200,7 +200,8 @@ class ContactTickets:
             branches.append(self._filtered.filter(account_id__in=accounts))
         else:
             branches.extend(self._filtered.filter(account_id=account) for account in accounts)
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         for n, branch in enumerate(branches):
             sql, branch_params = _sql(branch.order_by(*_LIST_ORDER).values("id", "last_activity_at")[:stop])
             parts.append(f"SELECT * FROM ({sql}) b{n}")
@@ -231,7 +232,8 @@ def contact_tickets(
         tickets = tickets.alias(state=_NoIndex("status", output_field=CharField())).filter(state__in=statuses)
     if (query := _search_q(search)) is not None:
         tickets = tickets.filter(query)
-    return Paginator(ContactTickets(contact, tickets), per_page).get_page(page)
+    # Paginator takes count() and slices, all that ContactTickets offers.
+    return Paginator(ContactTickets(contact, tickets), per_page).get_page(page)  # type: ignore[arg-type]
 
 
 def ticket_for_contact(contact: Contact, number: int) -> Ticket | None:
@@ -402,7 +404,7 @@ def attachment_for_staff(attachment_id: int) -> Attachment | None:
     return Attachment.objects.filter(pk=attachment_id).first()
 
 
-def staff_members() -> list[AbstractBaseUser]:
+def staff_members() -> list[User]:
     """The desk users, the possible assignees."""
     return list(desk_users().order_by("username"))
 

@@ -11,17 +11,17 @@ Refusals are InvalidInput (by field) and NotAllowed (extdesk.helpdesk.exceptions
 
 from __future__ import annotations
 
-import enum
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import ForeignKey
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
@@ -42,7 +42,7 @@ from .models import (
 from .staff import display_name, is_desk_user
 from .storage import delete_files, files_removed_on_failure, stored_files_older_than, write_file
 
-Actor = Contact | AbstractBaseUser
+Actor = Contact | User
 
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 50_000
@@ -51,13 +51,14 @@ _SWEEP_BATCH = 500
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\Z")
 
 
-class Unchanged(enum.Enum):
-    """The value of a property that update_properties leaves as it is."""
+class PropertyChanges(TypedDict, total=False):
+    """The properties update_properties sets: only those given, each to its value."""
 
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
+    status: str
+    priority: int | str
+    # None: nobody, no category.
+    assignee: User | None
+    category: Category | None
 
 
 # ---------------------------------------------------------------- validation
@@ -100,9 +101,10 @@ def clean_attachments(files: Sequence[UploadedFile]) -> list[UploadedFile]:
     errors = []
     for upload in files:
         name = display_file_name(upload.name)
-        if upload.size > max_bytes:
-            errors.append(f"{name} is {format_size(upload.size)}; the limit is {format_size(max_bytes)}.")
-        elif upload.size == 0:
+        size = upload.size or 0
+        if size > max_bytes:
+            errors.append(f"{name} is {format_size(size)}; the limit is {format_size(max_bytes)}.")
+        elif size == 0:
             errors.append(f"{name} is empty.")
     if errors:
         raise InvalidInput({"attachments": errors})
@@ -144,7 +146,7 @@ def _clean_status(status: str, field: str = "status") -> str:
     return status
 
 
-def _clean_assignee(assignee: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _clean_assignee(assignee: User | None) -> User | None:
     if assignee is not None and not is_desk_user(assignee):
         raise InvalidInput({"assignee": "Tickets can only be assigned to active staff members."})
     return assignee
@@ -167,10 +169,10 @@ def _clean_account(contact: Contact, account: Account | None) -> Account | None:
     return account
 
 
-def _cleaned(checks: Mapping[str, Callable[[], object]]) -> dict[str, object]:
+def _cleaned(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
     """Every check's cleaned value by name; InvalidInput naming every problem of every field."""
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, object] = {}
+    cleaned: dict[str, Any] = {}
     for name, check in checks.items():
         try:
             cleaned[name] = check()
@@ -235,7 +237,7 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile], written:
         attachment = Attachment(
             message=message,
             original_name=display_file_name(upload.name),
-            size=upload.size,
+            size=upload.size or 0,
             content_type=_content_type(upload),
             created_at=message.created_at,
         )
@@ -252,13 +254,13 @@ def _sync(target: Ticket, source: Ticket) -> None:
     """Copy the saved state back into the caller's instance."""
     for field in ("status", "priority", "category_id", "assignee_id", "updated_at", "last_activity_at"):
         setattr(target, field, getattr(source, field))
-    for cached in ("category", "assignee"):
-        field = Ticket._meta.get_field(cached)
-        if field.is_cached(target):
-            field.delete_cached_value(target)
+    for name in ("category", "assignee"):
+        relation = cast(ForeignKey, Ticket._meta.get_field(name))
+        if relation.is_cached(target):
+            relation.delete_cached_value(target)
 
 
-def _user_label(user: AbstractBaseUser | None) -> str:
+def _user_label(user: User | None) -> str:
     return "" if user is None else display_name(user)
 
 
@@ -291,7 +293,7 @@ def _set_priority(current: Ticket, priority: int, actor: Actor) -> bool:
     return True
 
 
-def _set_assignee(current: Ticket, assignee: AbstractBaseUser | None, actor: Actor) -> bool:
+def _set_assignee(current: Ticket, assignee: User | None, actor: Actor) -> bool:
     if current.assignee_id == (assignee.pk if assignee else None):
         return False
     # Checked only for a new assignee: one who has left the staff stays
@@ -394,7 +396,7 @@ def reply(
         _check_staff(author)
     else:
         _check_actor(ticket, author)
-    checks: dict[str, Callable[[], object]] = {
+    checks: dict[str, Callable[[], Any]] = {
         "body": lambda: clean_body(body),
         "attachments": lambda: clean_attachments(attachments),
     }
@@ -434,27 +436,20 @@ def reply(
     return message
 
 
-def update_properties(
-    ticket: Ticket,
-    *,
-    actor: AbstractBaseUser,
-    status: str | Unchanged = UNCHANGED,
-    priority: int | str | Unchanged = UNCHANGED,
-    assignee: AbstractBaseUser | Unchanged | None = UNCHANGED,
-    category: Category | Unchanged | None = UNCHANGED,
-) -> list[str]:
+def update_properties(ticket: Ticket, *, actor: User, **changes: Unpack[PropertyChanges]) -> list[str]:
     """Staff set the properties they pass, in one transaction; the names of those that changed.
 
     A property left out stays as it is now, so that a page loaded before a
     colleague's change, passing only what its agent changed, does not undo
-    that change. A status change is mailed to the contact. None unassigns
-    the ticket, or clears its category (a retired one is allowed here).
+    that change. A status change is mailed to the contact. A retired
+    category is allowed here.
     """
+    if unknown := changes.keys() - _PROPERTIES.keys():
+        raise TypeError(f"update_properties() cannot set {', '.join(sorted(unknown))}")
     _check_staff(actor)
-    given = {"status": status, "priority": priority, "assignee": assignee, "category": category}
     wanted = _cleaned({
-        name: functools.partial(_PROPERTIES[name][0], value)
-        for name, value in given.items() if value is not UNCHANGED
+        name: functools.partial(check, changes[name])  # type: ignore[literal-required]
+        for name, (check, _setter) in _PROPERTIES.items() if name in changes
     })
     with transaction.atomic():
         current = _locked(ticket)

@@ -15,8 +15,7 @@ from django.db.models import QuerySet
 
 if TYPE_CHECKING:
     # Types only: the admin site imports this module before the models are loaded.
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def desk_users() -> QuerySet:
@@ -29,13 +28,13 @@ def desk_users() -> QuerySet:
     return users.filter(is_active=True, is_staff=True, contact__isnull=True)
 
 
-def is_desk_user(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_desk_user(user: User | AnonymousUser) -> bool:
     """True for one of ``desk_users()``; anonymous visitors and customers cost no query."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
     return desk_users().filter(pk=user.pk).exists()
 
 
-def display_name(user: AbstractBaseUser) -> str:
+def display_name(user: User) -> str:
     """A user as pages, history and mail name them: the full name, else the user name."""
     return user.get_full_name() or user.get_username()

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from extdesk.contacts.models import Contact
+
+
+class ContactRequest(HttpRequest):
+    """The request of a view behind contact_required, for the type checker: it carries its contact."""
+
+    contact: Contact
 
 
 def contact_of(request: HttpRequest) -> Contact | None:
@@ -39,7 +46,7 @@ def contact_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             }, status=403)
             response["Cache-Control"] = "no-store"
             return response
-        request.contact = contact
+        cast(ContactRequest, request).contact = contact
         return view(request, *args, **kwargs)
 
     return wrapper

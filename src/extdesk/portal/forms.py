@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from extdesk.contacts.models import Account
@@ -23,13 +25,15 @@ class NewTicketForm(forms.Form):
     def __init__(self, *args, accounts: list[Account], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if categories:
-            self.fields["category"].queryset = Category.objects.filter(pk__in=[c.pk for c in categories])
+            category = cast(forms.ModelChoiceField, self.fields["category"])
+            category.queryset = Category.objects.filter(pk__in=[c.pk for c in categories])
         else:
             del self.fields["category"]
         # Only a contact with several accounts has a choice to make.
         if len(accounts) > 1:
-            self.fields["account"].queryset = Account.objects.filter(pk__in=[a.pk for a in accounts])
-            self.fields["account"].empty_label = "Choose an account"
+            account = cast(forms.ModelChoiceField, self.fields["account"])
+            account.queryset = Account.objects.filter(pk__in=[a.pk for a in accounts])
+            account.empty_label = "Choose an account"
         else:
             del self.fields["account"]
 

@@ -17,7 +17,7 @@ from extdesk.helpdesk.staff import is_desk_user
 from extdesk.security.limits import accepts_uploads
 from extdesk.web.forms import apply_errors, warn_files_lost
 
-from .access import contact_of, contact_required
+from .access import ContactRequest, contact_of, contact_required
 from .forms import NewTicketForm, ReplyForm, TicketFilterForm
 
 
@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @contact_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: ContactRequest) -> HttpResponse:
     filters = TicketFilterForm(request.GET)
     filters.is_valid()
     state = filters.cleaned_data.get("state") or "open"
@@ -44,7 +44,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
-def new_ticket(request: HttpRequest) -> HttpResponse:
+def new_ticket(request: ContactRequest) -> HttpResponse:
     contact = request.contact
     accounts = selectors.contact_accounts(contact)
     categories = selectors.offered_categories()
@@ -69,7 +69,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)
 
 
-def _visible_ticket(request: HttpRequest, number: int) -> Ticket:
+def _visible_ticket(request: ContactRequest, number: int) -> Ticket:
     ticket = selectors.ticket_for_contact(request.contact, number)
     if ticket is None:
         # Same answer for "does not exist" and "not yours": nothing to learn by guessing.
@@ -81,7 +81,7 @@ def _visible_ticket(request: HttpRequest, number: int) -> Ticket:
 @never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
-def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_detail(request: ContactRequest, number: int) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +101,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 @contact_required
 @require_POST
-def close_ticket(request: HttpRequest, number: int) -> HttpResponse:
+def close_ticket(request: ContactRequest, number: int) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     if services.close_by_customer(ticket, contact=request.contact):
         messages.success(request, f"Ticket {ticket.reference} is closed.")
@@ -110,7 +110,7 @@ def close_ticket(request: HttpRequest, number: int) -> HttpResponse:
 
 @contact_required
 @require_POST
-def reopen_ticket(request: HttpRequest, number: int) -> HttpResponse:
+def reopen_ticket(request: ContactRequest, number: int) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     if services.reopen_by_customer(ticket, contact=request.contact):
         messages.success(request, f"Ticket {ticket.reference} is open again.")
@@ -127,7 +127,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def attachment(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, name: str) -> FileResponse:
     """A file, to the contact who may see its ticket, or to desk staff; as a download, never inline.
 
     Staff means the desk's own rule: a customer's login given staff rights by

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -50,6 +52,11 @@ class AttachmentsField(MultipleFileField):
             return services.clean_attachments(super().clean(data, initial))
         except InvalidInput as exc:
             raise ValidationError(exc.message_dict["attachments"]) from None
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's choice field ``name``, whose choices are known only once the form is made."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def apply_errors(form: forms.Form, error: InvalidInput) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django import template
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html_join
@@ -58,7 +58,7 @@ _ROW = (
 _UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
 
 
-def _assignee(user: AbstractBaseUser | None) -> str:
+def _assignee(user: User | None) -> str:
     if user is None:
         return _UNASSIGNED
     return display_name(user)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django import template
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -51,7 +51,7 @@ def filesize(size: int) -> str:
 
 
 @register.filter
-def display_name(user: AbstractBaseUser) -> str:
+def display_name(user: User) -> str:
     """A user as every page names them (extdesk.helpdesk.staff.display_name)."""
     return user_display_name(user)
 
