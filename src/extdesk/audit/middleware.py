@@ -34,7 +34,7 @@ class PlatformLoginAuditMiddleware:
         accepted = response.status_code in (301, 302, 303) and request.user.is_authenticated
         if accepted:
             try:
-                person = request.user.contact.platform_id
+                person = request.user.contact.platform_id  # type: ignore[union-attr]  # authenticated
             except ObjectDoesNotExist:
                 person = None
         landing = response.get("Location", "") if accepted else ""

@@ -64,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
             for message in messages:
                 print(f"extdesk: createstaff: {field}: {message}", file=sys.stderr)
         return fail("createstaff: nothing was created")
-    kind = "superuser" if user.is_superuser else "staff user"
+    kind = "superuser" if args.superuser else "staff user"
     print(f"extdesk: created {kind} {user.get_username()!r}; sign in at /desk/login/")
     return 0

@@ -72,7 +72,7 @@ def answer_post(meta: Mapping[str, Any], stream: BodyStream) -> Answer:
     try:
         answer = _answer(meta, stream, note)
         if note.nonce is not None:
-            return _settle_nonce(note, answer)
+            return _settle_nonce(note, note.nonce, answer)
     except Exception:
         # Only the audit path can get here; the caller still gets a fault.
         log.exception("internal error while serving %s", note.address)
@@ -107,13 +107,13 @@ class _CallNote:
     refused: bool = True
 
 
-def _settle_nonce(note: _CallNote, answer: Answer) -> Answer:
+def _settle_nonce(note: _CallNote, header: signature.SignatureHeader, answer: Answer) -> Answer:
     """Record the nonce of a call that changed nothing, with its audit entry.
 
     A replay of such a call has run, but its answer is thrown away here and
     it is refused as every other replay is.
     """
-    header, note.nonce = note.nonce, None
+    note.nonce = None
     try:
         accepted = consume_nonce_with(
             header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW,

@@ -97,6 +97,7 @@ class BufferingGate:
         path = scope.get("path") or "/"
         limit = self.body_limit(path)
         declared = _declared_length(headers.get("content-length"))
+        refused_length: int | None
         try:
             if declared is not None and declared > limit:
                 body, refused_length = b"", declared

@@ -39,16 +39,8 @@ def serve(options: ServerOptions) -> None:
     from granian.server import Server
 
     _raise_open_file_limit()
-    tls = {}
-    if options.certfile:
-        from granian.constants import SSLProtocols
+    from granian.constants import SSLProtocols
 
-        tls = {
-            "ssl_cert": Path(options.certfile),
-            "ssl_key": Path(options.keyfile or ""),
-            # Platforms on older TLS stacks speak 1.2; nothing older is offered.
-            "ssl_protocol_min": SSLProtocols.tls12,
-        }
     Server(
         options.target,
         address=options.host,
@@ -61,8 +53,11 @@ def serve(options: ServerOptions) -> None:
         http1_settings=HTTP1Settings(header_read_timeout=options.header_timeout * 1000),
         log_level=LogLevels.warning,
         log_access=False,
+        ssl_cert=Path(options.certfile) if options.certfile else None,
+        ssl_key=Path(options.keyfile) if options.keyfile else None,
+        # Platforms on older TLS stacks speak 1.2; nothing older is offered.
+        ssl_protocol_min=SSLProtocols.tls12,
         respawn_failed_workers=True,
         respawn_interval=options.respawn_seconds,
         workers_kill_timeout=options.graceful_seconds,
-        **tls,
     ).serve()
