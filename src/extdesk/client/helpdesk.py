@@ -79,11 +79,6 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _batches(persons: list[Person], size: int) -> Iterator[list[Person]]:
-    for start in range(0, len(persons), size):
-        yield persons[start:start + size]
-
-
 class HelpdeskClient:
     """Calls the four operations of a helpdesk; one connection pool per client.
 
@@ -164,7 +159,12 @@ class HelpdeskClient:
             item if isinstance(item, Person) else parse_person(item, f"record {position}")
             for position, item in enumerate(records, start=1)
         ]
-        return sum(self.push_batch(batch) for batch in _batches(persons, self.batch_size))
+        return sum(self.push_batch(batch) for batch in self.batches(persons))
+
+    def batches(self, persons: list[Person]) -> Iterator[list[Person]]:
+        """``persons`` in order, cut into lists of at most ``batch_size``: one push_batch each."""
+        for start in range(0, len(persons), self.batch_size):
+            yield persons[start:start + self.batch_size]
 
     def push_batch(self, persons: list[Person]) -> int:
         """One alter_contacts call with already validated persons."""

@@ -14,13 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from extdesk.soap.protocol import CONTACT_FIELDS, CONTACT_NAME_FIELDS
+from extdesk.soap.protocol import (
+    CONTACT_FIELDS,
+    CONTACT_NAME_FIELDS,
+    MAX_CONTACT_ID,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    split_accounts,
+)
 
 from .errors import InvalidPerson
-
-MAX_PERSON_ID = 2**63 - 1
-MAX_EMAIL_LENGTH = 254
-MAX_NAME_LENGTH = 255
 
 _DIGITS = re.compile(r"\s*([0-9]+)\s*\Z")
 # The address rules helpdesks apply (these are the ones Extdesk applies):
@@ -60,11 +63,6 @@ def is_valid_email(value: str) -> bool:
     return True
 
 
-def split_accounts(text: str) -> tuple[str, ...]:
-    """Account names of the comma-separated field as a helpdesk reads them."""
-    return tuple(sorted({name.strip() for name in text.split(",")} - {""}))
-
-
 @dataclass(frozen=True, slots=True)
 class Person:
     """One platform person, valid by the protocol's rules."""
@@ -97,7 +95,7 @@ class Person:
 
 
 def parse_person_id(value: object) -> int:
-    """A person id: an integer from 1 to 2**63-1, or its decimal text; ValueError otherwise."""
+    """A person id: an integer from 1 to MAX_CONTACT_ID, or its decimal text; ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"must be an integer, not {type(value).__name__}")
     if isinstance(value, str):
@@ -106,8 +104,8 @@ def parse_person_id(value: object) -> int:
             shown = value if len(value) <= 40 else value[:40] + "..."
             raise ValueError(f"must be an integer >= 1, got {shown!r}")
         value = int(match[1])
-    if not 1 <= value <= MAX_PERSON_ID:
-        raise ValueError(f"must be an integer from 1 to {MAX_PERSON_ID}, got {value}")
+    if not 1 <= value <= MAX_CONTACT_ID:
+        raise ValueError(f"must be an integer from 1 to {MAX_CONTACT_ID}, got {value}")
     return value
 
 

@@ -69,11 +69,6 @@ def plan_sync(
     )
 
 
-def _batches(persons: list[Person], size: int) -> Iterable[list[Person]]:
-    for start in range(0, len(persons), size):
-        yield persons[start:start + size]
-
-
 def sync(
     client: HelpdeskClient,
     persons: list[Person],
@@ -99,7 +94,7 @@ def sync(
     last_save = time.monotonic()
     progress.start(len(to_push))
     try:
-        for batch in _batches(to_push, client.batch_size):
+        for batch in client.batches(to_push):
             reported += client.push_batch(batch)
             state.record(batch)
             pushed += len(batch)

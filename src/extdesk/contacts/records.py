@@ -1,4 +1,20 @@
-"""Reading pushed contact records: validation, normalisation, deduplication."""
+"""Reading pushed contact records: validation, normalisation, deduplication.
+
+The field rules are the protocol's (``extdesk.soap.protocol``, shared with
+the client) and are checked in one place, ``parse_record``, in one order, so
+that the first broken rule of a record is the one reported.
+
+Two shortcuts, kept for the alter_contacts figures in docs/performance.md:
+
+- ``changed_records`` does not validate a record whose fingerprint is the
+  stored one (what was stored passed ``parse_record``); it only decides
+  *whether* to call ``parse_record``. tests/contacts/test_fingerprint_first.py
+  checks that a push answers and writes the same with and without it.
+- An e-mail address of the common shape is accepted by one regular
+  expression made of Django's own patterns for that shape before Django's
+  validator is asked; tests/contacts/test_bulk_writes.py checks that
+  ``parse_record`` accepts exactly the addresses ``validate_email`` does.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +22,27 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
 
-from extdesk.soap.protocol import CONTACT_NAME_FIELDS
+from extdesk.soap.protocol import (
+    CONTACT_NAME_FIELDS,
+    MAX_CONTACT_ID,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    split_accounts,
+)
 
 from .exceptions import InvalidRecord
 
-MAX_PLATFORM_ID = 2**63 - 1
-_MAX_ID_DIGITS = len(str(MAX_PLATFORM_ID))
-MAX_EMAIL_LENGTH = 254
-MAX_NAME_LENGTH = 255
+_MAX_ID_DIGITS = len(str(MAX_CONTACT_ID))
 _DIGITS = re.compile(r"\s*([0-9]+)\s*\Z")
 
 
-# Not frozen: a frozen dataclass pays object.__setattr__ per field, which is
-# a tenth of validating a large push; nothing writes to a record after it.
+# Not frozen: a frozen dataclass pays object.__setattr__ for every field of
+# every record of a push; nothing writes to a record after it is made.
 @dataclass(slots=True)
 class ContactRecord:
     platform_id: int
@@ -50,27 +70,25 @@ _COMMON_EMAIL = re.compile(
 )
 
 
-def _text(raw: Mapping[str, object], field: str, position: int, platform_id: object) -> str:
-    value = raw.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidRecord(position, platform_id, field, "must be a string, not a compound value")
-    return value
+def _is_email(value: str) -> bool:
+    if _COMMON_EMAIL.match(value) is not None:
+        return True
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def parse_platform_id(value: object) -> int:
-    """An id as the protocol defines it: an integer >= 1; ValueError otherwise."""
+    """An id as the protocol defines it: an integer from 1 to MAX_CONTACT_ID,
+    or its decimal text; ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError("must be an integer")
-    if isinstance(value, int):
-        number = value
-    elif len(value) < _MAX_ID_DIGITS and value.isdigit() and value.isascii():
-        # The common case, a short string of digits: nothing to strip or bound.
-        number = int(value)
-    else:
-        digits = value if value.isascii() and value.isdigit() else None
-        if digits is None:
+    if isinstance(value, str):
+        if value.isascii() and value.isdigit():
+            digits = value
+        else:
             match = _DIGITS.match(value)
             if match is None:
                 shown = value if len(value) <= 40 else value[:40] + "..."
@@ -80,22 +98,13 @@ def parse_platform_id(value: object) -> int:
         # message about its own limit; such an id is simply too large.
         digits = digits.lstrip("0") or "0"
         if len(digits) > _MAX_ID_DIGITS:
-            raise ValueError(f"must be at most {MAX_PLATFORM_ID}")
-        number = int(digits)
-    if number < 1:
-        raise ValueError(f"must be an integer >= 1, got {number}")
-    if number > MAX_PLATFORM_ID:
-        raise ValueError(f"must be at most {MAX_PLATFORM_ID}")
-    return number
-
-
-def split_accounts(text: str) -> tuple[str, ...]:
-    """Account names from the comma-separated field: trimmed, unique, sorted."""
-    if not text:
-        return ()
-    names = set(map(str.strip, text.split(",")))
-    names.discard("")
-    return tuple(sorted(names))
+            raise ValueError(f"must be at most {MAX_CONTACT_ID}")
+        value = int(digits)
+    if value < 1:
+        raise ValueError(f"must be an integer >= 1, got {value}")
+    if value > MAX_CONTACT_ID:
+        raise ValueError(f"must be at most {MAX_CONTACT_ID}")
+    return value
 
 
 def _digest(values: Sequence[str]) -> str:
@@ -127,120 +136,21 @@ _HASHED_FIELDS = ("email", *CONTACT_NAME_FIELDS)
 # The accounts' half of a fingerprint.
 ACCOUNTS_DIGEST = slice(16, 32)
 
-
-def _check_email(email: str, position: int, platform_id: int) -> None:
-    if not email:
-        raise InvalidRecord(position, platform_id, "email", "is required")
-    if len(email) > MAX_EMAIL_LENGTH:
-        raise InvalidRecord(
-            position, platform_id, "email", f"is longer than {MAX_EMAIL_LENGTH} characters"
-        )
-    if _COMMON_EMAIL.match(email) is None:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidRecord(position, platform_id, "email", "is not a valid e-mail address") from None
+_COMPOUND = "must be a string, not a compound value"
 
 
-def _check_accounts(accounts: tuple[str, ...], position: int, platform_id: int) -> None:
-    for name in accounts:
-        if len(name) > MAX_NAME_LENGTH:
-            raise InvalidRecord(
-                position, platform_id, "accounts",
-                f"account name {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters",
-            )
-
-
-def _find_nul(values: list[str], accounts: tuple[str, ...], position: int,
-              platform_id: int) -> None:
-    for field, value in zip(_HASHED_FIELDS, values, strict=True):
-        if "\x00" in value:
-            raise InvalidRecord(position, platform_id, field, "contains a NUL character")
-    if any("\x00" in name for name in accounts):
-        raise InvalidRecord(position, platform_id, "accounts", "contains a NUL character")
-
-
-def parse_record(raw: object, position: int) -> ContactRecord:
-    """Validate one pushed record (a struct) at 1-based ``position``."""
-    key = record_key(raw)
-    if key is None:
-        return _parse_unreadable(raw, position)
-    return _checked(key, position)
-
-
-def _checked(key: RecordKey, position: int) -> ContactRecord:
-    """The record whose id and fields record_key could read, once the rules
-    hold; the checks come in the order _parse_unreadable makes them."""
-    platform_id, fingerprint, values, accounts = key
-    _check_email(values[0], position, platform_id)
-    if max(map(len, values)) > MAX_NAME_LENGTH:
-        for field, value in zip(CONTACT_NAME_FIELDS, values[1:], strict=True):
-            if len(value) > MAX_NAME_LENGTH:
-                raise InvalidRecord(
-                    position, platform_id, field, f"is longer than {MAX_NAME_LENGTH} characters"
-                )
-    if accounts and max(map(len, accounts)) > MAX_NAME_LENGTH:
-        _check_accounts(accounts, position, platform_id)
-    if "\x00" in "".join(values) or "\x00" in "".join(accounts):
-        _find_nul(values, accounts, position, platform_id)
-    return ContactRecord(platform_id, *values, accounts=accounts, fingerprint=fingerprint)
-
-
-def _parse_unreadable(raw: object, position: int) -> ContactRecord:
-    # Every rule in order, for a record some value of which record_key could
-    # not read (not a struct, a bad id, a compound field): its first broken
-    # rule is the one reported.
-    if not isinstance(raw, Mapping):
-        raise InvalidRecord(position, None, "(record)", "must be a struct of named fields")
-    get = raw.get
-    raw_id = get("id")
-    if raw_id is None or raw_id == "":
-        raise InvalidRecord(position, None, "id", "is required")
-    try:
-        platform_id = parse_platform_id(raw_id)
-    except ValueError as exc:
-        shown_id = raw_id if isinstance(raw_id, str | int) and len(str(raw_id)) <= 40 else None
-        raise InvalidRecord(position, shown_id, "id", str(exc)) from None
-
-    email = get("email")
-    if email is None:
-        email = ""
-    elif type(email) is not str:
-        email = _text(raw, "email", position, platform_id)
-    _check_email(email, position, platform_id)
-
-    values = [email]
-    for field in CONTACT_NAME_FIELDS:
-        value = get(field)
-        if value is None:
-            value = ""
-        elif type(value) is not str:
-            value = _text(raw, field, position, platform_id)
-        if len(value) > MAX_NAME_LENGTH:
-            raise InvalidRecord(
-                position, platform_id, field, f"is longer than {MAX_NAME_LENGTH} characters"
-            )
-        values.append(value)
-
-    accounts = split_accounts(_text(raw, "accounts", position, platform_id))
-    _check_accounts(accounts, position, platform_id)
-    _find_nul(values, accounts, position, platform_id)
-    return ContactRecord(platform_id, *values, accounts=accounts,
-                         fingerprint=_fingerprint(values, accounts))
-
-
-def _first_difference(a: ContactRecord, b: ContactRecord) -> str:
-    for field in ("email", *CONTACT_NAME_FIELDS, "accounts"):
-        if getattr(a, field) != getattr(b, field):
-            return field
-    return "id"
-
-
-def _readable_id(raw_id: object) -> int | None:
-    try:
-        return parse_platform_id(raw_id)
-    except ValueError:
-        return None
+def _fields(raw: Mapping[str, object]) -> tuple[list[Any], tuple[str, ...] | None]:
+    """The e-mail address and names ("" when missing, otherwise as given) and
+    the account names, None when the accounts field is not a string."""
+    values = list(map(raw.get, _HASHED_FIELDS))
+    if None in values:
+        values = ["" if value is None else value for value in values]
+    accounts = raw.get("accounts")
+    if accounts is None:
+        return values, ()
+    if not isinstance(accounts, str):
+        return values, None
+    return values, split_accounts(accounts)
 
 
 def record_key(raw: object) -> RecordKey | None:
@@ -251,23 +161,93 @@ def record_key(raw: object) -> RecordKey | None:
     """
     if type(raw) is not dict and not isinstance(raw, Mapping):
         return None
-    get = raw.get
-    platform_id = _readable_id(get("id"))
+    platform_id = _readable_id(raw.get("id"))
     if platform_id is None:
         return None
-    values = list(map(get, _HASHED_FIELDS))
-    if None in values:
-        values = ["" if value is None else value for value in values]
-    accounts = get("accounts")
+    values, accounts = _fields(raw)
     if accounts is None:
-        accounts = ""
-    elif not isinstance(accounts, str):
         return None
-    names = split_accounts(accounts)
     try:
-        return platform_id, _fingerprint(values, names), values, names
+        return platform_id, _fingerprint(values, accounts), values, accounts
     except TypeError:  # a compound value: only parse_record says which field
         return None
+
+
+def _readable_id(raw_id: object) -> int | None:
+    try:
+        return parse_platform_id(raw_id)
+    except ValueError:
+        return None
+
+
+def parse_record(raw: object, position: int, key: RecordKey | None = None) -> ContactRecord:
+    """Validate one pushed record (a struct) at 1-based ``position``.
+
+    Every rule of PROTOCOL.md section 4, in one order: the first one broken
+    raises InvalidRecord. ``key`` is the record's record_key when the caller
+    has read it already (the fields are then not read and hashed again).
+    """
+    values: list[Any]
+    accounts: tuple[str, ...] | None
+    fingerprint: str | None
+    if key is not None:
+        platform_id, fingerprint, values, accounts = key
+    else:
+        fingerprint = None
+        if not isinstance(raw, Mapping):
+            raise InvalidRecord(position, None, "(record)", "must be a struct of named fields")
+        raw_id = raw.get("id")
+        if raw_id is None or raw_id == "":
+            raise InvalidRecord(position, None, "id", "is required")
+        try:
+            platform_id = parse_platform_id(raw_id)
+        except ValueError as exc:
+            shown_id = raw_id if isinstance(raw_id, str | int) and len(str(raw_id)) <= 40 else None
+            raise InvalidRecord(position, shown_id, "id", str(exc)) from None
+        values, accounts = _fields(raw)
+
+    email = values[0]
+    if not isinstance(email, str):
+        raise InvalidRecord(position, platform_id, "email", _COMPOUND)
+    if not email:
+        raise InvalidRecord(position, platform_id, "email", "is required")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidRecord(position, platform_id, "email",
+                            f"is longer than {MAX_EMAIL_LENGTH} characters")
+    if not _is_email(email):
+        raise InvalidRecord(position, platform_id, "email", "is not a valid e-mail address")
+    for field, value in zip(CONTACT_NAME_FIELDS, values[1:], strict=True):
+        if not isinstance(value, str):
+            raise InvalidRecord(position, platform_id, field, _COMPOUND)
+        if len(value) > MAX_NAME_LENGTH:
+            raise InvalidRecord(position, platform_id, field,
+                                f"is longer than {MAX_NAME_LENGTH} characters")
+    if accounts is None:
+        raise InvalidRecord(position, platform_id, "accounts", _COMPOUND)
+    for name in accounts:
+        if len(name) > MAX_NAME_LENGTH:
+            raise InvalidRecord(
+                position, platform_id, "accounts",
+                f"account name {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters",
+            )
+    for field, value in zip(_HASHED_FIELDS, values, strict=True):
+        if "\x00" in value:
+            raise InvalidRecord(position, platform_id, field, "contains a NUL character")
+    for name in accounts:
+        if "\x00" in name:
+            raise InvalidRecord(position, platform_id, "accounts", "contains a NUL character")
+    if fingerprint is None:
+        fingerprint = _fingerprint(values, accounts)
+    _, prefix, first_name, insertion, middle_name, last_name, suffix = values
+    return ContactRecord(platform_id, email, prefix, first_name, insertion, middle_name,
+                         last_name, suffix, accounts, fingerprint)
+
+
+def _first_difference(a: ContactRecord, b: ContactRecord) -> str:
+    for field in ("email", *CONTACT_NAME_FIELDS, "accounts"):
+        if getattr(a, field) != getattr(b, field):
+            return field
+    return "id"
 
 
 def changed_records(raw_records: Sequence[object], keys: Sequence[RecordKey | None],
@@ -276,26 +256,23 @@ def changed_records(raw_records: Sequence[object], keys: Sequence[RecordKey | No
     records to write: new or changed, one per id, in push order.
 
     ``keys`` are the records' ``record_key``s. A record whose fingerprint is
-    the stored one holds exactly what was stored, which passed this
-    validation, so it is not validated again unless ``trust_stored`` is
-    False (for after a rule got stricter). Every other record is, in push
-    order, so the first bad record raises InvalidRecord as a full validation
-    would: a skipped record is valid. An id repeated with identical data
-    counts once; with different data it is an error on the later record.
+    the stored one holds exactly what was stored, which passed parse_record,
+    so it is not validated again unless ``trust_stored`` is False (for after
+    a rule got stricter). Every other record is, in push order, so the first
+    bad record raises InvalidRecord as a full validation would: a skipped
+    record is valid. An id repeated with identical data counts once; with
+    different data it is an error on the later record.
     """
     # platform id -> (position, fingerprint) of its first record in the push
     seen: dict[int, tuple[int, str]] = {}
     changed: list[ContactRecord] = []
     get_stored = stored.get
     for position, (raw, key) in enumerate(zip(raw_records, keys, strict=True), start=1):
-        if key is None:
-            record = _parse_unreadable(raw, position)
-        elif trust_stored and get_stored(key[0]) == key[1]:
-            platform_id, fingerprint = key[0], key[1]
-            record = None
+        record: ContactRecord | None
+        if key is not None and trust_stored and get_stored(key[0]) == key[1]:
+            platform_id, fingerprint, record = key[0], key[1], None
         else:
-            record = _checked(key, position)
-        if record is not None:
+            record = parse_record(raw, position, key)
             platform_id, fingerprint = record.platform_id, record.fingerprint
         earlier = seen.get(platform_id)
         if earlier is None:

@@ -7,10 +7,6 @@ from collections.abc import Iterator
 from .models import Contact
 
 
-def count_contacts() -> int:
-    return Contact.objects.count()
-
-
 def iter_platform_ids(chunk_size: int = 20_000) -> Iterator[int]:
     """Every synchronised platform id, ascending, without building models."""
     return (

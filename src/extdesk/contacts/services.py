@@ -1,4 +1,9 @@
-"""Writes to contacts and accounts."""
+"""Writes to contacts and accounts.
+
+One speed-up is kept for the alter_contacts figures in docs/performance.md:
+Python's cyclic garbage collector is paused for the length of a push
+(``_collector_paused``); what a push answers and writes does not depend on it.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ _UPSERT_CONTACT = (
     " fingerprint = excluded.fingerprint, updated_at = excluded.updated_at"
 )
 # PostgreSQL takes a whole column per parameter: one statement, one round
-# trip, where executemany pays the driver's per-row work 10,000 times.
+# trip, where executemany pays the driver's work for every row.
 _PG_UPSERT_CONTACTS = (
     f"INSERT INTO {_CONTACT_TABLE} (platform_id, email, prefix, first_name, insertion,"
     " middle_name, last_name, suffix, fingerprint, created_at, updated_at)"
@@ -40,8 +45,8 @@ _PG_UPSERT_CONTACTS = (
 )
 # Account names and memberships go in as one statement each, the accounts
 # and contacts looked up by the database through their unique indexes
-# instead of round trips for their ids (on SQLite an executemany over the
-# membership rows and those lookups cost half again as much). The NOT EXISTS
+# instead of round trips for their ids (on SQLite cheaper than an
+# executemany over the membership rows plus those lookups). The NOT EXISTS
 # keeps PostgreSQL from drawing a sequence value for every existing name.
 _INSERT_ACCOUNTS = (
     f"INSERT INTO {_ACCOUNT_TABLE} (name) SELECT n.name FROM {{names}}"
@@ -62,7 +67,7 @@ _DELETE_MEMBERSHIPS = (
     " WHERE c.platform_id IN (SELECT p.platform_id FROM {ids}))"
 )
 # The row sources above: one array per column on PostgreSQL, one JSON
-# array on SQLite (bound parameters there are capped and slow by the 10,000).
+# array on SQLite (bound parameters there are capped, and slow in bulk).
 _PG_SOURCES = {
     "names": "unnest(%s::text[]) AS n(name)",
     "pairs": "unnest(%s::bigint[], %s::text[]) AS p(platform_id, name)",
@@ -109,9 +114,10 @@ def alter_contacts(raw_records: Sequence[object], *, trust_stored: bool = True) 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     # A push allocates a few containers per record, all freed by reference
-    # counting, yet enough of them to start the cyclic collector a hundred
-    # times per 10,000 records, each time walking the live objects (twice
-    # over the whole process): measured at a quarter of the call's CPU time.
+    # counting or alive until it ends, yet enough of them to start the cyclic
+    # collector over and over, each time walking the live objects (now and
+    # then the whole process's) for cycles there are none of. The figures
+    # that need this are in docs/performance.md.
     if not gc.isenabled():
         yield
         return
@@ -208,7 +214,7 @@ def _replace_memberships(moved: list[ContactRecord], existed: list[int]) -> None
             cursor.execute(_INSERT_MEMBERSHIPS.format(**sources), [_json(pairs)])
 
 
-def _column(values: list, postgres: bool) -> object:
+def _column(values: list, postgres: bool) -> list | str:
     return values if postgres else _json(values)
 
 

@@ -15,6 +15,24 @@ CONTACT_NAME_FIELDS = ("prefix", "first_name", "insertion", "middle_name", "last
 CONTACT_FIELDS = ("id", "email", *CONTACT_NAME_FIELDS, "accounts")
 SESSION_ACTIONS = ("add", "list")
 
+# The limits of a contact record's fields, which the client checks before
+# sending and the helpdesk on receiving. Ids are stored as signed 64-bit
+# integers; MAX_NAME_LENGTH holds for each name part and for each account
+# name in ``accounts``.
+MAX_CONTACT_ID = 2**63 - 1
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 255
+
+
+def split_accounts(text: str) -> tuple[str, ...]:
+    """The account names of the comma-separated ``accounts`` field: trimmed,
+    empty and repeated names dropped, sorted (their order does not matter)."""
+    if not text:
+        return ()
+    names = set(map(str.strip, text.split(",")))
+    names.discard("")
+    return tuple(sorted(names))
+
 
 @dataclass(frozen=True, slots=True)
 class Operation:
