@@ -10,22 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from extdesk.contacts.models import Contact
+from extdesk.sso.sessions import contact_of
 
 
 class ContactRequest(HttpRequest):
     """The request of a view behind contact_required, for the type checker: it carries its contact."""
 
     contact: Contact
-
-
-def contact_of(request: HttpRequest) -> Contact | None:
-    user = request.user
-    if not user.is_authenticated or not user.is_active:
-        return None
-    try:
-        return user.contact
-    except Contact.DoesNotExist:
-        return None
 
 
 def contact_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -15,9 +15,10 @@ from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.security.limits import accepts_uploads
+from extdesk.sso.sessions import contact_of
 from extdesk.web.forms import apply_errors, warn_files_lost
 
-from .access import ContactRequest, contact_of, contact_required
+from .access import ContactRequest, contact_required
 from .forms import NewTicketForm, ReplyForm, TicketFilterForm
 
 

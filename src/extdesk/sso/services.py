@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -66,7 +65,7 @@ def _maybe_prune(now: datetime) -> None:
 @dataclass(frozen=True)
 class Redeemed:
     contact: Contact
-    user: AbstractBaseUser
+    user: User
     act: str
     token: LoginToken
 
@@ -95,10 +94,11 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
         log.warning("refused login for contact %s: token issued for %s, used from %s",
                     found.contact_id, found.ip, visitor_ip)
         return None
-    if found.contact.user_id is not None and not found.contact.user.is_active:
+    linked = found.contact.user if found.contact.user_id is not None else None
+    if linked is not None and not linked.is_active:
         log.warning("refused login for contact %s: its user is deactivated", found.contact_id)
         return None
-    if found.contact.user_id is not None and (found.contact.user.is_staff or found.contact.user.is_superuser):
+    if linked is not None and (linked.is_staff or linked.is_superuser):
         # Linked to a staff account (an install taken over before the login
         # stopped adopting users by name): a customer never signs in as staff.
         log.warning("refused login for contact %s: it is linked to staff account %s",
@@ -134,7 +134,7 @@ def used_token_act(token: str, contact: Contact) -> str | None:
     )
 
 
-def user_for_contact(contact: Contact) -> AbstractBaseUser:
+def user_for_contact(contact: Contact) -> User:
     """The contact's Django user, created (without a usable password) on first login.
 
     The user is found through the contact's link only, never by its name:
@@ -146,7 +146,7 @@ def user_for_contact(contact: Contact) -> AbstractBaseUser:
         # (PostgreSQL; SQLite's IMMEDIATE transactions queue them anyway).
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.user_id is not None:
-            user = get_user_model()._default_manager.get(pk=locked.user_id)
+            user = User._default_manager.get(pk=locked.user_id)
         else:
             user = _new_customer_user(locked)
             Contact.objects.filter(pk=contact.pk).update(user=user)
@@ -158,9 +158,8 @@ def user_for_contact(contact: Contact) -> AbstractBaseUser:
     return user
 
 
-def _new_customer_user(contact: Contact) -> AbstractBaseUser:
+def _new_customer_user(contact: Contact) -> User:
     """A new user for ``contact``: ``contact-<id>``, or with a random tail when that name is taken."""
-    User = get_user_model()
     manager = User._default_manager
     base = customer_username(contact.platform_id)
     name = base

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
+from extdesk.contacts.models import Contact
+
 log = logging.getLogger("extdesk.sso")
 
 SINCE = "extdesk_customer_since"  # epoch seconds of the one-time login
@@ -81,3 +83,14 @@ class CustomerSessionMiddleware:
             return
         log.info("customer session ended: %s", reason)
         session.flush()
+
+
+def contact_of(request: HttpRequest) -> Contact | None:
+    """The contact signed in on ``request`` through a one-time link, if any."""
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.contact
+    except Contact.DoesNotExist:
+        return None

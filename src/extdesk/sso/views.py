@@ -9,12 +9,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from extdesk.portal.access import contact_of
 from extdesk.web.addresses import request_ip
 
 from .models import Action
 from .services import redeem_token, used_token_act
-from .sessions import start_customer_session
+from .sessions import contact_of, start_customer_session
 
 
 def _private(response: HttpResponse) -> HttpResponse:
