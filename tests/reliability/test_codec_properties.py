@@ -178,10 +178,12 @@ def test_fault_text_reaches_the_client(message, code):
 def test_deeply_chained_references_are_a_client_fault_not_a_crash():
     # 200 levels of nesting, each level pointing at the next through 60
     # hrefs: deep enough together to exhaust the interpreter's stack if
-    # unbounded.
+    # unbounded. The names are long enough for the body to hold its 12,000
+    # one-child structs within the node budget (soap/budget.py), which
+    # refuses denser ones before their depth is reached.
     depth = 200
-    nested = "".join(f'<n{i}>' for i in range(depth)) + '<leaf href="#r0"/>' + "".join(
-        f"</n{i}>" for i in reversed(range(depth))
+    nested = "".join(f'<nesting_{i:03}>' for i in range(depth)) + '<leaf href="#r0"/>' + "".join(
+        f"</nesting_{i:03}>" for i in reversed(range(depth))
     )
     refs = "".join(
         f'<r id="r{i}">{nested.replace("#r0", f"#r{i + 1}")}</r>' for i in range(60)
@@ -195,19 +197,26 @@ def test_deeply_chained_references_are_a_client_fault_not_a_crash():
 
 
 
-def test_multi_refs_fanning_out_cost_linear_work():
+def _fanning_out(levels: int) -> bytes:
     # Each level holds ten references to the next: expanded naively that is
-    # 10**40 values from a 20 kB document (an XML bomb made of hrefs).
-    levels = 40
+    # 10**levels values (an XML bomb made of hrefs).
     refs = "".join(
         f'<r id="r{i}" xsi:type="soapenc:Array">' + f'<item href="#r{i + 1}"/>' * 10 + "</r>"
         for i in range(levels)
     ) + f'<r id="r{levels}">leaf</r>'
-    data = f'{_OPEN}<soap:Body><x:m><p href="#r0"/></x:m>{refs}</soap:Body></soap:Envelope>'.encode()
+    return f'{_OPEN}<soap:Body><x:m><p href="#r0"/></x:m>{refs}</soap:Body></soap:Envelope>'.encode()
+
+
+def test_multi_refs_fanning_out_cost_linear_work():
+    # 10**40 values from a 20 kB document: refused, and quickly, since each
+    # target is decoded once and its size counted, not walked, on reuse.
     started = time.monotonic()
-    [(_, value)] = decode_call(data).params
+    with pytest.raises(ClientFault, match="multi-refs expanded"):
+        decode_call(_fanning_out(40))
     assert time.monotonic() - started < 2
-    for _ in range(levels):
+    # Within the node budget, the shared targets are decoded once each.
+    [(_, value)] = decode_call(_fanning_out(2)).params
+    for _ in range(2):
         assert len(value) == 10
         value = value[0]
     assert value == "leaf"

@@ -28,13 +28,8 @@ _TAIL = "</soapenc:Array></alter_contacts></soap:Body></soap:Envelope>"
 def _general(data: bytes):
     """The general decoder's answer (or fault), whatever the document's size."""
     try:
-        reader = envelope.parse_xml_events(data, envelope._CallReader)
-        assert not reader.has_doctype and reader.body
-        call_el = reader.body[0]
-        settle = envelope._Settle(reader.ids)
-        params = [(name, settle.value(value)) for name, value in call_el[envelope._CHILDREN] or []]
-        return "ok", (envelope.etree.QName(call_el[envelope._TAG]).namespace,
-                      envelope.etree.QName(call_el[envelope._TAG]).localname, params)
+        call = envelope._general_call(data)
+        return "ok", (call.namespace, call.method, call.params)
     except ClientFault as fault:
         return "fault", fault.message
 

@@ -23,8 +23,9 @@ from requests.adapters import HTTPAdapter
 from extdesk import __version__
 from extdesk.soap import signature
 from extdesk.soap.envelope import Value, decode_response, encode_call, iter_encode_call
-from extdesk.soap.exceptions import FaultReceived, SoapError
+from extdesk.soap.exceptions import FaultReceived, SoapError, TooManyValues
 from extdesk.soap.protocol import DEFAULT_NAMESPACE, SESSION_ACTIONS
+from extdesk.soap.quoting import shown
 
 from .errors import AuthenticationError, SoapFault, TransportError
 from .persons import Person, parse_person, parse_person_id
@@ -207,10 +208,11 @@ class HelpdeskClient:
         raise self._unexpected(method, result, what)
 
     def _unexpected(self, method: str, result: Value, what: str) -> TransportError:
-        shown = repr(result)
-        shown = shown if len(shown) <= 80 else shown[:80] + "..."
+        # Named, not printed: a struct or an array may be as large as the
+        # response (or larger, its multi-refs shared), and this message is
+        # logged and shown.
         return TransportError(
-            f"{self.url} answered {method} with {shown}, not {what}: "
+            f"{self.url} answered {method} with {shown(result)}, not {what}: "
             "is this the SOAP endpoint of an External Helpdesk?",
             retryable=False,
         )
@@ -290,6 +292,11 @@ class HelpdeskClient:
             hint = "the request is larger than the helpdesk accepts; use a smaller batch size" \
                 if status == 413 else ""
             raise SoapFault(fault.code, fault.message, hint=hint) from None
+        except TooManyValues as refused:
+            raise TransportError(
+                f"{self.url} answered {method} with a response the client refuses: "
+                f"{refused.message}", retryable=False,
+            ) from None
         except SoapError:
             content_type = response.headers.get("Content-Type", "no content type")
             title = _TITLE.search(content[:4096])

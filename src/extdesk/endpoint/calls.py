@@ -39,6 +39,8 @@ log = logging.getLogger("extdesk.soap")
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 # Calls that change nothing (greet, list_contacts) are a few hundred bytes.
 _DEFER_NONCE_BYTES = 4096
+# As much of an operation's name as the audit log keeps (AuditEntry.operation).
+_OPERATION_CHARACTERS = 64
 
 
 class BodyStream(Protocol):
@@ -206,7 +208,10 @@ def _handle(meta: Mapping[str, Any], stream: BodyStream, note: _CallNote) -> Ans
             note.nonce = header
         else:
             _consume(header)
-    note.operation, note.records = call.method, audit.records_in_call(call.params)
+    # An unknown operation's name is the caller's, up to 50,000 characters
+    # (libxml2's limit): the audit entry and its log lines take a short one.
+    note.operation = call.method[:_OPERATION_CHARACTERS]
+    note.records = audit.records_in_call(call.params)
     result = dispatch(call)
     content = result if isinstance(result, bytes) else b"".join(result)
     note.records = note.records or audit.records_in_response(content)

@@ -19,6 +19,7 @@ from extdesk.contacts.records import parse_platform_id
 from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_response
 from extdesk.soap.exceptions import ClientFault
 from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS, SESSION_ACTIONS
+from extdesk.soap.quoting import kind, shown
 from extdesk.sso import services as sso_services
 from extdesk.web.addresses import parse_ip
 
@@ -69,7 +70,7 @@ def dispatch(call: Call) -> Response:
     registered = _REGISTRY.get(call.method)
     if registered is None:
         raise ClientFault(
-            f"unknown operation {call.method!r}; this helpdesk offers "
+            f"unknown operation {shown(call.method)}; this helpdesk offers "
             + ", ".join(sorted(_REGISTRY))
         )
     args = _arguments(call, registered.param_names)
@@ -132,23 +133,31 @@ def list_contacts(namespace: str | None, args: list[Value]) -> Response:
     return iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type)
 
 
+def _scalar(value: Value, operation: str, name: str, what: str) -> str:
+    """A parameter that must be a scalar: its text, or a fault naming what
+    came instead (a struct or an array is never printed: see soap/quoting)."""
+    if not isinstance(value, str):
+        raise ClientFault(f"{operation}: {name} must be {what}, got {kind(value)}")
+    return value
+
+
 @operation("init_session")
 def init_session(namespace: str | None, args: list[Value]) -> Response:
     raw_id, raw_ip, raw_act = args
     try:
-        platform_id = parse_platform_id(raw_id)
+        platform_id = parse_platform_id(_scalar(raw_id, "init_session", "id", "an integer"))
     except ValueError as exc:
         raise ClientFault(f"init_session: id {exc}") from None
-    if not isinstance(raw_ip, str):
-        raise ClientFault("init_session: ip must be an IPv4 or IPv6 address")
+    raw_ip = _scalar(raw_ip, "init_session", "ip", "a string")
     try:
         ip = parse_ip(raw_ip)
     except ValueError:
-        shown = raw_ip if len(raw_ip) <= 60 else raw_ip[:60] + "..."
-        raise ClientFault(f"init_session: ip {shown!r} is not an IPv4 or IPv6 address") from None
-    act = raw_act.strip() if isinstance(raw_act, str) else raw_act
+        raise ClientFault(
+            f"init_session: ip {shown(raw_ip)} is not an IPv4 or IPv6 address") from None
+    act = _scalar(raw_act, "init_session", "act", "a string").strip()
     if act not in SESSION_ACTIONS:
-        raise ClientFault(f"init_session: act must be {' or '.join(SESSION_ACTIONS)}, got {act!r}")
+        raise ClientFault(
+            f"init_session: act must be {' or '.join(SESSION_ACTIONS)}, got {shown(act)}")
     contact = contact_selectors.get_contact_by_platform_id(platform_id)
     if contact is None:
         raise ClientFault(f"init_session: no contact with id {platform_id} has been synchronised")

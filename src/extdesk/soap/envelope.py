@@ -18,15 +18,19 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from io import SEEK_END, StringIO
 from typing import Any, TypeVar
 
 from lxml import etree
 
 from . import soaplite
+from .budget import COMPOUND_NODES, ID_NODES, MIN_NODES, PARAM_NODES, node_budget, too_many_nodes
 from .exceptions import ClientFault, FaultReceived
+from .quoting import shown
 from .safexml import DEFAULT_MAX_BYTES, parse_xml, parse_xml_events
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -93,11 +97,15 @@ def _decode_base64(text: str | None) -> str:
 
 
 class _Decoder:
-    """Walks one envelope's elements; holds the multi-ref index."""
+    """Walks one envelope's elements; holds the multi-ref index.
 
-    __slots__ = ("_body", "_ids", "_resolved", "_resolving", "typed")
+    Counts the nodes of what it returns against ``budget`` (see budget.py),
+    a shared multi-ref target every time it is used.
+    """
 
-    def __init__(self, body: etree._Element, typed: bool) -> None:
+    __slots__ = ("_body", "_budget", "_ids", "_resolved", "_resolving", "_sizes", "nodes", "typed")
+
+    def __init__(self, body: etree._Element, typed: bool, budget: int) -> None:
         self._body = body
         self._ids: dict[str, etree._Element] | None = None
         # Each multi-ref target is decoded once: hrefs pointing many times at
@@ -105,41 +113,62 @@ class _Decoder:
         # exponential in the size of the document.
         self._resolved: dict[str, Value] = {}
         self._resolving: list[str] = []
+        # How many nodes each resolved target's value stands for, so that
+        # every further use of it counts them without walking them again.
+        self._sizes: dict[str, int] = {}
+        self._budget = budget
+        self.nodes = 0
         self.typed = typed
+
+    def _count(self, nodes: int) -> None:
+        self.nodes += nodes
+        self.check()
+
+    def check(self) -> None:
+        """Raise the budget's fault when the values counted exceed it."""
+        if self.nodes > self._budget:
+            raise too_many_nodes(self._budget, "the values in the response")
 
     def _target(self, href: str) -> etree._Element:
         if not href.startswith("#"):
-            raise ClientFault(f"href {href!r} does not point inside the envelope")
+            raise ClientFault(f"href {shown(href)} does not point inside the envelope")
         if self._ids is None:
             self._ids = {}
             for el in self._body.iter():
                 ident = el.get("id")
                 if ident is not None and isinstance(el.tag, str):
                     self._ids.setdefault(ident, el)
+            self._count(len(self._ids) * ID_NODES)
         target = self._ids.get(href[1:])
         if target is None:
-            raise ClientFault(f"href {href!r} names no element with that id")
+            raise ClientFault(f"href {shown(href)} names no element with that id")
         return target
 
     def value(self, el: etree._Element) -> Value:
         href = el.get("href")
         if href is not None:
             if href in self._resolved:
+                self._count(self._sizes[href])
                 return self._resolved[href]
             if href in self._resolving or len(self._resolving) >= _MAX_REF_DEPTH:
-                raise ClientFault(f"href {href!r} forms a reference cycle")
+                raise ClientFault(f"href {shown(href)} forms a reference cycle")
             self._resolving.append(href)
+            before = self.nodes
             try:
                 resolved = self._resolved[href] = self.value(self._target(href))
             finally:
                 self._resolving.pop()
+            self._sizes[href] = self.nodes - before
             return resolved
         nil = el.get(_XSI_NIL)
         if nil is not None and nil.strip() in _TRUE_WORDS:
+            self.nodes += 1
             return None
         xsi_type = el.get(_XSI_TYPE)
         if len(el):
+            self.nodes += COMPOUND_NODES
             return self._compound(el, xsi_type)
+        self.nodes += 1
         if xsi_type is None:
             if el.get(_ARRAY_TYPE) is not None:
                 return []
@@ -178,26 +207,26 @@ def _typed_scalar(kind: str, text: str) -> Value:
         try:
             return int(text.strip())
         except ValueError:
-            raise ClientFault(f"{text!r} is not a valid xsd:{kind}") from None
+            raise ClientFault(f"{shown(text)} is not a valid xsd:{kind}") from None
     if kind == "boolean":
         word = text.strip()
         if word in ("true", "1"):
             return True
         if word in ("false", "0"):
             return False
-        raise ClientFault(f"{text!r} is not a valid xsd:boolean")
+        raise ClientFault(f"{shown(text)} is not a valid xsd:boolean")
     if kind in _FLOAT_TYPES:
         try:
             return float(text.strip())
         except ValueError:
-            raise ClientFault(f"{text!r} is not a valid xsd:{kind}") from None
+            raise ClientFault(f"{shown(text)} is not a valid xsd:{kind}") from None
     return text
 
 
 def _body_of(root: etree._Element) -> etree._Element:
     if root.tag != _ENVELOPE:
         raise ClientFault(
-            f"the root element is {_local(str(root.tag))!r}, not a SOAP 1.1 Envelope "
+            f"the root element is {shown(_local(str(root.tag)))}, not a SOAP 1.1 Envelope "
             f"in namespace {SOAP_ENV}"
         )
     body = None
@@ -206,7 +235,7 @@ def _body_of(root: etree._Element) -> etree._Element:
             for entry in child:
                 if isinstance(entry.tag, str) and entry.get(_MUST_UNDERSTAND, "0").strip() == "1":
                     raise ClientFault(
-                        f"header {_local(entry.tag)!r} must be understood, and it is not"
+                        f"header {shown(_local(entry.tag))} must be understood, and it is not"
                     )
         elif child.tag == _BODY:
             body = child
@@ -258,10 +287,17 @@ class _Ref:
 
 
 # An element being read, as a list for speed: its tag, attributes, element
-# children as (local name, value) pairs (None until the first), text, value.
+# children (None until the first), text, value. The children are one flat
+# list, local name and value in turn: a (name, value) tuple per child would
+# cost 64 bytes more for each, which is most of what an empty element costs.
 _TAG, _ATTRIB, _CHILDREN, _TEXT, _VALUE = range(5)
 _Frame = list
 _NO_ATTRIBUTES: dict[str, str] = {}
+_NIL_ATTRIBUTES = {_XSI_NIL: "true"}
+# What an href needs of an element with an id that ended as an empty string
+# or nil and holds no children: never changed, so shared by all of them.
+_EMPTY_LEAF: _Frame = [None, _NO_ATTRIBUTES, None, "", ""]
+_NIL_LEAF: _Frame = [None, _NIL_ATTRIBUTES, None, "", None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +307,10 @@ class _ReadEnvelope:
     root_tag: str | None
     bad_header: str | None
     has_doctype: bool
-    body: list[_Frame] | None
+    has_body: bool
+    # The Body's first element (None when it has none) and the multi-ref
+    # targets by id, both of the last Body.
+    call: _Frame | None
     ids: dict[str, _Frame]
     placeholders: bool
 
@@ -284,7 +323,12 @@ class _CallReader:
     it reaches an element (hrefs, unreadable values) is left as a _Ref or
     _Invalid placeholder and settled afterwards in the same order. Structural
     faults are noted and raised once the parse is over, so that malformed XML
-    is reported as such wherever it is.
+    is reported as such wherever it is. The one exception is the node budget
+    (budget.py): the parse stops as soon as the values exceed it.
+
+    Only what the call can still reach is kept: the call element, the
+    elements with an id (cut down to what an href needs), and the values
+    inside them; the other elements of the Body are dropped as they end.
     """
 
     def __init__(self) -> None:
@@ -295,15 +339,21 @@ class _CallReader:
         self.root_tag: str | None = None
         self.bad_header: str | None = None
         self.has_doctype = False
-        self.body: list[_Frame] | None = None
+        self.has_body = False
+        self.call: _Frame | None = None
         self.ids: dict[str, _Frame] = {}
         self.placeholders = False
+        self.nodes = 0
+        self._budget = MIN_NODES
         self._stack: list[_Frame] = []
         self._depth = 0
         self._header = False
         self._in_body = False
         self._locals: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
+
+    def begin(self, size: int) -> None:
+        self._budget = node_budget(size)
 
     def doctype(self, *args: object) -> None:
         self.has_doctype = True
@@ -326,9 +376,18 @@ class _CallReader:
             if tag == _BODY:
                 # The last Body counts, with only its own ids (as _body_of).
                 self._in_body = True
-                self.body = []
+                self.has_body = True
+                self.call = None
                 self.ids = {}
-                self.start(tag, attrib)
+                body = [tag, _NO_ATTRIBUTES, None, "", None]
+                ident = attrib.get("id")
+                if ident is not None:
+                    # Only the Body's own content can point at the Body: a
+                    # cycle, as the tree walk finds it.
+                    body[_VALUE] = _Invalid(ClientFault(
+                        f"href {shown('#' + ident)} forms a reference cycle"))
+                    self.ids[ident] = body
+                self._stack.append(body)
         elif depth == 2 and self._header and self.bad_header is None and (
             attrib.get(_MUST_UNDERSTAND, "0").strip() == "1"
         ):
@@ -336,7 +395,19 @@ class _CallReader:
 
     def data(self, text: str) -> None:
         if self._in_body:
-            self._stack[-1][_TEXT] += text
+            frame = self._stack[-1]
+            held = frame[_TEXT]
+            if not held:
+                frame[_TEXT] = text
+            elif held.__class__ is str:
+                # Text arrives in pieces (around every character reference):
+                # adding each to a string would copy the whole text each time,
+                # quadratic in its length; a StringIO appends.
+                frame[_TEXT] = pieces = StringIO(held)
+                pieces.seek(0, SEEK_END)
+                pieces.write(text)
+            else:
+                held.write(text)
 
     def end(self, tag: str) -> None:
         if not self._in_body:
@@ -344,32 +415,73 @@ class _CallReader:
             return
         stack = self._stack
         frame = stack.pop()
-        attrib = frame[_ATTRIB]
-        if frame[_CHILDREN] is None and len(attrib) == 1 and _XSI_TYPE in attrib:
-            # The common case, a typed scalar: the rules of _value, shortened.
-            kind = self._kinds.get(attrib[_XSI_TYPE])
-            value = frame[_TEXT] if kind == "string" else self._value(frame)
-        else:
-            value = self._value(frame)
-        frame[_VALUE] = value
         if not stack:
+            # The Body itself: it has no value of its own.
             self._in_body = False
             self._depth -= 1
             return
-        local = self._locals.get(tag)
-        if local is None:
-            local = self._locals[tag] = tag.rpartition("}")[2]
-        parent = stack[-1]
-        if parent[_CHILDREN] is None:
-            parent[_CHILDREN] = [(local, value)]
+        text = frame[_TEXT]
+        if text.__class__ is not str:
+            text = frame[_TEXT] = text.getvalue()
+        attrib = frame[_ATTRIB]
+        children = frame[_CHILDREN]
+        if children is None:
+            nodes = 1
+            if len(attrib) == 1 and _XSI_TYPE in attrib:
+                # The common case, a typed scalar: the rules of _value, shortened.
+                kind = self._kinds.get(attrib[_XSI_TYPE])
+                value = text if kind == "string" else self._value(frame)
+            else:
+                value = self._value(frame)
         else:
-            parent[_CHILDREN].append((local, value))
+            nodes = COMPOUND_NODES
+            value = self._value(frame)
+        frame[_VALUE] = value
+        parent = stack[-1]
         if len(stack) == 1:
-            self.body.append(frame)
+            # A child of the Body: the first is the call, the others can only
+            # be reached through their ids.
+            if self.call is None:
+                self.call = frame
+                # Its children become Call.params, a (name, value) tuple each.
+                nodes += PARAM_NODES * (len(children) // 2 if children else 0)
+                self._count(nodes)
+                return
+        else:
+            local = self._locals.get(tag)
+            if local is None:
+                local = self._locals[tag] = tag.rpartition("}")[2]
+            siblings = parent[_CHILDREN]
+            if siblings is None:
+                parent[_CHILDREN] = [local, value]
+            else:
+                siblings.append(local)
+                siblings.append(value)
+        if attrib and "id" in attrib and self.ids.get(attrib["id"]) is frame:
+            # Kept for hrefs until the end: only its value, its children
+            # (should it be the call element's target) and whether it is nil;
+            # an empty or nil leaf, as one frame shared by all of them.
+            nodes += ID_NODES
+            if children is None and (value is None or value == ""):
+                self.ids[attrib["id"]] = _NIL_LEAF if value is None else _EMPTY_LEAF
+            else:
+                frame[_TAG] = None
+                frame[_TEXT] = ""
+                nil = attrib.get(_XSI_NIL)
+                frame[_ATTRIB] = _NIL_ATTRIBUTES if (
+                    nil is not None and nil.strip() in _TRUE_WORDS) else _NO_ATTRIBUTES
+        self._count(nodes)
+
+    def _count(self, nodes: int) -> None:
+        self.nodes += nodes
+        if self.nodes > self._budget:
+            # Raised inside the parse, which stops here: neither the memory
+            # nor the time spent grows past the budget.
+            raise too_many_nodes(self._budget)
 
     def close(self) -> _ReadEnvelope:
-        return _ReadEnvelope(self.root_tag, self.bad_header, self.has_doctype, self.body,
-                             self.ids, self.placeholders)
+        return _ReadEnvelope(self.root_tag, self.bad_header, self.has_doctype, self.has_body,
+                             self.call, self.ids, self.placeholders)
 
     def _value(self, frame: _Frame) -> Value:
         attrib = frame[_ATTRIB]
@@ -408,8 +520,9 @@ class _CallReader:
         return text
 
     @staticmethod
-    def _compound(attrib: dict[str, str], children: list[tuple[str, Value]],
+    def _compound(attrib: dict[str, str], children: list[Any],
                   xsi_type: str | None) -> list[Value] | dict[str, Value]:
+        """The value of an element whose ``children`` are name, value, name, ..."""
         is_array = attrib.get(_ARRAY_TYPE) is not None or (
             xsi_type is not None and _type_local(xsi_type) == "Array"
         )
@@ -417,52 +530,80 @@ class _CallReader:
             # An untyped compound: SOAP::Lite's arrays always carry a type,
             # but other senders may write bare <item> lists: repeated names,
             # or a lone <item>.
-            struct = dict(children)
-            if len(struct) == len(children) and not (
-                len(children) == 1 and children[0][0] == "item"
+            struct = dict(zip(children[::2], children[1::2], strict=True))
+            if len(struct) * 2 == len(children) and not (
+                len(children) == 2 and children[0] == "item"
             ):
                 return struct
             is_array = True
         if is_array:
-            return [value for _, value in children]
-        return dict(children)
+            return children[1::2]
+        return dict(zip(children[::2], children[1::2], strict=True))
+
+
+def _pairs(children: list[Any] | None) -> list[tuple[str, Value]]:
+    """A _CallReader frame's children as (local name, value) pairs."""
+    if not children:
+        return []
+    return list(zip(children[::2], children[1::2], strict=True))
 
 
 class _Settle:
-    """Replaces the placeholders a _CallReader left, in the lazy walk's order."""
+    """Replaces the placeholders a _CallReader left, in the lazy walk's order.
 
-    def __init__(self, ids: dict[str, _Frame]) -> None:
+    Counts what the values expand to (see budget.py): every node it walks,
+    and a resolved target's whole value each further time it is used.
+    """
+
+    def __init__(self, ids: dict[str, _Frame], budget: int) -> None:
         self._ids = ids
         self._resolved: dict[str, Value] = {}
         self._resolving: list[str] = []
+        self._sizes: dict[str, int] = {}
+        self._budget = budget
+        self.nodes = 0
 
     def target(self, href: str) -> _Frame:
         if not href.startswith("#"):
-            raise ClientFault(f"href {href!r} does not point inside the envelope")
+            raise ClientFault(f"href {shown(href)} does not point inside the envelope")
         target = self._ids.get(href[1:])
         if target is None:
-            raise ClientFault(f"href {href!r} names no element with that id")
+            raise ClientFault(f"href {shown(href)} names no element with that id")
         return target
+
+    def check(self) -> None:
+        """Raise the budget's fault when the values expand beyond it."""
+        if self.nodes > self._budget:
+            raise too_many_nodes(self._budget, "the values in the envelope, multi-refs expanded,")
 
     def value(self, value: Value) -> Value:
         if isinstance(value, list):
+            self.nodes += COMPOUND_NODES if value else 1
             return [self.value(item) for item in value]
         if isinstance(value, dict):
+            self.nodes += COMPOUND_NODES if value else 1
             return {key: self.value(item) for key, item in value.items()}
         if isinstance(value, _Ref):
             href = value.href
             if href in self._resolved:
+                self.nodes += self._sizes[href]
+                # Where a DAG of hrefs grows: its value is shared, but a walk
+                # over the result would visit every node of it each time.
+                self.check()
                 return self._resolved[href]
             if href in self._resolving or len(self._resolving) >= _MAX_REF_DEPTH:
-                raise ClientFault(f"href {href!r} forms a reference cycle")
+                raise ClientFault(f"href {shown(href)} forms a reference cycle")
             self._resolving.append(href)
+            before = self.nodes
             try:
                 resolved = self._resolved[href] = self.value(self.target(href)[_VALUE])
             finally:
                 self._resolving.pop()
+            self._sizes[href] = self.nodes - before
             return resolved
         if isinstance(value, _Invalid):
             raise value.fault
+        self.nodes += 1
         return value
 
 
@@ -474,6 +615,9 @@ class _WellFormed:
 
     def reset(self) -> None:
         self.has_doctype = False
+
+    def begin(self, size: int) -> None:
+        """Nothing is decoded here, so there is no budget to keep."""
 
     def doctype(self, *args: object) -> None:
         self.has_doctype = True
@@ -494,7 +638,9 @@ def _soaplite_array_call(data: bytes, max_bytes: int) -> Call | None:
     if parse_xml_events(data, _WellFormed, max_bytes=max_bytes):
         return None
     try:
-        shape = soaplite.read(document)
+        # The budget of the body's bytes, counted as the general decoder
+        # counts it: a push beyond it gets that decoder's fault.
+        shape = soaplite.read(document, node_budget(len(data)))
     except soaplite.Unreadable as exc:
         raise ClientFault(str(exc)) from None
     if shape is None:
@@ -509,32 +655,48 @@ def decode_call(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
     fast = _soaplite_array_call(data, max_bytes)
     if fast is not None:
         return fast
-    reader: _ReadEnvelope = parse_xml_events(data, _CallReader, max_bytes=max_bytes)
+    return _general_call(data, max_bytes)
+
+
+def _general_call(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
+    """decode_call without the fast path, whatever the document."""
+    # The reader makes a Python object or two per element and none of them
+    # holds a cycle: the cyclic collector, which a push of millions of
+    # elements would start hundreds of times over a growing heap, has nothing
+    # to find (soaplite.read does the same).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        reader: _ReadEnvelope = parse_xml_events(data, _CallReader, max_bytes=max_bytes)
+    finally:
+        if collecting:
+            gc.enable()
     if reader.has_doctype:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
     if reader.root_tag != _ENVELOPE:
         raise ClientFault(
-            f"the root element is {_local(str(reader.root_tag))!r}, not a SOAP 1.1 Envelope "
+            f"the root element is {shown(_local(str(reader.root_tag)))}, not a SOAP 1.1 Envelope "
             f"in namespace {SOAP_ENV}"
         )
     if reader.bad_header is not None:
-        raise ClientFault(f"header {reader.bad_header!r} must be understood, and it is not")
-    if reader.body is None:
+        raise ClientFault(f"header {shown(reader.bad_header)} must be understood, and it is not")
+    if not reader.has_body:
         raise ClientFault("the SOAP Envelope has no Body")
-    if not reader.body:
+    call_el = reader.call
+    if call_el is None:
         raise ClientFault("the SOAP Body is empty; it must hold the call element")
-    call_el = reader.body[0]
     qname = etree.QName(call_el[_TAG])
-    settle = _Settle(reader.ids)
+    settle = _Settle(reader.ids, node_budget(len(data)))
     href = call_el[_ATTRIB].get("href")
     if href is not None:
         call_el = settle.target(href)
     params: list[tuple[str, Value]] = []
     nil = call_el[_ATTRIB].get(_XSI_NIL)
     if not (nil is not None and nil.strip() in _TRUE_WORDS) and call_el[_CHILDREN]:
-        params = call_el[_CHILDREN]
+        params = _pairs(call_el[_CHILDREN])
         if reader.placeholders:
             params = [(name, settle.value(value)) for name, value in params]
+            settle.check()
     return Call(namespace=qname.namespace, method=qname.localname, params=params)
 
 
@@ -556,7 +718,10 @@ def decode_response(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Value
     result = _first_element(response)
     if result is None:
         return None
-    return _Decoder(body, typed=True).value(result)
+    decoder = _Decoder(body, typed=True, budget=node_budget(len(data)))
+    value = decoder.value(result)
+    decoder.check()
+    return value
 
 
 # --- encoding -----------------------------------------------------------------
@@ -589,7 +754,7 @@ def _attr(text: str) -> str:
 
 def _check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise ValueError(f"{name!r} cannot be used as an XML element name")
+        raise ValueError(f"{shown(name)} cannot be used as an XML element name")
     return name
 
 

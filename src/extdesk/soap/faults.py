@@ -2,6 +2,7 @@
 
 from .envelope import escape_text, wrap_body
 from .exceptions import SoapFaultError
+from .quoting import cut
 
 # Characters XML 1.0 cannot carry; a faultstring is read by people, so they
 # are replaced rather than sent as base64.
@@ -13,8 +14,10 @@ _NOT_XML_CHAR_TABLE = {
 
 
 def encode_fault(code: str, message: str) -> bytes:
-    """A Fault envelope with faultcode ``soap:<code>`` and ``message``."""
-    text = escape_text(message.translate(_NOT_XML_CHAR_TABLE).encode("utf-8", "replace").decode())
+    """A Fault envelope with faultcode ``soap:<code>`` and ``message`` (cut:
+    see quoting.py)."""
+    text = escape_text(
+        cut(message).translate(_NOT_XML_CHAR_TABLE).encode("utf-8", "replace").decode())
     return wrap_body(
         f"<soap:Fault><faultcode>soap:{code}</faultcode>"
         f"<faultstring>{text}</faultstring></soap:Fault>"

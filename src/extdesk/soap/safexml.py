@@ -10,6 +10,11 @@ from typing import Any, Protocol, TypeVar
 from lxml import etree
 
 from .exceptions import ClientFault
+from .quoting import cut
+
+# libxml2's messages quote names from the document, which may be 50,000
+# characters long.
+_ERROR_CHARACTERS = 200
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
@@ -34,7 +39,9 @@ def _check_data(data: bytes, max_bytes: int) -> None:
         raise ClientFault("the request body must be bytes")
     if len(data) > max_bytes:
         raise ClientFault(f"the XML document is larger than {max_bytes} bytes")
-    if not data.strip():
+    # Only a body that starts with whitespace is copied to see whether it
+    # is nothing else: a large one is not copied just to be looked at.
+    if not data or (data[0] in b" \t\n\r\x0b\x0c" and not bytes(data).strip()):
         raise ClientFault("the request body is empty; a SOAP envelope was expected")
     # A DTD has no place in SOAP (SOAP 1.1 section 3); refusing it before
     # parsing means entity declarations are never even read.
@@ -46,9 +53,11 @@ def _parse(data: bytes, parser: etree.XMLParser) -> object:
     try:
         root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
-        raise ClientFault(f"the request is not well-formed XML: {exc}") from None
+        raise ClientFault(
+            f"the request is not well-formed XML: {cut(str(exc), _ERROR_CHARACTERS)}") from None
     except ValueError as exc:
-        raise ClientFault(f"the request could not be read as XML: {exc}") from None
+        raise ClientFault(
+            f"the request could not be read as XML: {cut(str(exc), _ERROR_CHARACTERS)}") from None
     if root is None:
         raise ClientFault("the request is not an XML document")
     # libxml2 only raises for its last error: a namespace error (an invalid
@@ -56,16 +65,20 @@ def _parse(data: bytes, parser: etree.XMLParser) -> object:
     # and be echoed into a response that no parser accepts.
     errors = parser.error_log.filter_from_errors()
     if errors:
-        raise ClientFault(f"the request is not well-formed XML: {errors[0].message}")
+        raise ClientFault(
+            f"the request is not well-formed XML: {cut(errors[0].message, _ERROR_CHARACTERS)}")
     return root
 
 
 class ReusableTarget(Protocol):
     """An lxml parser target that serves document after document.
 
-    ``close()`` returns the result, which must not change when ``reset()``
-    then clears the target for the next document.
+    ``begin()`` is told the size in bytes of each document before it is
+    parsed; ``close()`` returns the result, which must not change when
+    ``reset()`` then clears the target for the next document.
     """
+
+    def begin(self, size: int) -> None: ...
 
     def reset(self) -> None: ...
 
@@ -97,6 +110,7 @@ def parse_xml_events(data: bytes, target_type: type[_Target], *,
         entry = (_parser(target), target)
     parser, target = entry
     try:
+        target.begin(len(data))
         return _parse(data, parser)
     finally:
         # Whatever the outcome, the target lets go of this document's data.

@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .budget import COMPOUND_NODES, PARAM_NODES, node_budget, too_many_nodes
+
 _SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -142,7 +144,8 @@ def _slabs(document: str, start: int, end: int) -> Iterator[str]:
         start = cut
 
 
-def _items(slabs: Iterable[str], references: bool) -> list[dict[str, Any]] | None:
+def _items(slabs: Iterable[str], references: bool,
+           max_nodes: int) -> list[dict[str, Any]] | None:
     """The array's items, or None when its content is anything but
     ``<item>`` structs of simple fields.
     ``references``: whether the content holds any "&" or carriage return.
@@ -150,12 +153,27 @@ def _items(slabs: Iterable[str], references: bool) -> list[dict[str, Any]] | Non
     libxml2 has checked that the document is well formed, so an end tag
     right after a start tag and its text closes that element: splitting at
     "<" (C speed) and looking at each piece once is enough.
+
+    Raises the budget's fault (TooManyValues) as soon as the items read so
+    far count more than ``max_nodes``: the general decoder counts those
+    items the same way, so it would refuse the document whatever follows
+    them, and before it looks at any value. Raises Unreadable for the first
+    value the general decoder refuses too, once the whole array has been
+    read within the budget.
     """
     # Few distinct start tags occur in a push (a name and a type each):
     # each is read once per document.
     tags: dict[str, _Tag] = {}
     items: list[dict[str, Any]] = []
+    unreadable: Unreadable | None = None
+    # Counted as the general decoder counts (budget.py): the call element
+    # with its one parameter, the array (a leaf while it has no items), then
+    # each item and its fields.
+    nodes = COMPOUND_NODES + PARAM_NODES + 1
+    per_item = COMPOUND_NODES
     for slab in slabs:
+        if nodes > max_nodes:
+            raise too_many_nodes(max_nodes)
         parts = slab.split("<")
         if parts[0]:
             return None  # text before an item
@@ -184,7 +202,14 @@ def _items(slabs: Iterable[str], references: bool) -> list[dict[str, Any]] | Non
                     return None  # a child element, or text after the end tag
                 elif references and ("&" in text or "\r" in text):
                     text = _text(text)
-                fields[name] = text if convert is None else convert(text)
+                if convert is None:
+                    fields[name] = text
+                else:
+                    try:
+                        fields[name] = convert(text)
+                    except Unreadable as exc:
+                        unreadable = unreadable or exc
+                        fields[name] = None
                 count += 1
             else:
                 return None  # the item is not closed in its slab
@@ -193,15 +218,27 @@ def _items(slabs: Iterable[str], references: bool) -> list[dict[str, Any]] | Non
             if not fields or len(fields) != count or ("item" in fields and count == 1):
                 return None
             items.append(fields)
+            nodes += per_item + count
+    if items:
+        nodes += COMPOUND_NODES - 1
+    if nodes > max_nodes:
+        raise too_many_nodes(max_nodes)
+    if unreadable is not None:
+        raise unreadable
     return items
 
 
-def read(document: str) -> tuple[str | None, str, str, list[dict[str, Any]]] | None:
+def read(document: str, max_nodes: int | None = None
+         ) -> tuple[str | None, str, str, list[dict[str, Any]]] | None:
     """(namespace, method, parameter name, items) of a SOAP::Lite array call,
     or None when ``document`` (well-formed, decoded) is not exactly that shape.
 
-    Raises Unreadable for a value the general decoder would refuse as well.
+    Raises TooManyValues when its values count more nodes than ``max_nodes``
+    (budget.py; by default, the budget of the document's UTF-8 bytes), and
+    Unreadable for a value the general decoder would refuse as well.
     """
+    if max_nodes is None:
+        max_nodes = node_budget(len(document.encode("utf-8", "surrogatepass")))
     head = _HEAD.match(document)
     if head is None:
         return None
@@ -241,7 +278,7 @@ def read(document: str) -> tuple[str | None, str, str, list[dict[str, Any]]] | N
     collecting = gc.isenabled()
     gc.disable()
     try:
-        items = _items(_slabs(document, start, end), references)
+        items = _items(_slabs(document, start, end), references, max_nodes)
     finally:
         if collecting:
             gc.enable()
