@@ -160,7 +160,7 @@ def test_an_unchanged_soaplite_push_with_one_edited_record_through_the_operation
 
 
 def _call(body: bytes) -> int:
-    answer = dispatch(decode_call(body))
+    answer = dispatch(decode_call(body)).body
     return decode_response(answer if isinstance(answer, bytes) else b"".join(answer))
 
 

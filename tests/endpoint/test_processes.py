@@ -27,7 +27,7 @@ from extdesk.endpoint.operations import dispatch
 from extdesk.soap.envelope import Call, decode_response
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))
-print(decode_response(dispatch(Call("urn:x", "greet", []))))
+print(decode_response(dispatch(Call("urn:x", "greet", [])).body))
 """
 
 

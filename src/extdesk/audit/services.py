@@ -11,7 +11,6 @@ requests (429) are not written at all. Besides its age limit
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -43,7 +42,6 @@ _UPSERT_REFUSED = (
 )
 _ID_RANGE = f"SELECT MIN(id), MAX(id) FROM {_TABLE}"
 _DELETE_UP_TO = f"DELETE FROM {_TABLE} WHERE id <= %s"
-_ARRAY_TYPE = re.compile(rb'arrayType="[^"\[]*\[([0-9]+)\]"')
 REFUSED_WINDOW_SECONDS = 60
 _PRUNE_EVERY_SECONDS = 3600
 _pruning = Periodic()
@@ -123,12 +121,6 @@ def records_in_call(params: list) -> int:
         if isinstance(value, dict) and value:
             return 1
     return 0
-
-
-def records_in_response(body: bytes) -> int:
-    """How many items an array response holds, read from its arrayType."""
-    match = _ARRAY_TYPE.search(body, 0, 2048)
-    return int(match[1]) if match else 0
 
 
 def prune(now: datetime | None = None) -> int:

@@ -212,9 +212,9 @@ def _handle(meta: Mapping[str, Any], stream: BodyStream, note: _CallNote) -> Ans
     # (libxml2's limit): the audit entry and its log lines take a short one.
     note.operation = call.method[:_OPERATION_CHARACTERS]
     note.records = audit.records_in_call(call.params)
-    result = dispatch(call)
-    content = result if isinstance(result, bytes) else b"".join(result)
-    note.records = note.records or audit.records_in_response(content)
+    response = dispatch(call)
+    content = response.body if isinstance(response.body, bytes) else b"".join(response.body)
+    note.records = note.records or response.records
     log.debug("served %s for %s", call.method, note.address)
     return Answer(200, content)
 

@@ -25,8 +25,16 @@ from extdesk.web.addresses import parse_ip
 
 from .schema import ensure_schema
 
-# A handler returns the response body, whole or as chunks.
-Response = bytes | Iterable[bytes]
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A handler's answer: the response body, whole or as chunks, and how many
+    records it carries (for the audit log)."""
+
+    body: bytes | Iterable[bytes]
+    records: int = 0
+
+
 Handler = Callable[[str | None, list[Value]], Response]
 
 
@@ -97,7 +105,7 @@ def _arguments(call: Call, expected: tuple[str, ...]) -> list[Value]:
 @operation("greet", writes=False)
 def greet(namespace: str | None, args: list[Value]) -> Response:
     ensure_schema()
-    return encode_response(namespace, "greet", IDENTIFICATION)
+    return Response(encode_response(namespace, "greet", IDENTIFICATION))
 
 
 def _contact_list(value: Value) -> list[Value]:
@@ -122,7 +130,7 @@ def alter_contacts(namespace: str | None, args: list[Value]) -> Response:
         changed = contact_services.alter_contacts(_contact_list(args[0]))
     except InvalidRecord as exc:
         raise ClientFault(f"alter_contacts: {exc}") from None
-    return encode_response(namespace, "alter_contacts", changed)
+    return Response(encode_response(namespace, "alter_contacts", changed))
 
 
 @operation("list_contacts", writes=False)
@@ -130,7 +138,8 @@ def list_contacts(namespace: str | None, args: list[Value]) -> Response:
     ids = list(contact_selectors.iter_platform_ids())
     # Platform ids may exceed 32 bits; SOAP::Lite reads xsd:long as well.
     item_type = "xsd:long" if ids and ids[-1] > 2**31 - 1 else "xsd:int"
-    return iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type)
+    return Response(iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type),
+                    records=len(ids))
 
 
 def _scalar(value: Value, operation: str, name: str, what: str) -> str:
@@ -164,4 +173,4 @@ def init_session(namespace: str | None, args: list[Value]) -> Response:
     token = sso_services.issue_token(contact, ip, act)
     # The base URL already holds any path prefix the site is served under.
     url = f"{settings.EXTDESK_BASE_URL}/sso/{token}"
-    return encode_response(namespace, "init_session", url)
+    return Response(encode_response(namespace, "init_session", url))
