@@ -123,27 +123,26 @@ class BufferingGate:
         started = loop.time()
         buffer = io.BytesIO()
         received = 0
-        while True:
-            allowed = self.body_timeout + received / self.min_rate
-            remaining = started + allowed - loop.time()
-            if remaining <= 0:
-                raise _Refused(late=True, received=received)
-            try:
-                message = await asyncio.wait_for(receive(), remaining)
-            except TimeoutError:
-                raise _Refused(late=True, received=received) from None
-            if message["type"] == "http.disconnect":
-                raise _Refused(late=False, received=received)
-            chunk = message.get("body", b"")
-            if chunk:
-                received += len(chunk)
-                if received > limit:
-                    return b"", received
-                buffer.write(chunk)
-            if not message.get("more_body", False):
-                if declared is not None and received < declared:
-                    raise _Refused(late=False, received=received)
-                return buffer.getvalue(), None
+        try:
+            # One timer for the whole body, moved on as bytes arrive.
+            async with asyncio.timeout(started + self.body_timeout) as deadline:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise _Refused(late=False, received=received)
+                    chunk = message.get("body", b"")
+                    if chunk:
+                        received += len(chunk)
+                        if received > limit:
+                            return b"", received
+                        buffer.write(chunk)
+                        deadline.reschedule(started + self.body_timeout + received / self.min_rate)
+                    if not message.get("more_body", False):
+                        if declared is not None and received < declared:
+                            raise _Refused(late=False, received=received)
+                        return buffer.getvalue(), None
+        except TimeoutError:
+            raise _Refused(late=True, received=received) from None
 
     async def _respond(self, environ: dict[str, Any], send: Send, *, close: bool) -> None:
         loop = asyncio.get_running_loop()
@@ -160,7 +159,9 @@ class BufferingGate:
                     break
                 chunks, more = await loop.run_in_executor(self.executor, call.next_batch)
         finally:
-            await loop.run_in_executor(self.executor, call.close)
+            if not call.closed:
+                # The client went away mid-response, or the application failed.
+                await loop.run_in_executor(self.executor, call.close)
 
 
 class _Call:
@@ -174,6 +175,7 @@ class _Call:
         self._result: Iterable[bytes] | None = None
         self._iterator: Iterator[bytes] | None = None
         self._headers_sent = False
+        self.closed = False
 
     def _start_response(self, status: str, headers: list[tuple[str, str]],
                         exc_info: Any = None) -> Callable[[bytes], None]:
@@ -204,9 +206,13 @@ class _Call:
                 if size >= _RESPONSE_BATCH_BYTES:
                     self._headers_sent = True
                     return chunks, True
+        # Done: closed here, in the same hop to the thread (PEP 3333's close()
+        # is where Django ends the request and returns its database connection).
+        self.close()
         return chunks, False
 
     def close(self) -> None:
+        self.closed = True
         closer = getattr(self._result, "close", None)
         if closer is not None:
             closer()
