@@ -265,3 +265,22 @@ def test_a_signed_in_customer_over_the_upload_limit_gets_413_and_nothing_is_writ
         assert "at most" in response.text
     assert _all_files(guarded.tmp) + _all_files(guarded.data_dir / "attachments") == before
     assert "oversized-upload" not in customer.session.get(f"{guarded.base_url}/tickets/", timeout=30).text
+
+
+def test_a_header_spelled_with_underscores_is_not_taken_for_the_hyphenated_one(guarded):
+    body = _greet_body()
+    signed = signed_headers(guarded.secret, body)
+    disguised = {name.replace("-", "_"): value for name, value in signed.items()
+                 if name.lower() != "content-type"}
+    refused = requests.post(guarded.soap_url, data=body, timeout=10,
+                            headers={"Content-Type": "text/xml", **disguised})
+    assert refused.status_code == 401
+    assert requests.post(guarded.soap_url, data=body, headers=signed_headers(guarded.secret, body),
+                         timeout=10).status_code == 200
+
+
+def test_paths_and_queries_beyond_ascii_reach_the_application_intact(guarded):
+    response = requests.get(f"{guarded.base_url}/tickets/%C3%BC%E2%82%AC/?q=%C3%A9", timeout=10)
+    assert response.status_code in (302, 403, 404)  # the portal's answer, not a server error
+    wsdl = requests.get(f"{guarded.soap_url}?WSDL", timeout=10)
+    assert wsdl.status_code == 200 and b"definitions" in wsdl.content
