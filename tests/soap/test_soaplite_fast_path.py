@@ -1,4 +1,4 @@
-"""The SOAP::Lite array fast path answers exactly as the general decoder does,
+"""The SOAP::Lite array fast path answers exactly as the plain reader does,
 or leaves the document to it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extdesk.soap import envelope, soaplite
+from extdesk.soap import decoding, envelope, soaplite
 from extdesk.soap.exceptions import ClientFault
 
 _HEAD = (
@@ -28,7 +28,7 @@ _TAIL = "</soapenc:Array></alter_contacts></soap:Body></soap:Envelope>"
 def _general(data: bytes):
     """The general decoder's answer (or fault), whatever the document's size."""
     try:
-        call = envelope._general_call(data)
+        call = decoding._general_call(data)
         return "ok", (call.namespace, call.method, call.params)
     except ClientFault as fault:
         return "fault", fault.message
@@ -37,7 +37,7 @@ def _general(data: bytes):
 def _fast(data: bytes):
     try:
         shape = soaplite.read(data.decode("utf-8"))
-    except soaplite.Unreadable as exc:
+    except ClientFault as exc:
         return "fault", str(exc)
     if shape is None:
         return None
@@ -143,8 +143,8 @@ def test_a_large_push_takes_the_fast_path_and_decodes_the_same():
         for n in range(1, 400)
     )
     data = (_HEAD.format(n=399) + items + _TAIL).encode()
-    assert len(data) > envelope._FAST_PATH_BYTES
-    assert envelope._soaplite_array_call(data, len(data)) is not None
+    assert len(data) > decoding._FAST_PATH_BYTES
+    assert decoding._soaplite_array_call(data, len(data)) is not None
     call = envelope.decode_call(data)
     assert call.params[0][1][0] == {"id": "1", "email": "p1@example.com", "first_name": "Zoë",
                                     "last_name": "&<é", "suffix": None}

@@ -1,6 +1,6 @@
 """SOAP 1.1 Fault envelopes."""
 
-from .envelope import escape_text, wrap_body
+from .encoding import escape_text, wrap_body
 from .exceptions import SoapFaultError
 from .quoting import cut
 

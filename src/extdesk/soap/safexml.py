@@ -49,7 +49,7 @@ def _check_data(data: bytes, max_bytes: int) -> None:
         raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
 
 
-def _parse(data: bytes, parser: etree.XMLParser) -> object:
+def _parse(data: bytes, parser: etree.XMLParser) -> Any:
     try:
         root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
@@ -116,13 +116,3 @@ def parse_xml_events(data: bytes, target_type: type[_Target], *,
         # Whatever the outcome, the target lets go of this document's data.
         target.reset()
         idle[target_type] = entry
-
-
-def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """Parse ``data`` and return its root element, or raise ClientFault."""
-    _check_data(data, max_bytes)
-    root = _parse(data, _parser())
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise ClientFault("the XML document contains a DTD, which SOAP does not allow")
-    return root

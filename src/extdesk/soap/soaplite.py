@@ -8,27 +8,28 @@ elements. For such a document, once libxml2 has checked it is well formed
 content at every "<" and reading each piece once gets the values faster than
 any per-element callback or regular expression can.
 
-Any document that differs from that shape in any way (another prefix for
-``xsi``, a multi-ref, a comment, a CDATA section, pretty-printing, a
-non-UTF-8 encoding, ...) is left to the general decoder: ``read`` returns
-None. Where it does answer, the answer is the general decoder's, value for
-value (tests/soap/test_soaplite_fast_path.py compares the two).
+This is the fast path of ``decoding.decode_call``, kept for the
+alter_contacts figures of docs/performance.md. It reads no value rule of its
+own: each field's value comes from the rule the plain reader applies
+(values.leaf_rule), an item is a struct only where the plain reader's guess
+says so (values.untyped_is_array), and the nodes are counted against the
+same budget (budget.py). Any document that differs from that shape in any
+way (another prefix for ``xsi``, a multi-ref, a comment, a CDATA section,
+pretty-printing, a non-UTF-8 encoding, ...) is left to the plain reader:
+``read`` returns None. Where it does answer, the answer is the plain
+reader's, value for value (tests/soap/test_soaplite_fast_path.py compares
+the two).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gc
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .budget import COMPOUND_NODES, PARAM_NODES, node_budget, too_many_nodes
-
-_SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-_SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+from .exceptions import ClientFault
+from .values import SOAP_ENC, SOAP_ENV, XSI, LeafRule, Value, leaf_rule, untyped_is_array
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _ATTRS = r'(?:\s+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<&]*")*'
@@ -43,13 +44,8 @@ _ATTR = re.compile(r'([A-Za-z_][A-Za-z0-9_.:-]*)="([^"<&]*)"')
 # name, at most an xsi:type or xsi:nil attribute, and "/" when the element is
 # empty. Groups: 1 name, 2 "type" or "nil", 3 its value, 4 "/" or " /".
 _TAG = re.compile(rf'({_NAME})(?: xsi:(type|nil)="([^"<&]*)")?( ?/)?\Z')
-_TRUE_WORDS = frozenset({"true", "1"})
-_BASE64_TYPES = frozenset({"base64Binary", "base64"})
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|quot|apos));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-class Unreadable(ValueError):
-    """A value the general decoder refuses too (e.g. broken base64)."""
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -70,37 +66,14 @@ def _text(raw: str) -> str:
     return raw
 
 
-def _base64(text: str) -> str:
-    try:
-        raw = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Unreadable("a base64Binary value is not valid base64") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def _attributes(text: str) -> dict[str, str] | None:
     found = dict(_ATTR.findall(text))
     return found if len(found) == text.count("=") else None
 
 
-def _nil(text: str) -> None:
-    return None
-
-
-def _empty_array(text: str) -> list[Any]:
-    return []
-
-
-def _empty_struct(text: str) -> dict[str, Any]:
-    return {}
-
-
 # A field's start tag read: its name, what makes its value from its text
 # (None: the text itself), whether the element is empty, its end tag.
-_Tag = tuple[str, Callable[[str], Any] | None, bool, str]
+_Tag = tuple[str, LeafRule, bool, str]
 
 
 def _field_tag(tag: str) -> _Tag | None:
@@ -110,18 +83,9 @@ def _field_tag(tag: str) -> _Tag | None:
     if match is None:
         return None
     name, attribute, value, empty = match.groups()
-    convert = None
-    if attribute == "nil":
-        if value.strip() in _TRUE_WORDS:
-            convert = _nil
-    elif attribute == "type":
-        local = value.rpartition(":")[2]
-        if local in _BASE64_TYPES:
-            convert = _base64
-        elif local == "Array":
-            convert = _empty_array
-        elif local.endswith("Struct"):
-            convert = _empty_struct
+    # The rule the plain reader applies to a leaf with these attributes.
+    convert = leaf_rule(value if attribute == "type" else None,
+                        value if attribute == "nil" else None, False, False)
     return name, convert, empty is not None, f"/{name}>"
 
 
@@ -135,7 +99,7 @@ def _slabs(document: str, start: int, end: int) -> Iterator[str]:
 
     A cut after a field that is itself named ``item`` leaves an item open at
     the end of its slab, which _items refuses: such documents are left to
-    the general decoder.
+    the plain reader.
     """
     while start < end:
         cut = document.find("</item>", start + _SLAB_CHARACTERS, end)
@@ -145,7 +109,7 @@ def _slabs(document: str, start: int, end: int) -> Iterator[str]:
 
 
 def _items(slabs: Iterable[str], references: bool,
-           max_nodes: int) -> list[dict[str, Any]] | None:
+           max_nodes: int) -> list[Value] | None:
     """The array's items, or None when its content is anything but
     ``<item>`` structs of simple fields.
     ``references``: whether the content holds any "&" or carriage return.
@@ -155,18 +119,18 @@ def _items(slabs: Iterable[str], references: bool,
     "<" (C speed) and looking at each piece once is enough.
 
     Raises the budget's fault (TooManyValues) as soon as the items read so
-    far count more than ``max_nodes``: the general decoder counts those
+    far count more than ``max_nodes``: the plain reader counts those
     items the same way, so it would refuse the document whatever follows
-    them, and before it looks at any value. Raises Unreadable for the first
-    value the general decoder refuses too, once the whole array has been
+    them, and before it looks at any value. Raises the ClientFault of the first
+    value the plain reader refuses too, once the whole array has been
     read within the budget.
     """
     # Few distinct start tags occur in a push (a name and a type each):
     # each is read once per document.
     tags: dict[str, _Tag] = {}
-    items: list[dict[str, Any]] = []
-    unreadable: Unreadable | None = None
-    # Counted as the general decoder counts (budget.py): the call element
+    items: list[Value] = []
+    unreadable: ClientFault | None = None
+    # Counted as the plain reader counts (budget.py): the call element
     # with its one parameter, the array (a leaf while it has no items), then
     # each item and its fields.
     nodes = COMPOUND_NODES + PARAM_NODES + 1
@@ -207,15 +171,15 @@ def _items(slabs: Iterable[str], references: bool,
                 else:
                     try:
                         fields[name] = convert(text)
-                    except Unreadable as exc:
+                    except ClientFault as exc:
                         unreadable = unreadable or exc
                         fields[name] = None
                 count += 1
             else:
                 return None  # the item is not closed in its slab
-            # An item with no fields, a lone <item> field or a repeated name
-            # is not a plain struct: the general decoder decides those.
-            if not fields or len(fields) != count or ("item" in fields and count == 1):
+            # An item with no fields is a leaf, and one the plain reader takes
+            # for an array (values.py) no struct: the plain reader decides those.
+            if not fields or untyped_is_array(count, len(fields), next(iter(fields))):
                 return None
             items.append(fields)
             nodes += per_item + count
@@ -229,13 +193,13 @@ def _items(slabs: Iterable[str], references: bool,
 
 
 def read(document: str, max_nodes: int | None = None
-         ) -> tuple[str | None, str, str, list[dict[str, Any]]] | None:
+         ) -> tuple[str | None, str, str, list[Value]] | None:
     """(namespace, method, parameter name, items) of a SOAP::Lite array call,
     or None when ``document`` (well-formed, decoded) is not exactly that shape.
 
     Raises TooManyValues when its values count more nodes than ``max_nodes``
     (budget.py; by default, the budget of the document's UTF-8 bytes), and
-    Unreadable for a value the general decoder would refuse as well.
+    ClientFault for a value the plain reader would refuse as well.
     """
     if max_nodes is None:
         max_nodes = node_budget(len(document.encode("utf-8", "surrogatepass")))
@@ -249,8 +213,8 @@ def read(document: str, max_nodes: int | None = None
         return None
     # Every namespace in scope is declared on the envelope (and the call's
     # default namespace); nothing below may rebind a prefix.
-    if (envelope.get(f"xmlns:{env_prefix}") != _SOAP_ENV or envelope.get("xmlns:xsi") != _XSI
-            or envelope.get(f"xmlns:{array_prefix}") != _SOAP_ENC
+    if (envelope.get(f"xmlns:{env_prefix}") != SOAP_ENV or envelope.get("xmlns:xsi") != XSI
+            or envelope.get(f"xmlns:{array_prefix}") != SOAP_ENC
             or document.count("xmlns", head.end()) or any(
                 name.startswith("xmlns") for name in array)):
         return None
@@ -272,16 +236,7 @@ def read(document: str, max_nodes: int | None = None
         return None
     start = head.end()
     references = document.find("&", start, end) != -1 or document.find("\r", start, end) != -1
-    # One dict per item: enough allocations to start the cyclic collector
-    # a dozen times per 10,000 items, now and then over the whole process,
-    # for objects that hold no cycles.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        items = _items(_slabs(document, start, end), references, max_nodes)
-    finally:
-        if collecting:
-            gc.enable()
+    items = _items(_slabs(document, start, end), references, max_nodes)
     if items is None:
         return None
     return namespace or None, method, array_prefix and "Array", items
