@@ -11,9 +11,9 @@ from django.core.validators import validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extdesk.client.errors import InvalidPerson
+from extdesk.client.errors import InvalidPerson, SourceError
 from extdesk.client.persons import Person, is_valid_email, parse_person
-from extdesk.client.sources import SourceError, parse_persons, read_persons
+from extdesk.client.sources import parse_persons, read_persons
 
 HEADER = "id,email,prefix,first_name,insertion,middle_name,last_name,suffix,accounts\n"
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extdesk.client.settings import SettingsError, load_settings
+from extdesk.client.errors import SettingsError
+from extdesk.client.settings import load_settings
 
 SECRET = "config-secret-0123456789"
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from extdesk.client.errors import StateError
 from extdesk.client.persons import Person
-from extdesk.client.state import StateError, SyncState, default_state_path, locked
+from extdesk.client.state import SyncState, default_state_path, locked
 from extdesk.client.sync import plan_sync
 
 URL = "https://helpdesk.example.com/soap/"

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from extdesk.client import AuthenticationError, HelpdeskClient, HelpdeskError, SoapFault, TransportError
+from extdesk.client.errors import SettingsError, SourceError, StateError
 from extdesk.client.helpdesk import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from extdesk.client.progress import progress_for
-from extdesk.client.settings import ClientSettings, SettingsError, load_settings
-from extdesk.client.sources import FORMATS, SourceError, read_persons
-from extdesk.client.state import StateError, SyncState, locked
+from extdesk.client.settings import ClientSettings, load_settings
+from extdesk.client.sources import FORMATS, read_persons
+from extdesk.client.state import SyncState, locked
 from extdesk.client.sync import plan_sync, sync
 from extdesk.soap.protocol import SESSION_ACTIONS
 

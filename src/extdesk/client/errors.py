@@ -41,3 +41,15 @@ class InvalidPerson(ValueError):
         super().__init__(f"{where}, field {field}: {message}")
         self.where = where
         self.field = field
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and where it came from."""
+
+
+class StateError(Exception):
+    """The state file cannot be read, written or locked; the message names it."""
+
+
+class SourceError(Exception):
+    """The source cannot be read or holds invalid persons; the message says where."""

@@ -29,14 +29,11 @@ from urllib.parse import urlsplit
 from extdesk.soap.protocol import DEFAULT_NAMESPACE
 from extdesk.soap.signature import MIN_SECRET_LENGTH
 
+from .errors import SettingsError
 from .helpdesk import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .state import default_state_path
 
 _CONFIG_KEYS = {"url", "secret", "secret_file", "namespace", "ca_bundle", "timeout", "retries", "state"}
-
-
-class SettingsError(Exception):
-    """A setting is missing or wrong; the message names it and where it came from."""
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,13 @@ from typing import BinaryIO
 
 from extdesk.soap.protocol import CONTACT_FIELDS
 
-from .errors import InvalidPerson
+from .errors import InvalidPerson, SourceError
 from .persons import Person, parse_person
 
 FORMATS = ("csv", "json", "ndjson")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 # How many invalid rows are counted before reading stops.
 _MAX_COUNTED_ERRORS = 1000
-
-
-class SourceError(Exception):
-    """The source cannot be read or holds invalid persons; the message says where."""
 
 
 def _sniff(text: str) -> str:

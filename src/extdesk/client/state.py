@@ -17,14 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .errors import StateError
 from .persons import Person
 
 _FORMAT = "extdesk-client-sync-state"
 _VERSION = 1
-
-
-class StateError(Exception):
-    """The state file cannot be read, written or locked; the message names it."""
 
 
 def default_state_path(url: str, environ: Mapping[str, str] = os.environ) -> Path:
