@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from extdesk.serving.server import ServerOptions, serve
 
     serve(ServerOptions(
-        target="extdesk.conf.asgi:application",
+        target="extdesk.conf.rsgi:application",
         host=args.host,
         port=args.port,
         workers=args.workers,

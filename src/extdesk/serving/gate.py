@@ -1,4 +1,4 @@
-"""The ASGI gate: a whole request is read before a WSGI thread is involved.
+"""The gate: a whole request is read before a WSGI thread is involved.
 
 The network side (granian) is asynchronous: a connection that sends its
 headers or body slowly costs a socket and a little memory, never a thread.
@@ -12,16 +12,19 @@ pool:
   and the length it was refused for, so it answers the 413 in its own words
   (a SOAP fault on the endpoint, a page elsewhere); the connection closes
   without the rest being read;
-- a **deadline**: ``body_timeout`` seconds, extended by one second for
-  every ``min_rate`` bytes that arrive. A client that keeps sending at
-  ``min_rate`` or faster is never cut; one that trickles is cut after about
-  ``body_timeout`` seconds with 408, and the application never sees it.
+- a **deadline**: ``body_timeout`` seconds plus one second for every
+  ``min_rate`` bytes of its declared length (of a chunked body: of what has
+  arrived). A client sending at ``min_rate`` or faster is never cut; one
+  that trickles gets 408, and the application never sees the request.
 
 A client that hangs up before its body is complete is dropped: nothing of a
 cut upload reaches the application.
 
-This module knows nothing of Django or of the helpdesk: it serves any WSGI
-application.
+It speaks granian's RSGI interface (the body is collected by the server's
+Rust side in one await; the answer goes back in one call), which costs
+less per request than ASGI's message dicts (docs/performance.md, "The
+server"). This module knows nothing of Django or of the helpdesk: it serves
+any WSGI application.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from granian.rsgi import ProtocolClosed as RSGIProtocolClosed
+from granian.rsgi import ProtocolError as RSGIProtocolError
+
 log = logging.getLogger("extdesk.serving")
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-Scope = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[dict[str, Any]], Any]
 
 # Response bytes gathered per hop to the WSGI thread: a page or a SOAP answer
 # fits in one hop; a large download streams in pieces of about this size.
@@ -58,7 +61,7 @@ class _Refused(Exception):
 
 
 class BufferingGate:
-    """An ASGI application serving ``application`` (WSGI) with whole requests only."""
+    """An RSGI application serving ``application`` (WSGI) with whole requests only."""
 
     def __init__(
         self,
@@ -75,26 +78,18 @@ class BufferingGate:
         self.min_rate = min_rate
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            await self._http(scope, receive, send)
-        # Websockets are not served: granian answers them itself when refused.
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        pass
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                self.executor.shutdown(wait=True)
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The worker is stopping: let the requests in hand finish.
+        self.executor.shutdown(wait=True)
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = _header_map(scope["headers"])
-        path = scope.get("path") or "/"
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return  # websockets are not served
+        headers = _header_map(scope.headers.items())
+        path = scope.path or "/"
         limit = self.body_limit(path)
         declared = _declared_length(headers.get("content-length"))
         refused_length: int | None
@@ -102,59 +97,70 @@ class BufferingGate:
             if declared is not None and declared > limit:
                 body, refused_length = b"", declared
             else:
-                body, refused_length = await self._read_body(receive, declared, limit)
+                body, refused_length = await self._read_body(protocol, declared, limit)
         except _Refused as refusal:
             expected = "an unknown number of" if declared is None else str(declared)
             if refusal.late:
                 log.warning("answered 408 to %s for %s: %d of %s bytes of its body arrived in time",
                             _client(scope), _cut(path), refusal.received, expected)
-                await _plain_answer(send, 408, _TIMEOUT_BODY)
+                _plain_answer(protocol, 408, _TIMEOUT_BODY)
             else:
                 log.warning("dropped a request from %s for %s: the client went away after %d of %s bytes",
                             _client(scope), _cut(path), refusal.received, expected)
             return
         environ = _environ(scope, headers, body, refused_length)
-        await self._respond(environ, send, close=refused_length is not None)
+        await self._respond(environ, protocol, close=refused_length is not None)
 
-    async def _read_body(self, receive: Receive, declared: int | None,
+    async def _read_body(self, protocol: Any, declared: int | None,
                          limit: int) -> tuple[bytes, int | None]:
         """The whole body, or (b"", length seen) once it passes ``limit``."""
         loop = asyncio.get_running_loop()
         started = loop.time()
-        buffer = io.BytesIO()
         received = 0
+        deadline = started + self.body_timeout + (declared or 0) / self.min_rate
         try:
-            # One timer for the whole body, moved on as bytes arrive.
-            async with asyncio.timeout(started + self.body_timeout) as deadline:
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise _Refused(late=False, received=received)
-                    chunk = message.get("body", b"")
-                    if chunk:
-                        received += len(chunk)
-                        if received > limit:
-                            return b"", received
-                        buffer.write(chunk)
-                        deadline.reschedule(started + self.body_timeout + received / self.min_rate)
-                    if not message.get("more_body", False):
-                        if declared is not None and received < declared:
-                            raise _Refused(late=False, received=received)
-                        return buffer.getvalue(), None
+            if declared is not None:
+                # Bounded by its length, which is within the limit: collected
+                # by the server in one await.
+                if declared == 0:
+                    return b"", None
+                async with asyncio.timeout_at(deadline):
+                    body = await protocol()
+                received = len(body)
+                if received < declared:
+                    raise _Refused(late=False, received=received)
+                return body, None
+            buffer = io.BytesIO()
+            # Chunked: read piece by piece, the limit and the deadline moving with it.
+            async with asyncio.timeout_at(deadline) as timer:
+                async for chunk in protocol:
+                    received += len(chunk)
+                    if received > limit:
+                        return b"", received
+                    buffer.write(chunk)
+                    deadline = started + self.body_timeout + received / self.min_rate
+                    timer.reschedule(deadline)
+            return buffer.getvalue(), None
         except TimeoutError:
             raise _Refused(late=True, received=received) from None
+        except (RSGIProtocolClosed, RSGIProtocolError):
+            # The server's read ends this way when the deadline cancels it, too.
+            raise _Refused(late=loop.time() >= deadline, received=received) from None
 
-    async def _respond(self, environ: dict[str, Any], send: Send, *, close: bool) -> None:
+    async def _respond(self, environ: dict[str, Any], protocol: Any, *, close: bool) -> None:
         loop = asyncio.get_running_loop()
         call = _Call(self.application, environ)
         try:
             chunks, more = await loop.run_in_executor(self.executor, call.start)
-            headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in call.headers]
+            headers = list(call.headers)
             if close:
-                headers.append((b"connection", b"close"))
-            await send({"type": "http.response.start", "status": call.status, "headers": headers})
+                headers.append(("connection", "close"))
+            if not more:
+                protocol.response_bytes(call.status, headers, b"".join(chunks))
+                return
+            transport = protocol.response_stream(call.status, headers)
             while True:
-                await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": more})
+                await transport.send_bytes(b"".join(chunks))
                 if not more:
                     break
                 chunks, more = await loop.run_in_executor(self.executor, call.next_batch)
@@ -218,9 +224,16 @@ class _Call:
             closer()
 
 
-def _client(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "an unknown address"
+def _split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """("::1", 8000) from "[::1]:8000", ("127.0.0.1", 80) from "127.0.0.1:80"."""
+    host, sep, port = text.rpartition(":")
+    if not sep or "]" in port:
+        return text.strip("[]"), default_port
+    return host.strip("[]"), int(port) if port.isdigit() else default_port
+
+
+def _client(scope: Any) -> str:
+    return _split_host_port(scope.client, 0)[0] if scope.client else "an unknown address"
 
 
 def _cut(text: str, limit: int = 200) -> str:
@@ -228,12 +241,11 @@ def _cut(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+def _header_map(raw: Iterable[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        headers[key] = f"{headers[key]},{text}" if key in headers else text
+        key = name.lower()
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
     return headers
 
 
@@ -247,26 +259,25 @@ def _declared_length(raw: str | None) -> int | None:
     return value if value >= 0 else None
 
 
-def _environ(scope: Scope, headers: dict[str, str], body: bytes,
+def _environ(scope: Any, headers: dict[str, str], body: bytes,
              refused_length: int | None) -> dict[str, Any]:
     """The PEP 3333 environ of a request whose body is already in memory."""
-    server = scope.get("server") or ("localhost", 80)
-    client = scope.get("client") or ("", 0)
-    # WSGI carries the path as the latin-1 reading of its UTF-8 bytes.
-    path = (scope.get("path") or "/").encode("utf-8").decode("latin-1")
-    root = (scope.get("root_path") or "").encode("utf-8").decode("latin-1")
+    scheme = scope.scheme or "http"
+    server_name, server_port = _split_host_port(scope.server or "", 443 if scheme == "https" else 80)
+    client_host, client_port = _split_host_port(scope.client or "", 0)
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root,
-        "PATH_INFO": path[len(root):] if root and path.startswith(root) else path,
-        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": str(server[0]),
-        "SERVER_PORT": str(server[1]),
-        "REMOTE_ADDR": client[0],
-        "REMOTE_PORT": str(client[1]),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # WSGI carries the path as the latin-1 reading of its UTF-8 bytes.
+        "PATH_INFO": (scope.path or "/").encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.query_string or "",
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": str(server_port),
+        "REMOTE_ADDR": client_host,
+        "REMOTE_PORT": str(client_port),
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version or '1.1'}",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
@@ -292,14 +303,9 @@ def _environ(scope: Scope, headers: dict[str, str], body: bytes,
     return environ
 
 
-async def _plain_answer(send: Send, status: int, text: bytes) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(text)).encode()),
-            (b"connection", b"close"),
-        ],
-    })
-    await send({"type": "http.response.body", "body": text})
+def _plain_answer(protocol: Any, status: int, text: bytes) -> None:
+    protocol.response_bytes(status, [
+        ("content-type", "text/plain; charset=utf-8"),
+        ("content-length", str(len(text))),
+        ("connection", "close"),
+    ], text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class ServerOptions:
-    target: str  # "module:attribute" of an ASGI application
+    target: str  # "module:attribute" of an RSGI application
     host: str
     port: int
     workers: int
@@ -45,7 +45,7 @@ def serve(options: ServerOptions) -> None:
         options.target,
         address=options.host,
         port=options.port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         workers=options.workers,
         http=HTTPModes.http1,
         websockets=False,

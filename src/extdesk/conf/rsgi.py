@@ -1,4 +1,4 @@
-"""The application ``extdesk serve`` runs: the WSGI application behind the buffering gate."""
+"""The application ``extdesk serve`` runs (granian, RSGI): the WSGI application behind the buffering gate."""
 
 from django.conf import settings
 
