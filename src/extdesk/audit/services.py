@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -63,13 +64,18 @@ def record_soap_call(address: str, operation: str, records: int, status: int, ou
     maybe_prune()
 
 
-def write_soap_call(address: str, operation: str, records: int, status: int, outcome: str) -> None:
+def write_soap_call(address: str, operation: str, records: int, status: int, outcome: str,
+                    execute: Callable[[str, list], object] | None = None) -> None:
     """Write one answered SOAP call's entry, raising on a database error: for a
     caller whose transaction must fail whole rather than commit without it
-    (that caller then calls ``maybe_prune()``)."""
+    (that caller then calls ``maybe_prune()``). ``execute`` runs the INSERT in
+    the caller's transaction; without it, Django's cursor does."""
+    row = _row(AuditEntry.Kind.SOAP, address, operation, outcome, status, records, None)
+    if execute is not None:
+        execute(_INSERT, row)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, _row(AuditEntry.Kind.SOAP, address, operation, outcome, status, records,
-                                     None))
+        cursor.execute(_INSERT, row)
 
 
 def record_refused_soap_call(address: str, status: int, outcome: str, now: float | None = None) -> None:

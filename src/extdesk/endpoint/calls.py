@@ -119,8 +119,8 @@ def _settle_nonce(note: _CallNote, header: signature.SignatureHeader, answer: An
     try:
         accepted = consume_nonce_with(
             header.nonce, header.timestamp, settings.EXTDESK_SIGNATURE_WINDOW,
-            lambda: audit.write_soap_call(note.address, note.operation, note.records, answer.status,
-                                          answer.outcome),
+            lambda execute: audit.write_soap_call(note.address, note.operation, note.records,
+                                                  answer.status, answer.outcome, execute),
         )
     except DatabaseError:
         log.exception("database error while serving %s", note.address)
