@@ -69,6 +69,22 @@ def _answer(sock: socket.socket, timeout: float) -> bytes:
     return data
 
 
+def _send_until_answered(sock: socket.socket, piece: bytes, at_most: int) -> tuple[bytes, int]:
+    """Send ``piece`` over and over until an answer's head arrives; (answer, bytes sent)."""
+    sock.settimeout(0.2)
+    answer, sent, started = b"", 0, time.monotonic()
+    while sent < at_most and time.monotonic() - started < 10:
+        with suppress(TimeoutError, OSError):
+            sock.sendall(piece)
+            sent += len(piece)
+        with suppress(TimeoutError, BlockingIOError):
+            answer += sock.recv(65536)
+        if b"\r\n\r\n" in answer:
+            break
+    sock.close()
+    return answer, sent
+
+
 class _SlowCrowd:
     """``count`` connections kept open, half dripping headers, half dripping a body.
 
@@ -200,21 +216,7 @@ def test_a_declared_length_over_the_limit_is_refused_while_the_client_is_still_s
     sock = _connect(guarded)
     sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
                  f"boundary=b\r\nCookie: csrftoken=abc\r\nContent-Length: {315 * MIB}\r\n\r\n".encode())
-    sent = 0
-    sock.settimeout(0.2)
-    answer = b""
-    started = time.monotonic()
-    while sent < 20 * MIB and time.monotonic() - started < 10:
-        try:
-            sock.sendall(b"y" * 65536)
-            sent += 65536
-        except (TimeoutError, OSError):
-            pass
-        with suppress(TimeoutError, BlockingIOError):
-            answer += sock.recv(65536)
-        if b"\r\n\r\n" in answer:
-            break
-    sock.close()
+    answer, sent = _send_until_answered(sock, b"y" * 65536, 20 * MIB)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
     assert sent < 20 * MIB  # answered long before the body was done
     assert _all_files(guarded.tmp) + _all_files(guarded.data_dir / "attachments") == before
@@ -225,17 +227,7 @@ def test_a_chunked_body_is_cut_at_the_limit(guarded):
     sock.sendall(b"POST /desk/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
                  b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")
     chunk = b"a" * 65536
-    sock.settimeout(0.2)
-    answer, sent, started = b"", 0, time.monotonic()
-    while sent < 50 * MIB and time.monotonic() - started < 10:
-        with suppress(TimeoutError, OSError):
-            sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-            sent += len(chunk)
-        with suppress(TimeoutError, BlockingIOError):
-            answer += sock.recv(65536)
-        if b"\r\n\r\n" in answer:
-            break
-    sock.close()
+    answer, sent = _send_until_answered(sock, f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n", 50 * MIB)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
     assert sent < 10 * MIB
 
