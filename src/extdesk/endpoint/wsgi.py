@@ -45,7 +45,7 @@ def _empty(request: HttpRequest) -> HttpResponse:
     return HttpResponse()
 
 
-def middleware_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+def _middleware_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     """The headers the header-setting middleware give an answer to a request like ``environ``."""
     handler: Callable[[HttpRequest], HttpResponse] = _empty
     for path in reversed(settings.MIDDLEWARE):
@@ -77,7 +77,7 @@ class SoapFirst:
                      "wsgi.url_scheme": key[0]}
             if proxy and key[1] is not None:
                 probe[proxy[0]] = key[1]
-            headers = self._headers[key] = middleware_headers(probe)
+            headers = self._headers[key] = _middleware_headers(probe)
         return headers
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -78,9 +78,6 @@ class BufferingGate:
         self.min_rate = min_rate
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
 
-    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        pass
-
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         # The worker is stopping: let the requests in hand finish.
         self.executor.shutdown(wait=True)
@@ -297,8 +294,11 @@ def _environ(scope: Any, headers: dict[str, str], body: bytes,
             environ["HTTP_" + name.upper().replace("-", "_")] = value
     # The application reads exactly what the gate received; a refused body
     # shows the length it was refused for, with nothing to read.
-    environ["CONTENT_LENGTH"] = str(refused_length if refused_length is not None else len(body))
-    if refused_length is None and not body and "content-length" not in headers:
+    if refused_length is not None:
+        environ["CONTENT_LENGTH"] = str(refused_length)
+    elif body or "content-length" in headers:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    else:
         environ["CONTENT_LENGTH"] = ""
     return environ
 
