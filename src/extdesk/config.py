@@ -221,8 +221,9 @@ def _email_from_url(raw: str, sender: str) -> Email:
             given_port = parts.port
         except ValueError:
             raise ConfigError(f"{name} has an invalid port") from None
-        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        tls = flag(query, "tls", False) if "tls" in query else False
+        # Named as the user wrote them, so that flag()'s error says where.
+        query = {f"{name} ?{key}": values[0] for key, values in parse_qs(parts.query).items()}
+        tls = flag(query, f"{name} ?tls", False)
         ssl = scheme == "smtps"
         if tls and ssl:
             raise ConfigError(f"{name}: choose STARTTLS (?tls=true) or SSL (smtps://), not both")
@@ -243,12 +244,7 @@ def email(env: Mapping[str, str], default_from: str) -> Email:
     url = (env.get("EXTDESK_EMAIL_URL") or "").strip()
     host = (env.get("EXTDESK_SMTP_HOST") or "").strip()
     if url:
-        try:
-            return _email_from_url(url, sender)
-        except ConfigError as exc:
-            if str(exc).startswith("tls="):
-                raise ConfigError(f"EXTDESK_EMAIL_URL ?{exc}") from None
-            raise
+        return _email_from_url(url, sender)
     if not host:
         return Email(sender=sender)
     tls = flag(env, "EXTDESK_SMTP_TLS", False)
