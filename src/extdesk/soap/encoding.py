@@ -53,11 +53,16 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _int_type(value: int) -> str:
+    # xsd:int is a 32-bit type (XML Schema); larger integers go as xsd:long.
+    return "xsd:int" if value in _INT32 else "xsd:long"
+
+
 def _scalar_type(value: Any) -> str:
     if isinstance(value, bool):
         return "xsd:boolean"
     if isinstance(value, int):
-        return "xsd:int" if value in _INT32 else "xsd:long"
+        return _int_type(value)
     if isinstance(value, float):
         return "xsd:double"
     if isinstance(value, bytes):
@@ -89,8 +94,7 @@ def encode_value(name: str, value: Any, out: list[str]) -> None:
     elif isinstance(value, bool):
         out.append(f'<{name} xsi:type="xsd:boolean">{"true" if value else "false"}</{name}>')
     elif isinstance(value, int):
-        kind = "xsd:int" if value in _INT32 else "xsd:long"
-        out.append(f'<{name} xsi:type="{kind}">{value}</{name}>')
+        out.append(f'<{name} xsi:type="{_int_type(value)}">{value}</{name}>')
     elif isinstance(value, str):
         if _NOT_XML_CHAR.search(value):
             encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
