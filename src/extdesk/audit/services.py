@@ -55,27 +55,16 @@ def record_soap_call(address: str, operation: str, records: int, status: int, ou
 
     Never raises: auditing never turns an answered call into an error.
     """
-    try:
-        write_soap_call(address, operation, records, status, outcome)
-    except DatabaseError as exc:
-        log.warning("could not write the audit entry for %s from %s: %s", operation, address,
-                    type(exc).__name__)
-        return
-    maybe_prune()
+    _insert(AuditEntry.Kind.SOAP, address, operation, outcome, status, records, None)
 
 
 def write_soap_call(address: str, operation: str, records: int, status: int, outcome: str,
-                    execute: Callable[[str, list], object] | None = None) -> None:
-    """Write one answered SOAP call's entry, raising on a database error: for a
+                    execute: Callable[[str, list], object]) -> None:
+    """Write one answered SOAP call's entry through ``execute``, which runs the
+    INSERT in the caller's transaction and raises on a database error: for a
     caller whose transaction must fail whole rather than commit without it
-    (that caller then calls ``maybe_prune()``). ``execute`` runs the INSERT in
-    the caller's transaction; without it, Django's cursor does."""
-    row = _row(AuditEntry.Kind.SOAP, address, operation, outcome, status, records, None)
-    if execute is not None:
-        execute(_INSERT, row)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, row)
+    (that caller then calls ``maybe_prune()``)."""
+    execute(_INSERT, _row(AuditEntry.Kind.SOAP, address, operation, outcome, status, records, None))
 
 
 def record_refused_soap_call(address: str, status: int, outcome: str, now: float | None = None) -> None:
