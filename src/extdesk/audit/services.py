@@ -177,12 +177,13 @@ def maybe_prune() -> None:
     global _new_rows
     _new_rows += 1
     try:
-        max_rows = settings.EXTDESK_AUDIT_MAX_ROWS
-        if _new_rows >= _cap_check_interval(max_rows):
-            _new_rows = 0
-            enforce_cap(max_rows)
+        # prune() ends with the cap's check: a due prune is the check too.
         if _pruning.due(_PRUNE_EVERY_SECONDS):
+            _new_rows = 0
             prune()
+        elif _new_rows >= _cap_check_interval(settings.EXTDESK_AUDIT_MAX_ROWS):
+            _new_rows = 0
+            enforce_cap()
     except DatabaseError as exc:
         log.warning("could not prune the audit log: %s", type(exc).__name__)
 
