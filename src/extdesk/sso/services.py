@@ -145,11 +145,14 @@ def user_for_contact(contact: Contact) -> User:
         # The row lock makes two first logins of one contact create one user
         # (PostgreSQL; SQLite's IMMEDIATE transactions queue them anyway).
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
-        if locked.user_id is not None:
-            user = User._default_manager.get(pk=locked.user_id)
-        else:
+        if locked.user_id is None:
             user = _new_customer_user(locked)
             Contact.objects.filter(pk=contact.pk).update(user=user)
+        elif locked.user_id == contact.user_id and contact.user is not None:
+            # Still the user the caller loaded (redeem_token joins it in).
+            user = contact.user
+        else:
+            user = User._default_manager.get(pk=locked.user_id)
     contact.user = user
     # The platform owns the address; keep the user's copy current for mail.
     if user.email != contact.email:
