@@ -23,15 +23,15 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from .client import LOOPBACK, load, signed_post, signed_request_maker
 from .payloads import no_argument_body
 from .servers import SECRET, Server, _running, extdesk_server, free_port, hello_server, server_environment
+from .slow_clients import SlowCrowd
 
 _OLD_SERVER = """
 import sys
@@ -72,47 +72,10 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class _SlowCrowd:
-    def __init__(self, port: int, count: int) -> None:
-        self.port, self.count = port, count
-        self.sockets: list[tuple[socket.socket, bool]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._drip, daemon=True)
-
-    def _open(self, body: bool) -> socket.socket:
-        sock = socket.create_connection((LOOPBACK, self.port), timeout=10)
-        if body:
-            sock.sendall(b"POST /soap/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n<")
-        else:
-            sock.sendall(b"POST /desk/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        return sock
-
-    def __enter__(self) -> _SlowCrowd:
-        self.sockets = [(self._open(i % 2 == 1), i % 2 == 1) for i in range(self.count)]
-        self._thread.start()
-        return self
-
-    def _drip(self) -> None:
-        while not self._stop.wait(5):
-            for index, (sock, body) in enumerate(self.sockets):
-                try:
-                    sock.sendall(b"x" if body else b"X-Slow: y\r\n")
-                except OSError:
-                    sock.close()
-                    with suppress(OSError):
-                        self.sockets[index] = (self._open(body), body)
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        for sock, _ in self.sockets:
-            sock.close()
-
-
 def _under_slow_clients(port: int, count: int, seconds: float) -> str:
     maker = signed_request_maker(port, SECRET, no_argument_body("greet"))
     answered, failed, latencies = 0, 0, []
-    with _SlowCrowd(port, count):
+    with SlowCrowd(port, count):
         time.sleep(1)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import socket
 import statistics
-import threading
 import time
 from contextlib import suppress
 from pathlib import Path
 
 import pytest
 import requests
+from benchmarks.slow_clients import SlowCrowd
 
 from extdesk.soap.envelope import encode_call
 from extdesk.soap.protocol import DEFAULT_NAMESPACE
@@ -85,67 +85,13 @@ def _send_until_answered(sock: socket.socket, piece: bytes, at_most: int) -> tup
     return answer, sent
 
 
-class _SlowCrowd:
-    """``count`` connections kept open, half dripping headers, half dripping a body.
-
-    A connection the server closes (its header or body deadline passed) is
-    replaced at once, so ``count`` are open throughout, as an attacker would keep them.
-    """
-
-    def __init__(self, server, count: int, drip_seconds: float) -> None:
-        self.server = server
-        self.count = count
-        self.drip_seconds = drip_seconds
-        self.sockets: list[tuple[socket.socket, str]] = []
-        self.replaced = 0
-        self.open_counts: list[int] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _open(self, kind: str) -> socket.socket:
-        sock = _connect(self.server)
-        if kind == "body":
-            sock.sendall(b"POST /soap/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"
-                         b"Content-Length: 100000\r\n\r\n<")
-        else:
-            sock.sendall(b"POST /desk/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        return sock
-
-    def __enter__(self) -> _SlowCrowd:
-        for index in range(self.count):
-            kind = "body" if index % 2 else "headers"
-            self.sockets.append((self._open(kind), kind))
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.drip_seconds):
-            alive = 0
-            for index, (sock, kind) in enumerate(self.sockets):
-                try:
-                    sock.sendall(b"x" if kind == "body" else b"X-Slow: y\r\n")
-                    alive += 1
-                except OSError:
-                    sock.close()
-                    with suppress(OSError):
-                        self.sockets[index] = (self._open(kind), kind)
-                        self.replaced += 1
-                        alive += 1
-            self.open_counts.append(alive)
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        for sock, _ in self.sockets:
-            sock.close()
-
-
 def test_64_slow_connections_for_60_seconds_do_not_hold_up_anyone(tmp_path):
     with live_server_any_db(tmp_path, workers=2) as server:
         value(server.soap_url, server.secret, "alter_contacts", [contact(501)])
         timings: dict[str, list[float]] = {"greet": [], "init_session": [], "page": []}
         failures: list[str] = []
-        with _SlowCrowd(server, count=64, drip_seconds=5) as crowd:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with SlowCrowd(port, count=64, drip_seconds=5) as crowd:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 for name, send in (
