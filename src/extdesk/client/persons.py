@@ -22,6 +22,7 @@ from extdesk.soap.protocol import (
     MAX_NAME_LENGTH,
     split_accounts,
 )
+from extdesk.soap.quoting import shown
 
 from .errors import InvalidPerson
 
@@ -101,8 +102,7 @@ def parse_person_id(value: object) -> int:
     if isinstance(value, str):
         match = _DIGITS.match(value)
         if match is None:
-            shown = value if len(value) <= 40 else value[:40] + "..."
-            raise ValueError(f"must be an integer >= 1, got {shown!r}")
+            raise ValueError(f"must be an integer >= 1, got {shown(value, 40)}")
         value = int(match[1])
     if not 1 <= value <= MAX_CONTACT_ID:
         raise ValueError(f"must be an integer from 1 to {MAX_CONTACT_ID}, got {value}")
@@ -161,6 +161,6 @@ def parse_person(raw: Mapping[str, object], where: str) -> Person:
     for name in split_accounts(accounts):
         if len(name) > MAX_NAME_LENGTH:
             raise InvalidPerson(
-                where, "accounts", f"account {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters"
+                where, "accounts", f"account {shown(name, 40)} is longer than {MAX_NAME_LENGTH} characters"
             )
     return Person(person_id, email, accounts=accounts, **names)

@@ -34,6 +34,7 @@ from extdesk.soap.protocol import (
     MAX_NAME_LENGTH,
     split_accounts,
 )
+from extdesk.soap.quoting import shown
 
 from .exceptions import InvalidRecord
 
@@ -91,8 +92,7 @@ def parse_platform_id(value: object) -> int:
         else:
             match = _DIGITS.match(value)
             if match is None:
-                shown = value if len(value) <= 40 else value[:40] + "..."
-                raise ValueError(f"must be an integer >= 1, got {shown!r}")
+                raise ValueError(f"must be an integer >= 1, got {shown(value, 40)}")
             digits = match[1]
         # Python refuses to convert strings of over 4,300 digits, with a
         # message about its own limit; such an id is simply too large.
@@ -228,7 +228,7 @@ def parse_record(raw: object, position: int, key: RecordKey | None = None) -> Co
         if len(name) > MAX_NAME_LENGTH:
             raise InvalidRecord(
                 position, platform_id, "accounts",
-                f"account name {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters",
+                f"account name {shown(name, 40)} is longer than {MAX_NAME_LENGTH} characters",
             )
     for field, value in zip(_HASHED_FIELDS, values, strict=True):
         if "\x00" in value:
