@@ -16,7 +16,7 @@ from extdesk.contacts import selectors as contact_selectors
 from extdesk.contacts import services as contact_services
 from extdesk.contacts.exceptions import InvalidRecord
 from extdesk.contacts.records import parse_platform_id
-from extdesk.soap.envelope import Call, Value, encode_response, iter_int_array_response
+from extdesk.soap.envelope import Call, Value, encode_response, int_type, iter_int_array_response
 from extdesk.soap.exceptions import ClientFault
 from extdesk.soap.protocol import CONTACT_FIELDS, OPERATIONS, SESSION_ACTIONS
 from extdesk.soap.quoting import kind, shown
@@ -136,8 +136,9 @@ def alter_contacts(namespace: str | None, args: list[Value]) -> Response:
 @operation("list_contacts", writes=False)
 def list_contacts(namespace: str | None, args: list[Value]) -> Response:
     ids = list(contact_selectors.iter_platform_ids())
-    # Platform ids may exceed 32 bits; SOAP::Lite reads xsd:long as well.
-    item_type = "xsd:long" if ids and ids[-1] > 2**31 - 1 else "xsd:int"
+    # Platform ids may exceed 32 bits (SOAP::Lite reads xsd:long as well); they
+    # come ascending, so the last one decides the items' type.
+    item_type = int_type(ids[-1]) if ids else "xsd:int"
     return Response(iter_int_array_response(namespace, "list_contacts", ids, len(ids), item_type),
                     records=len(ids))
 

@@ -53,7 +53,8 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _int_type(value: int) -> str:
+def int_type(value: int) -> str:
+    """The XML Schema type an integer is written as."""
     # xsd:int is a 32-bit type (XML Schema); larger integers go as xsd:long.
     return "xsd:int" if value in _INT32 else "xsd:long"
 
@@ -62,7 +63,7 @@ def _scalar_type(value: Any) -> str:
     if isinstance(value, bool):
         return "xsd:boolean"
     if isinstance(value, int):
-        return _int_type(value)
+        return int_type(value)
     if isinstance(value, float):
         return "xsd:double"
     if isinstance(value, bytes):
@@ -94,7 +95,7 @@ def encode_value(name: str, value: Any, out: list[str]) -> None:
     elif isinstance(value, bool):
         out.append(f'<{name} xsi:type="xsd:boolean">{"true" if value else "false"}</{name}>')
     elif isinstance(value, int):
-        out.append(f'<{name} xsi:type="{_int_type(value)}">{value}</{name}>')
+        out.append(f'<{name} xsi:type="{int_type(value)}">{value}</{name}>')
     elif isinstance(value, str):
         if _NOT_XML_CHAR.search(value):
             encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
