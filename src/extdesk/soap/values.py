@@ -43,6 +43,7 @@ Value = str | int | float | bool | bytes | None | list["Value"] | dict[str, "Val
 LeafRule = Callable[[str], Any] | None
 
 _TRUE_WORDS = frozenset({"true", "1"})
+_FALSE_WORDS = frozenset({"false", "0"})
 _BASE64_TYPES = frozenset({"base64Binary", "base64"})
 _INT_TYPES = frozenset(
     {"int", "long", "short", "byte", "integer", "unsignedInt", "unsignedLong",
@@ -103,9 +104,9 @@ def _integer(kind: str, text: str) -> int:
 
 def _boolean(text: str) -> bool:
     word = text.strip()
-    if word in ("true", "1"):
+    if word in _TRUE_WORDS:
         return True
-    if word in ("false", "0"):
+    if word in _FALSE_WORDS:
         return False
     raise ClientFault(f"{shown(text)} is not a valid xsd:boolean")
 
