@@ -45,6 +45,41 @@ class Email:
                 "file": "django.core.mail.backends.filebased.EmailBackend"}[self.backend]
 
 
+@dataclass(frozen=True)
+class Inbox:
+    """One IMAP mailbox that ``extdesk fetch-mail`` collects from (an ``EXTDESK_INBOX_URL`` entry)."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    # imaps:// speaks TLS from the start; imap:// upgrades with STARTTLS.
+    ssl: bool = True
+    # Where a processed message is moved; empty: it is flagged \Seen and stays.
+    processed_folder: str = ""
+
+    @property
+    def label(self) -> str:
+        """The mailbox as logs and records name it: never with its password."""
+        scheme = "imaps" if self.ssl else "imap"
+        return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+@dataclass(frozen=True)
+class MailIn:
+    """Incoming mail: where from, and what is done with it."""
+
+    inboxes: tuple[Inbox, ...] = ()
+    # "[Support #123]" for "Support"; "[#123]" when empty.
+    tag: str = ""
+    # "ticket": an unknown sender's mail opens a guest ticket; "reject": it is answered and dropped.
+    unknown_senders: str = "ticket"
+    max_new_per_hour: int = 20
+    acknowledge: bool = True
+    max_bytes: int = 50 * 1024 * 1024
+
+
 @dataclass
 class Config:
     data_dir: Path
@@ -77,6 +112,7 @@ class Config:
     mail_max_attempts: int = 10
     mail_retry_seconds: int = 60
     email: Email = field(default_factory=lambda: Email(sender="helpdesk@localhost"))
+    mail_in: MailIn = field(default_factory=MailIn)
 
 
 def integer(env: Mapping[str, str], name: str, default: int, minimum: int = 1,
@@ -256,6 +292,53 @@ def email(env: Mapping[str, str], default_from: str) -> Email:
                  use_tls=tls, use_ssl=ssl)
 
 
+def _inbox(raw: str, position: int) -> Inbox:
+    where = f"EXTDESK_INBOX_URL (entry {position})"
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    if scheme not in ("imap", "imaps"):
+        raise ConfigError(f"{where} has scheme {scheme or '(none)'!r}; "
+                          "use imaps://user:password@host:993/INBOX or imap://... (STARTTLS)")
+    if not parts.hostname:
+        raise ConfigError(f"{where} names no host: imaps://user:password@host:993/INBOX")
+    try:
+        given_port = parts.port
+    except ValueError:
+        raise ConfigError(f"{where} has an invalid port") from None
+    if not parts.username:
+        raise ConfigError(f"{where} names no user: imaps://user:password@host:993/INBOX")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if unknown := sorted(set(query) - {"processed"}):
+        raise ConfigError(f"{where} has unknown option {unknown[0]!r}; the only one is ?processed=Folder")
+    processed = unquote((query.get("processed") or [""])[0]).strip()
+    folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    if processed and processed == folder:
+        raise ConfigError(f"{where}: ?processed={processed} is the folder it collects from")
+    return Inbox(host=parts.hostname, port=given_port or (993 if scheme == "imaps" else 143),
+                 user=unquote(parts.username), password=unquote(parts.password or ""),
+                 folder=folder, ssl=scheme == "imaps", processed_folder=processed)
+
+
+_MAIL_TAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.")
+
+
+def mail_in(env: Mapping[str, str]) -> MailIn:
+    """Incoming mail settings; ConfigError names a wrong variable."""
+    urls = [u.strip() for u in (env.get("EXTDESK_INBOX_URL") or "").split(",")]
+    inboxes = tuple(_inbox(url, n) for n, url in enumerate(urls, 1) if url)
+    tag = " ".join((env.get("EXTDESK_MAIL_TAG") or "").split())
+    if not set(tag) <= _MAIL_TAG_CHARS or len(tag) > 40:
+        raise ConfigError(f"EXTDESK_MAIL_TAG={tag!r} may hold up to 40 letters, digits, spaces, '-', '_' "
+                          "and '.' (it goes in subjects as [TAG #123])")
+    unknown = (env.get("EXTDESK_MAIL_UNKNOWN_SENDERS") or "ticket").strip().lower()
+    if unknown not in ("ticket", "reject"):
+        raise ConfigError(f"EXTDESK_MAIL_UNKNOWN_SENDERS={unknown!r} must be ticket or reject")
+    return MailIn(inboxes=inboxes, tag=tag, unknown_senders=unknown,
+                  max_new_per_hour=integer(env, "EXTDESK_MAIL_MAX_NEW_PER_HOUR", 20),
+                  acknowledge=flag(env, "EXTDESK_MAIL_ACKNOWLEDGE", True),
+                  max_bytes=integer(env, "EXTDESK_MAIL_MAX_BYTES", 50 * 1024 * 1024, minimum=64 * 1024))
+
+
 # The text of a form besides its files (a long reply, the multipart framing
 # of five parts): generous, since a refused reply is lost typing.
 FORM_MARGIN_BYTES = 1024 * 1024
@@ -332,4 +415,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         mail_max_attempts=integer(env, "EXTDESK_MAIL_MAX_ATTEMPTS", 10),
         mail_retry_seconds=integer(env, "EXTDESK_MAIL_RETRY_SECONDS", 60),
         email=email(env, default_from=f"helpdesk@{urlsplit(base_url).hostname}"),
+        mail_in=mail_in(env),
     )

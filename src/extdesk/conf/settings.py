@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "extdesk.portal",
     "extdesk.desk",
     "extdesk.outbox",
+    "extdesk.mail",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,13 @@ EXTDESK_ATTACHMENT_MAX_BYTES = EXTDESK.attachment_max_bytes
 EXTDESK_ATTACHMENT_MAX_COUNT = EXTDESK.attachment_max_count
 EXTDESK_MAIL_MAX_ATTEMPTS = EXTDESK.mail_max_attempts
 EXTDESK_MAIL_RETRY_SECONDS = EXTDESK.mail_retry_seconds
+# Incoming mail (extdesk.mail): mailboxes, subject tag and what is done with strangers' mail.
+EXTDESK_INBOXES = EXTDESK.mail_in.inboxes
+EXTDESK_MAIL_TAG = EXTDESK.mail_in.tag
+EXTDESK_MAIL_UNKNOWN_SENDERS = EXTDESK.mail_in.unknown_senders
+EXTDESK_MAIL_MAX_NEW_PER_HOUR = EXTDESK.mail_in.max_new_per_hour
+EXTDESK_MAIL_ACKNOWLEDGE = EXTDESK.mail_in.acknowledge
+EXTDESK_MAIL_MAX_BYTES = EXTDESK.mail_in.max_bytes
 EMAIL_BACKEND = EXTDESK.email.django_backend
 EMAIL_HOST = EXTDESK.email.host
 EMAIL_PORT = EXTDESK.email.port

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Account(models.Model):
@@ -17,9 +18,14 @@ class Account(models.Model):
 
 
 class Contact(models.Model):
-    """One platform person, keyed by its platform id."""
+    """One platform person, keyed by its platform id; or a guest who wrote in by e-mail.
 
-    platform_id = models.BigIntegerField(unique=True)
+    A guest (no platform id) is known by name and address only: it has no
+    account and no portal access, and its tickets become the contact's when
+    the platform pushes a person with its address.
+    """
+
+    platform_id = models.BigIntegerField(unique=True, null=True, blank=True)
     email = models.CharField(max_length=254)
     prefix = models.CharField(max_length=255, blank=True, default="")
     first_name = models.CharField(max_length=255, blank=True, default="")
@@ -45,9 +51,17 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["platform_id"]
+        indexes = [
+            # Incoming mail finds its sender by address, whatever its case.
+            models.Index(Lower("email"), name="contact_email_lower"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} <{self.email}>"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.platform_id is None
 
     @property
     def display_name(self) -> str:

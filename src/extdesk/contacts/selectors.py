@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models.functions import Lower
+
 from .models import Contact
 
 
 def iter_platform_ids(chunk_size: int = 20_000) -> Iterator[int]:
-    """Every synchronised platform id, ascending, without building models."""
+    """Every synchronised platform id, ascending, without building models (guests have none)."""
     return (
-        Contact.objects.order_by("platform_id")
+        Contact.objects.filter(platform_id__isnull=False).order_by("platform_id")
         .values_list("platform_id", flat=True)
         .iterator(chunk_size=chunk_size)
     )
@@ -18,3 +20,17 @@ def iter_platform_ids(chunk_size: int = 20_000) -> Iterator[int]:
 
 def get_contact_by_platform_id(platform_id: int) -> Contact | None:
     return Contact.objects.filter(platform_id=platform_id).first()
+
+
+def contacts_by_address(address: str) -> list[Contact]:
+    """The synchronised contacts with this e-mail address, whatever its case, lowest platform id first."""
+    return list(Contact.objects.alias(email_lower=Lower("email"))
+                .filter(email_lower=address.strip().lower(), platform_id__isnull=False)
+                .order_by("platform_id"))
+
+
+def guest_by_address(address: str) -> Contact | None:
+    """The guest who wrote in from this address, if one did."""
+    return (Contact.objects.alias(email_lower=Lower("email"))
+            .filter(email_lower=address.strip().lower(), platform_id__isnull=True)
+            .order_by("pk").first())

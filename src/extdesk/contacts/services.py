@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import Account, Contact
@@ -145,7 +146,39 @@ def _alter_contacts(raw_records: Sequence[object], trust_stored: bool) -> int:
         ]
         if moved:
             _replace_memberships(moved, existed=[r.platform_id for r in moved if r.platform_id in stored])
+        _adopt_guests(changed)
     return len(changed)
+
+
+def _adopt_guests(changed: list[ContactRecord]) -> None:
+    """Give each guest whose address a pushed contact now has to that contact, and delete the guest.
+
+    Whatever names the guest (tickets, messages, history: every foreign key
+    to Contact, whichever app declares it) then names the contact, so a
+    customer who wrote in by mail before being synchronised finds those
+    tickets in their portal. Several contacts with one address: the lowest
+    platform id takes them, as incoming mail from it does.
+    """
+    guests = list(Contact.objects.filter(platform_id__isnull=True).values_list("pk", "email"))
+    if not guests:
+        return
+    pushed = {r.email.strip().lower() for r in changed}
+    addresses = {email.strip().lower(): pk for pk, email in guests if email.strip().lower() in pushed}
+    if not addresses:
+        return
+    owners: dict[str, int] = {}
+    for pk, email in (Contact.objects.filter(platform_id__isnull=False)
+                      .alias(email_lower=Lower("email")).filter(email_lower__in=list(addresses))
+                      .order_by("-platform_id").values_list("pk", "email")):
+        owners[email.strip().lower()] = pk
+    relations = [relation for relation in Contact._meta.related_objects
+                 if relation.many_to_one and relation.field.model is not Contact]
+    for address, owner in owners.items():
+        guest = addresses[address]
+        for relation in relations:
+            relation.related_model._default_manager.filter(**{relation.field.name: guest}).update(
+                **{relation.field.name: owner})
+        Contact.objects.filter(pk=guest).delete()
 
 
 def _upsert_contacts(changed: list[ContactRecord]) -> None:

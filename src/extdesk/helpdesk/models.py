@@ -106,6 +106,13 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class Channel(models.TextChoices):
+    """How a message reached the helpdesk."""
+
+    WEB = "web", "Web"
+    EMAIL = "email", "E-mail"
+
+
 class Message(models.Model):
     """One entry of a ticket's thread, written by the contact or by staff."""
 
@@ -123,6 +130,7 @@ class Message(models.Model):
     body = models.TextField()
     # Internal notes are for staff only: never shown to, nor mailed to, the customer.
     is_internal = models.BooleanField(default=False)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -149,6 +157,33 @@ class Message(models.Model):
         if self.author_contact is not None:
             return self.author_contact.display_name
         return display_name(self.author_user) if self.author_user is not None else ""
+
+
+class MailReference(models.Model):
+    """A Message-ID that the helpdesk sent or received for a ticket: what a mail's reply threads on.
+
+    Written for every notification queued about a ticket and every mail
+    stored on one; a mail whose In-Reply-To or References names one of
+    these is a reply on that ticket (when its sender may see the ticket).
+    """
+
+    # Without the angle brackets; RFC 5322 allows 998 characters a line, and
+    # real ids stay far below this.
+    mail_id = models.CharField(max_length=255)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mail_references")
+    # The thread entry the mail carried or reported, when there is one.
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["mail_id"], name="mailref_message_id"),
+            models.Index(fields=["ticket", "created_at"], name="mailref_ticket_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"<{self.mail_id}> on ticket {self.ticket_id}"
 
 
 class Attachment(models.Model):

@@ -14,6 +14,12 @@ class OutgoingMail(models.Model):
     recipients = models.JSONField()
     subject = models.TextField()
     body = models.TextField()
+    # Its Message-ID (without angle brackets), fixed when it is queued, so
+    # that a reply to it, or a bounce of it, can be traced back here.
+    mail_id = models.CharField(max_length=255, blank=True, default="")
+    # Further headers, in order, as [name, value] pairs: threading
+    # (In-Reply-To, References), Reply-To, Auto-Submitted and the helpdesk's own.
+    headers = models.JSONField(default=list, blank=True)
     # What the message is about ("the staff reply on #42"), for logs that must not quote the body.
     about = models.CharField(max_length=200)
     created_at = models.DateTimeField()
@@ -22,6 +28,9 @@ class OutgoingMail(models.Model):
     next_attempt_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # A delivery report came back for it: when, and what it said (status and diagnostic).
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
@@ -33,6 +42,7 @@ class OutgoingMail(models.Model):
                 condition=Q(sent_at__isnull=True, failed_at__isnull=True),
                 name="outbox_due_idx",
             ),
+            models.Index(fields=["mail_id"], name="outbox_message_id"),
         ]
 
     def __str__(self) -> str:
@@ -40,6 +50,8 @@ class OutgoingMail(models.Model):
 
     @property
     def state(self) -> str:
+        if self.bounced_at is not None:
+            return "bounced"
         if self.sent_at is not None:
             return "sent"
         if self.failed_at is not None:

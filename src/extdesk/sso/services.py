@@ -164,6 +164,8 @@ def user_for_contact(contact: Contact) -> User:
 def _new_customer_user(contact: Contact) -> User:
     """A new user for ``contact``: ``contact-<id>``, or with a random tail when that name is taken."""
     manager = User._default_manager
+    # Guests (no platform id) never sign in: init_session finds contacts by platform id.
+    assert contact.platform_id is not None
     base = customer_username(contact.platform_id)
     name = base
     # Case-insensitively, as createstaff compares names: no "Contact-7" beside "contact-7".
