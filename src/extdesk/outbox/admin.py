@@ -12,16 +12,25 @@ class OutgoingMailAdmin(admin.ModelAdmin):
 
     list_display = ("id", "created_at", "subject", "to", "state", "attempts", "next_attempt_at", "sent_at",
                     "short_error")
-    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
-    search_fields = ("subject", "about")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter),
+                   ("bounced_at", admin.EmptyFieldListFilter))
+    # mail_id: a bounce or a customer quotes the Message-ID; staff look the mail up by it.
+    search_fields = ("subject", "about", "mail_id")
     date_hierarchy = "created_at"
-    readonly_fields = ("recipients", "subject", "body", "about", "created_at", "attempts", "last_error",
-                       "next_attempt_at", "sent_at", "failed_at")
+    readonly_fields = ("recipients", "subject", "mail_id", "header_lines", "body", "about", "created_at",
+                       "attempts", "last_error", "next_attempt_at", "sent_at", "failed_at", "bounced_at",
+                       "bounce")
+    exclude = ("headers",)
     actions = ["retry_now"]
 
     @admin.display(description="to")
     def to(self, obj: OutgoingMail) -> str:
         return ", ".join(obj.recipients)
+
+    @admin.display(description="headers")
+    def header_lines(self, obj: OutgoingMail) -> str:
+        # Plain text, escaped by the admin like any read-only value.
+        return "\n".join(f"{name}: {value}" for name, value in obj.headers)
 
     @admin.display(description="last error")
     def short_error(self, obj: OutgoingMail) -> str:

@@ -12,7 +12,7 @@ a message but before recording it leaves the message to be sent again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .identity import OWN_MAIL_HEADER, make_mail_id, own_mail_header
 from .models import OutgoingMail
 from .selectors import due_ids
 
@@ -51,16 +52,71 @@ class SendReport:
                 f"taken by another sender {self.skipped}")
 
 
-def enqueue(subject: str, body: str, recipients: Iterable[str], about: str) -> OutgoingMail | None:
-    """Queue a message (in the caller's transaction) and send it once that commits."""
+# RFC 3834's answers to "is this mail a person's?": a notice, or an answer to a mail that came in.
+AUTO_SUBMITTED_VALUES = ("auto-generated", "auto-replied")
+# Headers the outbox writes itself: a caller's would be sent twice, or replace the outbox's.
+_OWN_HEADERS = frozenset(name.lower() for name in (
+    "From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Reply-To", "Auto-Submitted",
+    OWN_MAIL_HEADER, "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+))
+# Everything str.splitlines() breaks at: the email package folds and parses
+# on some of these besides CR and LF, so none may reach a header.
+_LINE_BREAKS = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _checked_headers(headers: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """The caller's headers as stored pairs; ValueError for one that could inject or clash."""
+    checked: list[list[str]] = []
+    seen: set[str] = set()
+    for name, value in headers:
+        if not name or not all(33 <= ord(c) <= 126 and c != ":" for c in name):
+            raise ValueError(f"{name!r} is not a header name")
+        if name.lower() in _OWN_HEADERS:
+            raise ValueError(f"the outbox sets {name} itself")
+        if name.lower() in seen:
+            raise ValueError(f"header {name} given twice")
+        if any(c in _LINE_BREAKS for c in value):
+            raise ValueError(f"the value of header {name} holds a line break")
+        seen.add(name.lower())
+        checked.append([name, value])
+    return checked
+
+
+def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
+            headers: Sequence[tuple[str, str]] = (),
+            auto_submitted: str = "auto-generated") -> OutgoingMail | None:
+    """Queue a message (in the caller's transaction) and send it once that commits.
+
+    Its Message-ID is fixed now (``mail_id``), so the caller can record what
+    replies to it will name. ``headers`` (threading: In-Reply-To,
+    References) are sent as given, after Reply-To (the helpdesk's address),
+    ``Auto-Submitted: <auto_submitted>`` and X-Extdesk-Mail, which marks it
+    as this installation's own should it come back. A header with a line
+    break in its value, or one the outbox writes itself, is a ValueError.
+    """
+    if auto_submitted not in AUTO_SUBMITTED_VALUES:
+        raise ValueError(f"Auto-Submitted must be one of {', '.join(AUTO_SUBMITTED_VALUES)}")
+    extra = _checked_headers(headers)
     to = sorted({address for address in recipients if address})
     if not to:
         log.info("no recipient for %s", about)
         return None
+    # The subject is the helpdesk's own text around a ticket's subject; a
+    # line break there would fail every sending attempt, so it becomes a space.
+    subject = " ".join(subject.replace("\x00", "").split())
     now = timezone.now()
+    stored = [
+        *extra,
+        ["Reply-To", settings.DEFAULT_FROM_EMAIL],
+        ["Auto-Submitted", auto_submitted],
+    ]
     mail = OutgoingMail.objects.create(
-        recipients=to, subject=subject, body=body, about=about[:200], created_at=now, next_attempt_at=now,
+        recipients=to, subject=subject, body=body, about=about[:200], mail_id=make_mail_id(),
+        headers=stored, created_at=now, next_attempt_at=now,
     )
+    # The header names the row, so its id is known only now.
+    mail.headers = [*stored, [OWN_MAIL_HEADER, own_mail_header(mail.pk)]]
+    mail.save(update_fields=["headers"])
     # robust: whatever goes wrong (the database gone too) is logged and the message stays queued;
     # the change is committed and its request must not fail now.
     transaction.on_commit(lambda: deliver(mail.pk), robust=True)
@@ -96,11 +152,20 @@ def deliver(mail_id: int) -> str:
         return "skipped"
     mail = OutgoingMail.objects.get(pk=mail_id)
     try:
-        EmailMessage(subject=mail.subject, body=mail.body, to=mail.recipients).send()
+        _message(mail).send()
     except Exception as exc:
         return _record_failure(mail, exc)
     OutgoingMail.objects.filter(pk=mail.pk).update(sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+def _message(mail: OutgoingMail) -> EmailMessage:
+    headers = {name: value for name, value in mail.headers}
+    # Mail queued before Message-IDs were fixed at queue time gets Django's own.
+    if mail.mail_id:
+        headers["Message-ID"] = f"<{mail.mail_id}>"
+    return EmailMessage(subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL,
+                        to=mail.recipients, headers=headers)
 
 
 def _record_failure(mail: OutgoingMail, exc: Exception) -> str:

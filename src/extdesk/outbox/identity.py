@@ -1,0 +1,66 @@
+"""How the helpdesk's own outgoing mail is known again: its Message-IDs and its own header.
+
+Every message the outbox sends carries ``X-Extdesk-Mail: <token> <outgoing
+id>``. The token is derived from the installation's SECRET_KEY, so it is
+the same on every server of one installation and across restarts, differs
+between installations (two helpdesks mailing each other are not each
+other's own mail), and does not reveal the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from email.utils import parseaddr
+
+from django.conf import settings
+
+OWN_MAIL_HEADER = "X-Extdesk-Mail"
+_TOKEN_TEXT = b"extdesk-mail"
+_TOKEN_LENGTH = 16
+# A domain for Message-IDs when the sender address has none usable; ".invalid" is reserved (RFC 2606).
+_FALLBACK_DOMAIN = "extdesk.invalid"
+
+
+def installation_token() -> str:
+    """This installation's token: 16 hex digits of an HMAC-SHA256 keyed with SECRET_KEY."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), _TOKEN_TEXT, hashlib.sha256).hexdigest()
+    return digest[:_TOKEN_LENGTH]
+
+
+def own_mail_header(outgoing_id: int) -> str:
+    """The value of X-Extdesk-Mail for the outgoing message ``outgoing_id``."""
+    return f"{installation_token()} {outgoing_id}"
+
+
+def is_own_mail(header_value: str) -> bool:
+    """Whether an X-Extdesk-Mail value names this installation (its first word is our token)."""
+    words = header_value.split()
+    if not words:
+        return False
+    # Constant time: the header comes from whoever sent the mail.
+    return hmac.compare_digest(words[0].encode(), installation_token().encode())
+
+
+def own_mail_id(header_value: str) -> int | None:
+    """The outgoing message an X-Extdesk-Mail value of ours names, or None (not ours, or no id)."""
+    words = header_value.split()
+    if len(words) != 2 or not is_own_mail(header_value) or not words[1].isdecimal():
+        return None
+    return int(words[1])
+
+
+def sender_domain() -> str:
+    """The domain of the helpdesk's address (DEFAULT_FROM_EMAIL, set by EXTDESK_EMAIL_FROM)."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2].strip().lower()
+    # Only what a Message-ID's right-hand side may hold as a dot-atom.
+    if not domain or not all(c.isascii() and (c.isalnum() or c in "-.") for c in domain):
+        return _FALLBACK_DOMAIN
+    return domain
+
+
+def make_mail_id() -> str:
+    """A new Message-ID, without the angle brackets: ``extdesk.<32 hex digits>@<our domain>``."""
+    return f"extdesk.{secrets.token_hex(16)}@{sender_domain()}"
