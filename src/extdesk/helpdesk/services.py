@@ -32,6 +32,7 @@ from .models import (
     CLOSED_STATUSES,
     Attachment,
     Category,
+    Channel,
     EventKind,
     Message,
     Priority,
@@ -158,10 +159,17 @@ def _clean_offered_category(category: Category | None) -> Category | None:
     return category
 
 
-def _clean_account(contact: Contact, account: Account | None) -> Account | None:
+def _clean_account(contact: Contact, account: Account | None, *, may_choose: bool = True) -> Account | None:
+    """The ticket's account: the one chosen, else the contact's only one.
+
+    A contact of several accounts must choose, unless they cannot
+    (``may_choose`` False: a ticket by mail), when the ticket is about none.
+    """
     accounts = list(contact.accounts.all())
     if account is None:
         if len(accounts) > 1:
+            if not may_choose:
+                return None
             raise InvalidInput({"account": "Choose which of your accounts this ticket is about."})
         return accounts[0] if accounts else None
     if account.pk not in {a.pk for a in accounts}:
@@ -344,17 +352,19 @@ def create_ticket(
     category: Category | None = None,
     account: Account | None = None,
     attachments: Sequence[UploadedFile] = (),
+    channel: str = Channel.WEB,
 ) -> Ticket:
     """File a new ticket for ``contact``; InvalidInput (by field) when input is wrong.
 
     ``account`` must be one of the contact's accounts; left out, it is the
-    contact's only account (several: the contact must choose).
+    contact's only account (several: the contact must choose on the web; a
+    ticket by mail is then about none).
     """
     cleaned = _cleaned({
         "subject": lambda: clean_subject(subject),
         "body": lambda: clean_body(body),
         "priority": lambda: _clean_priority(priority),
-        "account": lambda: _clean_account(contact, account),
+        "account": lambda: _clean_account(contact, account, may_choose=channel == Channel.WEB),
         "attachments": lambda: clean_attachments(attachments),
         "category": lambda: _clean_offered_category(category),
     })
@@ -366,7 +376,7 @@ def create_ticket(
             created_at=now, updated_at=now, last_activity_at=now,
         )
         message = Message.objects.create(
-            ticket=ticket, author_contact=contact, body=cleaned["body"], created_at=now
+            ticket=ticket, author_contact=contact, body=cleaned["body"], channel=channel, created_at=now
         )
         _store_attachments(message, cleaned["attachments"], written)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject)
@@ -382,6 +392,8 @@ def reply(
     attachments: Sequence[UploadedFile] = (),
     internal: bool = False,
     then_status: str = "",
+    channel: str = Channel.WEB,
+    notify: bool = True,
 ) -> Message:
     """A message on the ticket's thread and, when ``then_status`` is given, a status change after it.
 
@@ -390,7 +402,9 @@ def reply(
     closed one must be reopened first); staff's first answer opens a new
     one. An ``internal`` note is for staff only: the customer never sees it
     nor hears of it. Notes and ``then_status`` are staff's. One transaction:
-    a refused status leaves no message either.
+    a refused status leaves no message either. ``notify`` False mails
+    nobody about the reply (an automatic mail, such as an out-of-office
+    answer, is recorded without setting off mail of its own).
     """
     if internal or then_status:
         _check_staff(author)
@@ -410,7 +424,7 @@ def reply(
         if by_contact and current.status == Status.CLOSED:
             raise InvalidInput({"body": "This ticket is closed; reopen it to reply."})
         message = Message.objects.create(ticket=current, body=cleaned["body"], is_internal=internal,
-                                         created_at=now, **_actor_fields(author, "author"))
+                                         channel=channel, created_at=now, **_actor_fields(author, "author"))
         _store_attachments(message, cleaned["attachments"], written)
         if internal:
             _record(current, author, EventKind.NOTE)
@@ -426,9 +440,9 @@ def reply(
                 _record(current, author, EventKind.STATUS, Status(old_status).label, Status.OPEN.label)
             current.updated_at = current.last_activity_at = now
             current.save(update_fields=["status", "updated_at", "last_activity_at"])
-            if by_contact:
+            if notify and by_contact:
                 notifications.customer_replied(message.pk)
-            else:
+            elif notify:
                 notifications.staff_replied(message.pk)
         if then_status:
             _set_status(current, then_status, author)

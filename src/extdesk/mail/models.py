@@ -19,6 +19,7 @@ class Outcome(models.TextChoices):
     BOUNCE = "bounce", "Delivery report"
     OWN = "own", "The helpdesk's own mail, come back"
     REFUSED = "refused", "Unknown sender, refused"
+    DROPPED = "dropped", "An automatic answer, recorded only"
 
 
 class InboundMail(models.Model):

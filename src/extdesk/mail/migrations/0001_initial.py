@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('subject', models.CharField(blank=True, default='', max_length=255)),
                 ('size', models.PositiveBigIntegerField()),
                 ('raw', models.FileField(blank=True, max_length=255, storage=extdesk.helpdesk.storage.attachment_storage, upload_to='')),
-                ('outcome', models.CharField(choices=[('ticket', 'New ticket'), ('reply', 'Reply on a ticket'), ('held', 'Held for staff'), ('deleted', 'Deleted by staff'), ('bounce', 'Delivery report'), ('own', "The helpdesk's own mail, come back"), ('refused', 'Unknown sender, refused')], max_length=8)),
+                ('outcome', models.CharField(choices=[('ticket', 'New ticket'), ('reply', 'Reply on a ticket'), ('held', 'Held for staff'), ('deleted', 'Deleted by staff'), ('bounce', 'Delivery report'), ('own', "The helpdesk's own mail, come back"), ('refused', 'Unknown sender, refused'), ('dropped', 'An automatic answer, recorded only')], max_length=8)),
                 ('reason', models.CharField(blank=True, default='', max_length=255)),
                 ('received_at', models.DateTimeField()),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
