@@ -4,17 +4,38 @@ Each function is called inside the transaction that makes the change: the
 message is queued in the outbox with it (a rolled-back change queues
 nothing) and sent once it commits; a mail server that is down delays the
 message, which ``extdesk send-queued-mail`` retries, and never the change.
+
+Every message is threaded on its ticket, so that answering it from any mail
+program lands on the ticket: the subject carries the ticket's tag
+(``[#123]``, ``[Support #123]`` with EXTDESK_MAIL_TAG), In-Reply-To and
+References name the Message-IDs sent and received for the ticket before,
+and its own Message-ID is recorded as one more (a MailReference) with the
+message it reports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from extdesk.outbox.services import enqueue
 
-from .models import Message, Status, Ticket
+from .models import Channel, MailReference, Message, Status, Ticket
 from .staff import desk_users
+
+# References names the thread's first Message-ID and this many of the
+# latest: enough for any mail program to thread it, a short header still.
+REFERENCES_KEPT = 10
+
+
+def ticket_tag(ticket_id: int) -> str:
+    """What marks mail about ticket ``ticket_id``: ``[#123]``, or ``[TAG #123]`` with EXTDESK_MAIL_TAG."""
+    tag = settings.EXTDESK_MAIL_TAG
+    return f"[{tag} #{ticket_id}]" if tag else f"[#{ticket_id}]"
 
 
 def _absolute(path: str) -> str:
@@ -44,32 +65,87 @@ def _staff_recipients(ticket: Ticket) -> list[str]:
 
 
 def _subject(ticket: Ticket, text: str) -> str:
-    return f"[{ticket.reference}] {text}: {ticket.subject}"
+    return f"{ticket_tag(ticket.pk)} {text}: {ticket.subject}"
+
+
+def _usable(mail_id: str) -> bool:
+    # A Message-ID received from elsewhere could hold anything; one that
+    # cannot sit between angle brackets in a header is left out of the chain.
+    return bool(mail_id) and not any(c.isspace() or c in "<>" or not c.isprintable() for c in mail_id)
+
+
+def _thread_headers(ticket: Ticket) -> list[tuple[str, str]]:
+    """In-Reply-To (the latest Message-ID of the ticket) and References (the first and the latest ones)."""
+    references = MailReference.objects.filter(ticket=ticket).values_list("mail_id", flat=True)
+    first = list(references.order_by("created_at", "id")[:1])
+    latest = list(references.order_by("-created_at", "-id")[:REFERENCES_KEPT])
+    chain = [mail_id for mail_id in dict.fromkeys([*first, *latest[::-1]]) if _usable(mail_id)]
+    if not chain:
+        return []
+    return [("In-Reply-To", f"<{chain[-1]}>"), ("References", " ".join(f"<{m}>" for m in chain))]
+
+
+def _send(ticket: Ticket, subject: str, lines: Sequence[str], recipients: Sequence[str], about: str, *,
+          message: Message | None = None, auto_submitted: str = "auto-generated") -> None:
+    """Queue one mail on the ticket's thread and remember its Message-ID for the replies to it."""
+    # A savepoint inside the change's transaction: the mail and its
+    # reference are written together or not at all, even for a caller without one.
+    with transaction.atomic():
+        mail = enqueue(subject, "\n".join(lines), recipients, about, headers=_thread_headers(ticket),
+                       auto_submitted=auto_submitted)
+        if mail is not None:
+            MailReference.objects.create(mail_id=mail.mail_id, ticket=ticket, message=message,
+                                         created_at=timezone.now())
+
+
+def _how_to_answer(ticket: Ticket, verb: str) -> list[str]:
+    """How the ticket's contact answers: by mail always; at the portal too, unless they are a guest."""
+    if ticket.contact.is_guest:
+        # A guest has no portal access: a link would only lead to a sign-in they cannot pass.
+        return [f"Reply to this e-mail to {verb}."]
+    return [
+        f"Reply to this e-mail to {verb}, or go to {_customer_ticket_url(ticket)}",
+        "(or open the helpdesk from your control panel).",
+    ]
+
+
+def _staff_how_to_answer(ticket: Ticket) -> list[str]:
+    return [
+        f"Reply to this e-mail to answer the customer (keep {ticket_tag(ticket.pk)} in the subject),",
+        f"or open the ticket on the desk: {_staff_ticket_url(ticket)}",
+    ]
+
+
+def _by_mail(message: Message | None) -> str:
+    return " by e-mail" if message is not None and message.channel == Channel.EMAIL else ""
 
 
 def ticket_created(ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("contact", "account", "category", "assignee").get(pk=ticket_id)
     first = ticket.messages.order_by("created_at", "id").first()
-    lines = [
-        f"{ticket.contact.display_name} <{ticket.contact.email}> filed a new ticket.",
+    lines = [f"{ticket.contact.display_name} <{ticket.contact.email}> filed a new ticket{_by_mail(first)}."]
+    if ticket.contact.is_guest:
+        lines.append("They are a guest: known by this address only, with no customer account.")
+    lines += [
         f"Account: {ticket.account or '-'}",
         f"Priority: {ticket.get_priority_display()}",
         f"Category: {ticket.category or '-'}",
         "",
         first.body if first else "",
+        "",
+        *_staff_how_to_answer(ticket),
     ]
-    lines += ["", _staff_ticket_url(ticket)]
-    enqueue(_subject(ticket, "New ticket"), "\n".join(lines), _staff_recipients(ticket),
-          f"new ticket {ticket.reference}")
+    _send(ticket, _subject(ticket, "New ticket"), lines, _staff_recipients(ticket),
+          f"new ticket {ticket.reference}", message=first)
 
 
 def customer_replied(message_id: int) -> None:
     message = Message.objects.select_related("ticket__assignee", "author_contact").get(pk=message_id)
     ticket = message.ticket
-    lines = [f"{message.author_name} replied:", "", message.body]
-    lines += ["", _staff_ticket_url(ticket)]
-    enqueue(_subject(ticket, "Customer reply"), "\n".join(lines), _staff_recipients(ticket),
-          f"the customer reply on {ticket.reference}")
+    lines = [f"{message.author_name} replied{_by_mail(message)}:", "", message.body, "",
+             *_staff_how_to_answer(ticket)]
+    _send(ticket, _subject(ticket, "Customer reply"), lines, _staff_recipients(ticket),
+          f"the customer reply on {ticket.reference}", message=message)
 
 
 def staff_replied(message_id: int) -> None:
@@ -84,11 +160,10 @@ def staff_replied(message_id: int) -> None:
         "",
         message.body,
         "",
-        f"Read and answer it at {_customer_ticket_url(ticket)}",
-        "(or open the helpdesk from your control panel).",
+        *_how_to_answer(ticket, "answer"),
     ]
-    enqueue(_subject(ticket, "New reply"), "\n".join(lines), [ticket.contact.email],
-          f"the staff reply on {ticket.reference}")
+    _send(ticket, _subject(ticket, "New reply"), lines, [ticket.contact.email],
+          f"the staff reply on {ticket.reference}", message=message)
 
 
 def status_changed(ticket_id: int, old: str, new: str) -> None:
@@ -99,8 +174,64 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
         f"Your ticket {ticket.reference} is now {Status(new).label.lower()}"
         f" (it was {Status(old).label.lower()}).",
         "",
-        f"See it at {_customer_ticket_url(ticket)}",
-        "(or open the helpdesk from your control panel).",
+        *_how_to_answer(ticket, "add to it"),
     ]
-    enqueue(_subject(ticket, f"Status: {Status(new).label}"), "\n".join(lines), [ticket.contact.email],
+    _send(ticket, _subject(ticket, f"Status: {Status(new).label}"), lines, [ticket.contact.email],
           f"the status change of {ticket.reference}")
+
+
+def _not_stored(refused: Sequence[str]) -> list[str]:
+    if not refused:
+        return []
+    return [
+        "",
+        "These attachments were not stored:",
+        *(f"- {entry}" for entry in refused),
+        "Please send them another way, or smaller ones.",
+    ]
+
+
+def acknowledge(ticket_id: int, *, refused: Sequence[str] = ()) -> None:
+    """Tell the contact that their mail opened ticket ``ticket_id``, and how to add to it.
+
+    ``refused`` are the attachments not stored, each a sentence of its own
+    ("big.iso (30.0 MB; the limit is 10.0 MB)"). Whether to acknowledge at
+    all (EXTDESK_MAIL_ACKNOWLEDGE, automatic mail) is the caller's choice.
+    """
+    ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
+    first = ticket.messages.order_by("created_at", "id").first()
+    tag = ticket_tag(ticket.pk)
+    lines = [
+        f"Hello {ticket.contact.display_name},",
+        "",
+        f"We have received your message and filed it as ticket {ticket.reference}:",
+        f"“{ticket.subject}”. We will answer you by e-mail.",
+        "",
+        f"To add to it, reply to this e-mail, keeping {tag} in the subject.",
+    ]
+    if not ticket.contact.is_guest:
+        lines += [f"You can also follow it at {_customer_ticket_url(ticket)}",
+                  "(or open the helpdesk from your control panel)."]
+    lines += _not_stored(refused)
+    # auto-replied: this answers their mail (RFC 3834); their autoresponder must not answer it back.
+    _send(ticket, f"{tag} Received: {ticket.subject}", lines, [ticket.contact.email],
+          f"the acknowledgement of {ticket.reference}", message=first, auto_submitted="auto-replied")
+
+
+def attachments_refused(message_id: int, refused: Sequence[str]) -> None:
+    """Tell the author of a mailed message which of its attachments were not stored."""
+    if not refused:
+        return
+    message = Message.objects.select_related("ticket", "author_contact", "author_user").get(pk=message_id)
+    ticket = message.ticket
+    author = message.author_contact or message.author_user
+    address = author.email if author is not None else ""
+    lines = [
+        f"Hello {message.author_name},",
+        "",
+        f"Your message was added to ticket {ticket.reference} (“{ticket.subject}”),",
+        "but not all of its attachments were.",
+        *_not_stored(refused),
+    ]
+    _send(ticket, _subject(ticket, "Attachments not stored"), lines, [address],
+          f"the attachments refused on {ticket.reference}", message=message, auto_submitted="auto-replied")
