@@ -1,4 +1,4 @@
-"""Reads of the staff desk: its queue, as the queue page asks for it."""
+"""Reads of the staff desk: its queue, as the queue page asks for it, and a ticket's thread."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.core.paginator import Page
 
 from extdesk.contacts.models import Account
 from extdesk.helpdesk import selectors
-from extdesk.helpdesk.models import OPEN_STATUSES, Status
+from extdesk.helpdesk.models import OPEN_STATUSES, Channel, Message, Status, Ticket
+from extdesk.mail import selectors as mail_selectors
+from extdesk.mail.models import InboundMail
 
 # The queue's status tabs: the open statuses together, each status, every ticket.
 QUEUE_STATUS_ACTIVE = "active"
@@ -95,3 +97,23 @@ def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
         QUEUE_STATUS_ALL: sum(counts.values()),
     }
     return Queue(page=page, tab_counts=tab_counts, unknown_account=unknown_account)
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of a ticket's thread as staff see it, with the mail that brought it."""
+
+    message: Message
+    # The incoming mail's record, when the message came by mail and it is kept.
+    mail: InboundMail | None = None
+
+    @property
+    def by_email(self) -> bool:
+        return self.message.channel == Channel.EMAIL
+
+
+def ticket_thread(ticket: Ticket) -> list[ThreadEntry]:
+    """Every message (internal notes too), each with its incoming mail. Three queries."""
+    messages = selectors.staff_thread(ticket)
+    mails = mail_selectors.inbound_for_messages(m.pk for m in messages if m.channel == Channel.EMAIL)
+    return [ThreadEntry(message=m, mail=mails.get(m.pk)) for m in messages]

@@ -1,4 +1,4 @@
-"""The staff desk: sign-in, the ticket queue and the staff's ticket page."""
+"""The staff desk: sign-in, the ticket queue, the staff's ticket page and the incoming mail pages."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Status, Ticket
 from extdesk.helpdesk.staff import is_desk_user
+from extdesk.mail import selectors as mail_selectors
+from extdesk.mail.models import InboundMail, Outcome
 from extdesk.security.limits import accepts_uploads
 from extdesk.web.addresses import request_address
 from extdesk.web.forms import apply_errors, warn_files_lost
@@ -79,6 +81,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- queue
 
 
+def _page(request: StaffRequest, template: str, context: dict[str, object],
+          status: int = 200) -> HttpResponse:
+    """A signed-in desk page; its navigation shows how much mail waits on the held list."""
+    return render(request, template, {**context, "held_count": mail_selectors.held_count()}, status=status)
+
+
 def _query_string(params: QueryDict, **changes: str | None) -> str:
     """``params`` with ``changes`` applied (None removes); the page always starts over."""
     query = params.copy()
@@ -128,7 +136,7 @@ def queue(request: StaffRequest) -> HttpResponse:
          "url": _query_string(request.GET, status=None if key == QUEUE_STATUS_ACTIVE else key)}
         for key, label in QUEUE_STATUS_TABS
     ]
-    return render(request, "desk/queue.html", {
+    return _page(request, "desk/queue.html", {
         "form": form,
         "columns": _sortable_columns(request.GET, query.sort),
         "page": page,
@@ -141,7 +149,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         if page.has_next() else "",
         "clear_url": _query_string(QueryDict(),
                                    status=None if status_key == QUEUE_STATUS_ACTIVE else status_key),
-    }, status=400 if form.errors else 200)
+    }, 400 if form.errors else 200)
 
 
 # ---------------------------------------------------------------- ticket
@@ -162,15 +170,15 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
                                        current_assignee=ticket.assignee)
     reply_form = reply_form or StaffReplyForm(initial={"kind": StaffReplyForm.REPLY})
     warn_files_lost(request, reply_form)
-    return render(request, "desk/ticket.html", {
+    return _page(request, "desk/ticket.html", {
         "ticket": ticket,
-        "thread": selectors.staff_thread(ticket),
+        "thread": desk_selectors.ticket_thread(ticket),
         "history": selectors.ticket_history(ticket),
         "accounts": selectors.contact_accounts(ticket.contact),
         "other_tickets": selectors.contact_other_tickets(ticket),
         "reply_form": reply_form,
         "update_form": update_form,
-    }, status=400 if reply_form.errors or update_form.errors else 200)
+    }, 400 if reply_form.errors or update_form.errors else 200)
 
 
 @accepts_uploads
@@ -217,3 +225,91 @@ def ticket_update(request: StaffRequest, number: int) -> HttpResponse:
                 messages.info(request, "Nothing to change.")
             return redirect("desk:ticket", number=ticket.pk)
     return _render_ticket(request, ticket, update_form=form)
+
+
+# ---------------------------------------------------------------- incoming mail
+
+
+def _inbound_or_404(pk: int) -> InboundMail:
+    try:
+        return mail_selectors.inbound_mail(pk)
+    except InboundMail.DoesNotExist:
+        raise Http404("No such mail.") from None
+
+
+@never_cache
+@staff_required
+@require_GET
+def held_mail(request: StaffRequest) -> HttpResponse:
+    page = mail_selectors.held_mail(request.GET.get("page", 1))
+    return _page(request, "desk/held_mail.html", {"page": page})
+
+
+@never_cache
+@staff_required
+@require_GET
+def inbound_mail(request: StaffRequest, pk: int) -> HttpResponse:
+    inbound = _inbound_or_404(pk)
+    return _page(request, "desk/inbound_mail.html", {
+        "inbound": inbound,
+        "is_held": inbound.outcome == Outcome.HELD,
+        # None: the original is not kept (refused or deleted mail), so neither are its headers.
+        "headers": mail_selectors.original_headers(inbound),
+    })
+
+
+@staff_required
+@require_GET
+def inbound_eml(request: StaffRequest, pk: int) -> HttpResponse:
+    """The original mail as it came in, as a download: a mail program opens it, a browser never renders it."""
+    inbound = _inbound_or_404(pk)
+    # Read whole: a stored mail is at most EXTDESK_MAIL_MAX_BYTES.
+    original = mail_selectors.original_bytes(inbound)
+    if original is None:
+        raise Http404("The original of this mail is not kept.")
+    name = (f"ticket-{inbound.ticket_id}-mail-{inbound.pk}.eml" if inbound.ticket_id is not None
+            else f"mail-{inbound.pk}.eml")
+    response = HttpResponse(original, content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _released(inbound: InboundMail) -> str:
+    sender = inbound.sender_address or "no sender"
+    where = f" #{inbound.ticket_id}" if inbound.ticket_id is not None else ""
+    return f"Released the mail from {sender}: {inbound.get_outcome_display().lower()}{where}."
+
+
+@staff_required
+@require_POST
+def release_mail(request: StaffRequest, pk: int) -> HttpResponse:
+    # Imported here: the desk loads without the mail channel's storing code
+    # (its parser among it), which only these two actions use.
+    from extdesk.mail.services import release_held
+
+    _inbound_or_404(pk)
+    try:
+        released = release_held(pk, by=request.user)
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _released(released))
+    return redirect("desk:held_mail")
+
+
+@staff_required
+@require_POST
+def delete_mail(request: StaffRequest, pk: int) -> HttpResponse:
+    from extdesk.mail.services import delete_held
+
+    inbound = _inbound_or_404(pk)
+    try:
+        delete_held(pk, by=request.user)
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Deleted the mail from {inbound.sender_address or 'no sender'}.")
+    return redirect("desk:held_mail")
