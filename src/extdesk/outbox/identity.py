@@ -54,7 +54,8 @@ def own_mail_id(header_value: str) -> int | None:
 def sender_domain() -> str:
     """The domain of the helpdesk's address (DEFAULT_FROM_EMAIL, set by EXTDESK_EMAIL_FROM)."""
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    domain = address.rpartition("@")[2].strip().lower()
+    _, at, domain = address.rpartition("@")
+    domain = domain.strip().lower() if at else ""
     # Only what a Message-ID's right-hand side may hold as a dot-atom.
     if not domain or not all(c.isascii() and (c.isalnum() or c in "-.") for c in domain):
         return _FALLBACK_DOMAIN
