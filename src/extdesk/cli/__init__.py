@@ -12,7 +12,7 @@ from extdesk.private_files import private_umask
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
-from . import backup, client, createstaff, manage, receive_mail, send_queued_mail, serve
+from . import backup, client, createstaff, fetch_mail, manage, receive_mail, send_queued_mail, serve
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve.add_parser,
@@ -22,6 +22,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     backup.add_parser,
     send_queued_mail.add_parser,
     receive_mail.add_parser,
+    fetch_mail.add_parser,
 ]
 
 
