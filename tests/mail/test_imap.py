@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from functools import partial
 
 import imapclient
 import pytest
 
+from extdesk.helpdesk.models import Ticket
 from extdesk.mail.exceptions import CannotStoreNow, NotAMail
 from extdesk.mail.imap import DOWNLOAD_BYTES, REFUSED_KEYWORD, MailboxUnavailable, _groups, fetch
-from tests.mail.dovecot import PASSWORD, Dovecot, dovecot, inbox, trusting
+from extdesk.mail.models import InboundMail
+from extdesk.mail.services import receive
+from tests.mail.dovecot import PASSWORD, Dovecot, child_env, dovecot, extdesk, inbox, rows, trusting
 from tests.mail.messages import mail
 
-__all__ = ["dovecot"]
+__all__ = ["child_env", "dovecot"]
 
 SEEN = imapclient.SEEN
 
@@ -231,10 +239,15 @@ def test_a_server_that_is_not_there_is_a_temporary_error_naming_the_mailbox(dove
     assert PASSWORD not in str(raised.value)
 
 
-def test_a_missing_folder_is_named(dovecot):
+def test_a_missing_folder_or_one_the_server_will_not_create_is_named(dovecot):
     with pytest.raises(MailboxUnavailable) as raised:
         fetch(inbox(dovecot, folder="Nowhere"), Recorder(dovecot), ssl_context=trusting(dovecot))
     assert "cannot open folder 'Nowhere'" in str(raised.value)
+    assert not raised.value.temporary
+    # Dovecot's maildir separates levels with ".", and refuses "/" in a name.
+    with pytest.raises(MailboxUnavailable) as raised:
+        fetch(inbox(dovecot, processed="Done/2026"), Recorder(dovecot), ssl_context=trusting(dovecot))
+    assert "cannot create folder 'Done/2026': " in str(raised.value)
     assert not raised.value.temporary
 
 
@@ -247,3 +260,138 @@ def test_stopping_ends_the_round_after_the_message_in_hand(dovecot):
 
     assert report.interrupted and report.stored == 1 and report.left == 2
     assert [SEEN in flags for flags in dovecot.flags()] == [True, False, False]
+
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tls", [True, False], ids=["imaps", "imap-starttls"])
+def test_with_the_real_receive_each_mail_is_one_ticket_even_when_delivered_twice(dovecot, tls):
+    first = mail(sender="Ann <ann@example.com>", subject="Printer on fire", message_id="fire@client.example")
+    # The MTA delivered it twice: the second copy has a trace header of its own.
+    dovecot.append([first, b"Received: from mx2.example.com by mail.example.com; Tue, 1 Dec 2026\r\n" + first,
+                    b"\x00\x01\x02 binary"])
+    target = inbox(dovecot, tls=tls)
+
+    report = fetch(target, partial(receive, source=target.label), ssl_context=trusting(dovecot))
+
+    assert (report.stored, report.duplicates, report.set_aside) == (1, 1, 1)
+    assert report.outcomes == {"ticket": 1}
+    (ticket,) = Ticket.objects.all()
+    assert ticket.subject == "Printer on fire"
+    assert InboundMail.objects.get().source == target.label
+    assert all(SEEN in flags for flags in dovecot.flags())
+    assert fetch(target, partial(receive, source=target.label), ssl_context=trusting(dovecot)).waiting == 0
+
+
+# The command, as cron or a service manager runs it: a real process on its own database.
+
+
+def _people(count: int, start: int = 0, **fields: str) -> list[bytes]:
+    # One sender each: a single sender opening this many tickets in an hour would be held.
+    return [mail(sender=f"Person {n} <person{n}@example.com>", subject=f"message {n}", **fields)
+            for n in range(start, start + count)]
+
+
+def _ticket_subjects(env: dict[str, str]) -> list[str]:
+    return sorted(subject for (subject,) in rows(env, "SELECT subject FROM helpdesk_ticket"))
+
+
+@pytest.mark.slow
+def test_one_pass_stores_every_message_as_a_ticket_marks_it_read_and_exits_0(dovecot, child_env):
+    dovecot.append(_people(3))
+
+    first = extdesk(child_env, "fetch-mail")
+
+    assert first.returncode == 0, first.stderr
+    label = inbox(dovecot).label
+    assert f"extdesk: fetched {label}: 3 waiting, 3 stored (3 ticket)" in first.stdout
+    assert _ticket_subjects(child_env) == ["message 0", "message 1", "message 2"]
+    assert rows(child_env, "SELECT DISTINCT source FROM mail_inboundmail") == [(label,)]
+    assert all(SEEN in flags for flags in dovecot.flags())
+    again = extdesk(child_env, "fetch-mail")
+    assert again.returncode == 0, again.stderr
+    assert f"extdesk: fetched {label}: 0 waiting, 0 stored" in again.stdout
+    assert PASSWORD not in first.stdout + first.stderr + again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_several_mailboxes_over_starttls_and_tls_and_a_real_not_a_mail(dovecot, child_env):
+    client = dovecot.client()
+    client.create_folder("Sales")
+    client.logout()
+    dovecot.append(_people(2))
+    dovecot.append([*_people(1, start=2), b"\x00\x01\x02\x03 not a mail at all\r\n"], folder="Sales")
+    child_env["EXTDESK_INBOX_URL"] = (f"{dovecot.url(tls=False)},"
+                                      f"{dovecot.url(folder='Sales', processed='SalesDone')}")
+
+    done = extdesk(child_env, "fetch-mail")
+
+    assert done.returncode == 0, done.stderr
+    assert f"{inbox(dovecot, tls=False).label}: 2 waiting, 2 stored (2 ticket)" in done.stdout
+    assert "/Sales: 2 waiting, 1 stored (1 ticket), 1 set aside ($ExtdeskRefused)" in done.stdout
+    assert "is not a mail" in done.stderr
+    assert _ticket_subjects(child_env) == ["message 0", "message 1", "message 2"]
+    assert dovecot.count("Sales") == 0
+    assert dovecot.count("SalesDone") == 2
+    assert sum(REFUSED_KEYWORD.encode() in flags for flags in dovecot.flags("SalesDone")) == 1
+
+
+@pytest.mark.slow
+def test_a_wrong_password_exits_1_with_one_line_naming_the_mailbox_not_the_password(dovecot, child_env):
+    dovecot.append(_people(1))
+    wrong = "Not-the-Passw0rd"
+    child_env["EXTDESK_INBOX_URL"] = dovecot.url(password=wrong)
+
+    done = extdesk(child_env, "fetch-mail")
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"extdesk: {inbox(dovecot).label}: login refused: [AUTHENTICATIONFAILED] Authentication failed."]
+    assert wrong not in done.stdout + done.stderr
+    assert _ticket_subjects(child_env) == []
+
+
+@pytest.mark.slow
+def test_a_mailbox_that_cannot_be_reached_exits_75_and_no_mailbox_configured_exits_2(dovecot, child_env):
+    dovecot.stop()
+
+    down = extdesk(child_env, "fetch-mail")
+
+    assert down.returncode == 75
+    assert down.stderr.startswith(f"extdesk: {inbox(dovecot).label}: connection failed: ")
+    assert PASSWORD not in down.stdout + down.stderr
+
+    del child_env["EXTDESK_INBOX_URL"]
+    unset = extdesk(child_env, "fetch-mail")
+    assert unset.returncode == 2
+    assert "EXTDESK_INBOX_URL" in unset.stderr and "Traceback" not in unset.stderr
+
+
+def _wait(condition, timeout: float = 60, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(every)
+
+
+@pytest.mark.slow
+def test_loop_collects_mail_as_it_comes_and_sigterm_ends_it_with_0(dovecot, child_env, tmp_path):
+    log = tmp_path / "fetch-mail.log"
+    with open(log, "wb") as out:
+        looping = subprocess.Popen([sys.executable, "-m", "extdesk.cli", "fetch-mail", "--loop", "1"],
+                                   env=child_env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        dovecot.append(_people(2))
+        _wait(lambda: len(_ticket_subjects(child_env)) == 2)
+        dovecot.append(_people(1, start=2))
+        _wait(lambda: len(_ticket_subjects(child_env)) == 3)
+        assert looping.poll() is None
+        looping.send_signal(signal.SIGTERM)
+        assert looping.wait(timeout=15) == 0, log.read_text()
+    finally:
+        if looping.poll() is None:
+            looping.kill()
+            looping.wait()
+    assert _ticket_subjects(child_env) == ["message 0", "message 1", "message 2"]
+    assert dovecot.count(criteria="UNSEEN") == 0
+    assert "Traceback" not in log.read_text()

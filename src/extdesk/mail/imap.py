@@ -311,16 +311,24 @@ def _session(inbox: Inbox, context: ssl.SSLContext, timeout: float) -> Iterator[
             client.starttls(context)
         client.login(inbox.user, inbox.password)
         if inbox.processed_folder and not client.folder_exists(inbox.processed_folder):
-            client.create_folder(inbox.processed_folder)
-        try:
+            with _refused(f"cannot create folder {inbox.processed_folder!r}"):
+                client.create_folder(inbox.processed_folder)
+        with _refused(f"cannot open folder {inbox.folder!r}"):
             selected = client.select_folder(inbox.folder)
-        except IMAPClientError as exc:
-            if isinstance(exc, imaplib.IMAP4.abort):
-                raise
-            raise _Refused(f"cannot open folder {inbox.folder!r}: {_text(exc)}") from None
         yield _Session(client, inbox, selected)
     finally:
         _close(client)
+
+
+@contextmanager
+def _refused(doing: str) -> Iterator[None]:
+    """A NO or BAD answer here is the setting's fault, not the connection's."""
+    try:
+        yield
+    except IMAPClientError as exc:
+        if isinstance(exc, imaplib.IMAP4.abort):
+            raise
+        raise _Refused(f"{doing}: {_text(exc)}") from None
 
 
 def _close(client: imapclient.IMAPClient) -> None:
