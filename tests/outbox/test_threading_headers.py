@@ -130,10 +130,15 @@ def test_the_installation_token_is_stable_and_follows_the_secret_key(settings):
     assert re.fullmatch(r"[0-9a-f]{16}", token)
     assert identity.installation_token() == token
     assert identity.own_mail_header(42) == f"{token} 42"
-    settings.SECRET_KEY = settings.SECRET_KEY + "-another-installation"
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = old_key + "-another-installation"
     assert identity.installation_token() != token
-    # Our earlier header is another installation's now.
+    # Our earlier header is another installation's now...
     assert not identity.is_own_mail(f"{token} 42")
+    # ...unless the old key is kept as a fallback: then the key was rotated, and it is still ours.
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert identity.is_own_mail(f"{token} 42") and identity.own_mail_id(f"{token} 42") == 42
+    assert identity.own_mail_header(42) != f"{token} 42"  # new mail goes out under the new key
 
 
 @pytest.mark.parametrize(("value", "own", "mail_id"), [

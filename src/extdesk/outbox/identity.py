@@ -23,10 +23,13 @@ _TOKEN_LENGTH = 16
 _FALLBACK_DOMAIN = "extdesk.invalid"
 
 
+def _token(key: str) -> str:
+    return hmac.new(key.encode(), _TOKEN_TEXT, hashlib.sha256).hexdigest()[:_TOKEN_LENGTH]
+
+
 def installation_token() -> str:
     """This installation's token: 16 hex digits of an HMAC-SHA256 keyed with SECRET_KEY."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), _TOKEN_TEXT, hashlib.sha256).hexdigest()
-    return digest[:_TOKEN_LENGTH]
+    return _token(settings.SECRET_KEY)
 
 
 def own_mail_header(outgoing_id: int) -> str:
@@ -39,8 +42,12 @@ def is_own_mail(header_value: str) -> bool:
     words = header_value.split()
     if not words:
         return False
-    # Constant time: the header comes from whoever sent the mail.
-    return hmac.compare_digest(words[0].encode(), installation_token().encode())
+    # Mail sent before the key was rotated still comes back (bounces, quotes)
+    # under the old key's token: the fallbacks Django keeps for it count too.
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    # Constant time, every key tried: the header comes from whoever sent the mail.
+    matches = [hmac.compare_digest(words[0].encode(), _token(key).encode()) for key in keys]
+    return any(matches)
 
 
 def own_mail_id(header_value: str) -> int | None:
