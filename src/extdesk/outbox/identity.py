@@ -23,8 +23,10 @@ _TOKEN_LENGTH = 16
 _FALLBACK_DOMAIN = "extdesk.invalid"
 
 
-def _token(key: str) -> str:
-    return hmac.new(key.encode(), _TOKEN_TEXT, hashlib.sha256).hexdigest()[:_TOKEN_LENGTH]
+def _token(key: str | bytes) -> str:
+    # Django takes a key given as bytes as well.
+    raw = key.encode() if isinstance(key, str) else key
+    return hmac.new(raw, _TOKEN_TEXT, hashlib.sha256).hexdigest()[:_TOKEN_LENGTH]
 
 
 def installation_token() -> str:
