@@ -114,3 +114,25 @@ def test_shared_layers_import_no_django_and_nothing_of_the_server(layer):
 def test_the_check_sees_a_circle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+
+# The mail channel: storing a mail is Django's work (these modules); reading
+# one (every other module of extdesk.mail) is pure functions over bytes, run
+# by the fuzzer and the property tests without a database.
+MAIL_STORING = {"admin", "apps", "models", "notices", "routing", "selectors", "services"}
+
+
+def _mail_reading_modules() -> list[Path]:
+    return sorted(p for p in (PACKAGE / "mail").glob("*.py")
+                  if p.stem not in MAIL_STORING and p.stem != "__init__")
+
+
+@pytest.mark.parametrize("path", _mail_reading_modules(), ids=lambda p: p.stem)
+def test_reading_a_mail_needs_no_django(path):
+    for target in _imports(path):
+        assert not target.startswith("django"), f"mail/{path.name} imports {target}"
+        other = _top(target)
+        assert other in (None, "mail", "config"), f"mail/{path.name} imports {target}"
+        if other == "mail" and target.count(".") >= 2:
+            assert target.split(".")[2] not in MAIL_STORING, f"mail/{path.name} imports {target}"

@@ -149,8 +149,8 @@ def test_the_installation_tag_threads_and_a_member_of_the_tickets_account_may_re
 
 def test_staff_answer_by_mail_publicly_and_their_out_of_office_stays_internal():
     contact = make_contact(email="ann@example.com")
-    ticket = make_ticket(contact)
     staff = make_staff(email="Agent@Example.com")
+    ticket = make_ticket(contact)
     notification = _notification_id(ticket)
     receipt = receive(mail(sender="agent@example.com", in_reply_to=notification,
                            body="Restart the router, please."), source="pipe")
@@ -204,7 +204,7 @@ def test_an_automatic_answer_to_a_closed_ticket_does_not_reopen_it():
     assert again.outcome == Outcome.REPLY and ticket.status == Status.OPEN
 
 
-def test_spam_is_held_until_staff_release_it_or_delete_it(tmp_path):
+def test_spam_is_held_until_staff_release_it_or_delete_it(django_capture_on_commit_callbacks):
     make_contact(email="ann@example.com")
     staff = make_staff()
     held = receive(mail(subject="Cheap pills", headers=[("X-Spam-Flag", "YES")]), source="pipe")
@@ -218,7 +218,8 @@ def test_spam_is_held_until_staff_release_it_or_delete_it(tmp_path):
     other = receive(mail(subject="More pills", headers=[("X-Spam-Flag", "YES")]), source="pipe")
     stored = InboundMail.objects.get(pk=other.inbound_id)
     path = stored.raw.path
-    delete_held(stored.pk, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_held(stored.pk, by=staff)
     stored.refresh_from_db()
     assert stored.outcome == Outcome.DELETED and not stored.raw
     import os

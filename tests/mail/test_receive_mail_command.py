@@ -56,10 +56,9 @@ def test_a_mail_on_standard_input_is_stored_and_exits_zero(env):
     assert b"new ticket #1" in done.stdout
     assert _counts(env) == (1, 1)
     # The MTA delivering it again (a retry after a lost answer) stores nothing more.
-    again = _extdesk(env, "receive-mail", stdin=mail(sender="stranger@example.net",
-                                                     message_id="same@x.example"))
-    repeat = _extdesk(env, "receive-mail", stdin=mail(sender="stranger@example.net",
-                                                      message_id="same@x.example"))
+    message = mail(sender="stranger@example.net", message_id="same@x.example")
+    again = _extdesk(env, "receive-mail", stdin=message)
+    repeat = _extdesk(env, "receive-mail", stdin=message)
     assert again.returncode == repeat.returncode == EX_OK
     assert b"already stored" in repeat.stdout
     assert _counts(env) == (2, 2)

@@ -30,7 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "Exit status: 0 stored (or a duplicate, loop or bounce deliberately dropped), "
                     "75 try again later, 65 not a mail.",
     )
-    parser.add_argument("--source", default="pipe", help="what the mail came by, for the record (default: pipe)")
+    parser.add_argument("--source", default="pipe",
+                        help="what the mail came by, for the record (default: pipe)")
     parser.set_defaults(handler=run)
 
 
@@ -41,7 +42,8 @@ def _say(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args.source)
-    except Exception as exc:  # noqa: BLE001 - the MTA must keep the message, whatever failed here
+    # Whatever failed here, the MTA must keep the message: a temporary failure.
+    except Exception as exc:
         _say(f"could not store the message now ({type(exc).__name__}: {_first_line(exc)}); "
              "it stays with the mail server, which will try again")
         return EX_TEMPFAIL

@@ -171,13 +171,14 @@ def _adopt_guests(changed: list[ContactRecord]) -> None:
                       .alias(email_lower=Lower("email")).filter(email_lower__in=list(addresses))
                       .order_by("-platform_id").values_list("pk", "email")):
         owners[email.strip().lower()] = pk
-    relations = [relation for relation in Contact._meta.related_objects
-                 if relation.many_to_one and relation.field.model is not Contact]
+    # Hidden ones too (related_name="+", such as the history's actor).
+    relations = [field for field in Contact._meta.get_fields(include_hidden=True)
+                 if field.one_to_many and field.auto_created and field.related_model is not Contact]
     for address, owner in owners.items():
         guest = addresses[address]
         for relation in relations:
-            relation.related_model._default_manager.filter(**{relation.field.name: guest}).update(
-                **{relation.field.name: owner})
+            name = relation.field.name  # type: ignore[union-attr]  # a reverse relation's field
+            relation.related_model._default_manager.filter(**{name: guest}).update(**{name: owner})
         Contact.objects.filter(pk=guest).delete()
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
 from .models import Channel, MailReference, Message, Status, Ticket
@@ -68,18 +69,12 @@ def _subject(ticket: Ticket, text: str) -> str:
     return f"{ticket_tag(ticket.pk)} {text}: {ticket.subject}"
 
 
-def _usable(mail_id: str) -> bool:
-    # A Message-ID received from elsewhere could hold anything; one that
-    # cannot sit between angle brackets in a header is left out of the chain.
-    return bool(mail_id) and not any(c.isspace() or c in "<>" or not c.isprintable() for c in mail_id)
-
-
 def _thread_headers(ticket: Ticket) -> list[tuple[str, str]]:
     """In-Reply-To (the latest Message-ID of the ticket) and References (the first and the latest ones)."""
     references = MailReference.objects.filter(ticket=ticket).values_list("mail_id", flat=True)
     first = list(references.order_by("created_at", "id")[:1])
     latest = list(references.order_by("-created_at", "-id")[:REFERENCES_KEPT])
-    chain = [mail_id for mail_id in dict.fromkeys([*first, *latest[::-1]]) if _usable(mail_id)]
+    chain = [mail_id for mail_id in dict.fromkeys([*first, *latest[::-1]]) if threadable(mail_id)]
     if not chain:
         return []
     return [("In-Reply-To", f"<{chain[-1]}>"), ("References", " ".join(f"<{m}>" for m in chain))]

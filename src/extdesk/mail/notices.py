@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
 
 def unknown_sender_refused(address: str, subject: str, mail_id: str) -> None:
-    """Tell ``address`` that this helpdesk takes mail from its customers only (EXTDESK_MAIL_UNKNOWN_SENDERS=reject)."""
+    """Tell ``address`` that this helpdesk takes mail from its customers only.
+
+    Sent when EXTDESK_MAIL_UNKNOWN_SENDERS=reject, at most once a day to an address.
+    """
     lines = [
         "Hello,",
         "",
@@ -21,7 +25,7 @@ def unknown_sender_refused(address: str, subject: str, mail_id: str) -> None:
         "",
         "Nothing of your message was kept. This answer is sent once a day at most.",
     ]
-    headers = [("In-Reply-To", f"<{mail_id}>"), ("References", f"<{mail_id}>")] if mail_id else []
+    headers = [("In-Reply-To", f"<{mail_id}>"), ("References", f"<{mail_id}>")] if threadable(mail_id) else []
     enqueue(f"Not delivered: {subject}" if subject else "Not delivered", "\n".join(lines), [address],
             f"the refusal of a stranger's mail to {settings.DEFAULT_FROM_EMAIL}", headers=headers,
             auto_submitted="auto-replied")

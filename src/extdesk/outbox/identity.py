@@ -74,3 +74,12 @@ def sender_domain() -> str:
 def make_mail_id() -> str:
     """A new Message-ID, without the angle brackets: ``extdesk.<32 hex digits>@<our domain>``."""
     return f"extdesk.{secrets.token_hex(16)}@{sender_domain()}"
+
+
+def threadable(mail_id: str) -> bool:
+    """Whether a Message-ID may go, between angle brackets, in In-Reply-To or References.
+
+    One received from elsewhere could hold anything; one that cannot sit
+    between angle brackets in a header is left out of a thread's headers.
+    """
+    return bool(mail_id) and not any(c.isspace() or c in "<>" or not c.isprintable() for c in mail_id)
