@@ -338,3 +338,16 @@ def test_the_received_time_is_now():
     before = timezone.now()
     receive(mail(), source="pipe")
     assert InboundMail.objects.get().received_at >= before
+
+
+def test_a_report_quoting_only_our_own_header_finds_the_mail_it_bounces():
+    from extdesk.outbox.identity import own_mail_header
+    ticket = make_ticket(make_contact(email="ann@example.com"))
+    helpdesk.reply(ticket, author=make_staff(), body="An answer.")
+    outgoing = _mail_to("ann@example.com")[-1]
+    report = _delivery_report("rewritten-by-a-relay@relay.example", "ann@example.com").replace(
+        b"Subject: [#1] New reply\r\n",
+        f"Subject: [#1] New reply\r\nX-Extdesk-Mail: {own_mail_header(outgoing.pk)}\r\n".encode())
+    assert receive(report, source="pipe").outcome == Outcome.BOUNCE
+    outgoing.refresh_from_db()
+    assert outgoing.state == "bounced"

@@ -33,7 +33,7 @@ from extdesk.helpdesk.models import Channel, MailReference, Message, Status, Tic
 from extdesk.helpdesk.services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, display_file_name, format_size
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.helpdesk.storage import delete_files, files_removed_on_failure, write_file
-from extdesk.outbox.identity import is_own_mail
+from extdesk.outbox.identity import is_own_mail, own_mail_id
 from extdesk.outbox.models import OutgoingMail
 
 from . import notices, routing
@@ -175,6 +175,9 @@ def _record_report(record: InboundMail, parsed: ParsedMail, raw: bytes, written:
     assert report is not None
     ids = [mail_id_key(mail_id) for mail_id in report.original_message_ids if mail_id]
     bounced = OutgoingMail.objects.filter(mail_id__in=ids).order_by("-pk").first() if ids else None
+    if bounced is None and (outgoing_id := own_mail_id(report.extdesk_header)) is not None:
+        # A relay that rewrote the Message-ID still quotes our own header.
+        bounced = OutgoingMail.objects.filter(pk=outgoing_id).first()
     detail = " ".join(part for part in (report.action, report.status, report.diagnostic) if part)
     detail = detail or "a delivery report without details"
     ticket_id = None
