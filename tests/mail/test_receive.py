@@ -351,3 +351,12 @@ def test_a_report_quoting_only_our_own_header_finds_the_mail_it_bounces():
     assert receive(report, source="pipe").outcome == Outcome.BOUNCE
     outgoing.refresh_from_db()
     assert outgoing.state == "bounced"
+
+
+def test_a_staff_address_quoting_only_a_ticket_number_is_no_staff_reply():
+    ticket = make_ticket(make_contact(email="ann@example.com"))
+    make_staff(email="agent@example.com")
+    receipt = receive(mail(sender="agent@example.com", subject=f"Re: [#{ticket.pk}] Mail is down",
+                           body="Forged: your account is closed."), source="pipe")
+    assert receipt.ticket_id != ticket.pk
+    assert not ticket.messages.filter(body__contains="Forged").exists()

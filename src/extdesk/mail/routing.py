@@ -94,7 +94,7 @@ def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ti
     """The ticket this mail answers, if any, that its sender may see.
 
     References are tried newest first (In-Reply-To before References, whose
-    last entry is the parent), then the subject's tag.
+    last entry is the parent), then the subject's tag (not for staff).
     """
     if not sender.known:
         return None
@@ -106,6 +106,11 @@ def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ti
                 ticket = Ticket.objects.filter(pk=tickets[mail_id]).first()
                 if ticket is not None and may_see(sender, ticket):
                     return ticket
+    if sender.staff is not None:
+        # A From address is easily forged, and staff may answer any ticket: a
+        # staff reply must answer a mail the helpdesk sent (its Message-ID is
+        # random, so it cannot be guessed), never just quote a number.
+        return None
     for number in tagged_ticket_ids(subject):
         ticket = Ticket.objects.filter(pk=number).first()
         if ticket is not None and may_see(sender, ticket):
