@@ -33,3 +33,28 @@ class StaffMember(User):
         proxy = True
         verbose_name = "staff member"
         verbose_name_plural = "staff members"
+
+
+class Presence(models.Model):
+    """An agent who has a ticket open ("viewing") or is typing in its reply box ("replying").
+
+    Each open desk tab renews its row every few seconds; a row not renewed
+    for desk.presence's horizon is stale, so a closed tab stops showing
+    within seconds, whether or not it said goodbye.
+    """
+
+    class Activity(models.TextChoices):
+        VIEWING = "viewing", "viewing"
+        REPLYING = "replying", "replying"
+
+    ticket = models.ForeignKey("helpdesk.Ticket", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(max_length=8, choices=Activity.choices, default=Activity.VIEWING)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="presence_ticket_user")]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="presence_ticket_seen")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {self.activity} ticket {self.ticket_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from extdesk.contacts.models import Account, Contact
 
@@ -46,6 +47,20 @@ class Category(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A free label staff put on tickets ("refund", "dns") to find and group them."""
+
+    # Stored as typed (trimmed, single-spaced); unique whatever the case.
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     """A customer's request; its ``id`` is the number people quote (#123)."""
 
@@ -70,6 +85,13 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField()
     # The newest public message or status change: the lists sort on it.
     last_activity_at = models.DateTimeField()
+    # Raised by every write to the ticket, its thread or its properties: a
+    # form drawn from an older version is a collision, not an update.
+    version = models.PositiveIntegerField(default=1)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    # Set when the ticket was merged into another; it is then closed and points there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="merged_from")
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -209,6 +231,50 @@ class EventKind(models.TextChoices):
     PRIORITY = "priority", "Priority changed"
     ASSIGNEE = "assignee", "Assignee changed"
     CATEGORY = "category", "Category changed"
+    TAGS = "tags", "Tags changed"
+    MERGED = "merged", "Merged"
+
+
+class StaffProfile(models.Model):
+    """What customers see of a staff member: the name they sign with and their signature.
+
+    The login name never reaches a customer (helpdesk.staff.public_name).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="staff_profile")
+    display_name = models.CharField(max_length=100, blank=True, default="")
+    # Appended to the agent's public replies.
+    signature = models.TextField(blank=True, default="", max_length=2000)
+
+    def __str__(self) -> str:
+        return self.display_name or f"profile of user {self.user_id}"
+
+
+class CannedReply(models.Model):
+    """A prepared answer, inserted into the reply box and edited before sending.
+
+    Shared with every agent when ``owner`` is empty, else its owner's own.
+    Placeholders (``{{ contact.first_name }}``) are filled from the ticket.
+    """
+
+    title = models.CharField(max_length=100)
+    body = models.TextField(max_length=20_000)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="canned_replies")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
 
 
 class TicketEvent(models.Model):
