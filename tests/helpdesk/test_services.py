@@ -252,3 +252,20 @@ def test_update_properties_names_what_it_cannot_set(contact, staff):
     ticket = make_ticket(contact)
     with pytest.raises(TypeError, match="subject"):
         services.update_properties(ticket, actor=staff, subject="renamed")
+
+
+def test_every_write_to_a_ticket_counts_one_more_version():
+    contact = make_contact()
+    staff = make_staff(password=None)
+    ticket = make_ticket(contact)
+    assert ticket.version == 1
+    services.reply(ticket, author=staff, body="An answer.", then_status="waiting")
+    assert ticket.version == 2
+    services.reply(ticket, author=staff, body="A note.", internal=True)
+    assert ticket.version == 3
+    assert services.update_properties(ticket, actor=staff, priority=ticket.priority) == []
+    assert ticket.version == 3
+    services.update_properties(ticket, actor=staff, priority=4)
+    services.close_by_customer(ticket, contact=contact)
+    ticket.refresh_from_db()
+    assert ticket.version == 5

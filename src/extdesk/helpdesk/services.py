@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import ForeignKey
+from django.db.models import F, ForeignKey
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
@@ -258,9 +258,20 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def bump_version(current: Ticket) -> None:
+    """Count one more version of a locked ticket: a form drawn from an earlier one is now stale.
+
+    Called once by every write to a ticket, its thread or its properties, in
+    that write's transaction.
+    """
+    Ticket.objects.filter(pk=current.pk).update(version=F("version") + 1)
+    current.version = Ticket.objects.filter(pk=current.pk).values_list("version", flat=True).get()
+
+
 def _sync(target: Ticket, source: Ticket) -> None:
     """Copy the saved state back into the caller's instance."""
-    for field in ("status", "priority", "category_id", "assignee_id", "updated_at", "last_activity_at"):
+    for field in ("status", "priority", "category_id", "assignee_id", "updated_at", "last_activity_at",
+                  "version"):
         setattr(target, field, getattr(source, field))
     for name in ("category", "assignee"):
         relation = cast(ForeignKey, Ticket._meta.get_field(name))
@@ -446,6 +457,7 @@ def reply(
                 notifications.staff_replied(message.pk)
         if then_status:
             _set_status(current, then_status, author)
+        bump_version(current)
     _sync(ticket, current)
     return message
 
@@ -468,6 +480,8 @@ def update_properties(ticket: Ticket, *, actor: User, **changes: Unpack[Property
     with transaction.atomic():
         current = _locked(ticket)
         changed = [name for name, value in wanted.items() if _PROPERTIES[name][1](current, value, actor)]
+        if changed:
+            bump_version(current)
     _sync(ticket, current)
     return changed
 
@@ -479,6 +493,8 @@ def _status_by_customer(
     with transaction.atomic():
         current = _locked(ticket)
         changed = current.status in from_statuses and _set_status(current, status, contact)
+        if changed:
+            bump_version(current)
     _sync(ticket, current)
     return changed
 
