@@ -10,8 +10,8 @@ multibyte character, bad base64 and raw UTF-8 alike.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
-import unicodedata
 from datetime import UTC, datetime
 from email import utils
 from email.headerregistry import AddressHeader, HeaderRegistry
@@ -29,6 +29,10 @@ _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 # The email package's own address grammar (RFC 5322 with the obsolete forms);
 # a header it cannot read falls back to the older, laxer email.utils reader.
 _REGISTRY = HeaderRegistry()
+# Longer values go to the lax readers only: the email package's header parser
+# takes time growing with the square of the length for some input. One line
+# of a header may be 998 characters (RFC 5322 2.1.1).
+MAX_PARSED_LENGTH = 998
 
 
 def unfold(value: str) -> str:
@@ -40,7 +44,8 @@ def decode_text(value: str, defects: list[str] | None = None) -> str:
     """An unstructured header value as text: unfolded, encoded words decoded
     in their charsets, raw 8-bit read as UTF-8 or windows-1252, control
     characters removed."""
-    value = unfold(value)
+    # Tabs are whitespace in a header; as control characters they would go below.
+    value = unfold(value).replace("\t", " ")
     pieces: list[str] = []
     pending: list[tuple[str, bytes]] = []  # adjacent encoded words not yet decoded
     position = 0
@@ -76,14 +81,21 @@ def decode_line(value: str, defects: list[str] | None = None) -> str:
 
 def without_controls(text: str, *, keep: str = "") -> str:
     """Text without control characters (C0, DEL, C1) except those in
-    ``keep``, and without lone surrogates (no database stores them)."""
+    ``keep``, and with lone surrogates (no database stores them) replaced."""
     if text.isprintable():
         return text
-    return "".join(
-        "\ufffd" if "\ud800" <= ch <= "\udfff" else ch
-        for ch in text
-        if ch in keep or unicodedata.category(ch) != "Cc"
-    )
+    pattern = _controls(keep)
+    text = pattern.sub("", text)
+    return _SURROGATES.sub("\ufffd", text)
+
+
+@functools.lru_cache(maxsize=8)
+def _controls(keep: str) -> re.Pattern[str]:
+    removed = "".join(chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)] if chr(code) not in keep)
+    return re.compile("[" + re.escape(removed) + "]")
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _word_bytes(encoding: str, encoded: str, defects: list[str] | None) -> bytes | None:
@@ -165,14 +177,8 @@ def addresses(values: list[str], defects: list[str] | None = None) -> list[tuple
     for value in values:
         value = unfold(value)
         lax = {address.strip(): name for name, address in _lax_addresses(value)}
-        try:
-            header = _REGISTRY("to", value)
-            if not isinstance(header, AddressHeader):
-                raise TypeError("not an address header")
-            parsed = [(address.display_name, address.addr_spec) for address in header.addresses]
-        except Exception:
-            # The email package's parser fails in many ways on broken input
-            # (IndexError, HeaderParseError, ...); the lax reader does not.
+        parsed = _strict_addresses(value) if len(value) <= MAX_PARSED_LENGTH else None
+        if parsed is None:
             parsed = _lax_addresses(value)
         for name, address in parsed:
             address = without_controls(charsets.unescape_surrogates(address)).strip()
@@ -185,10 +191,23 @@ def addresses(values: list[str], defects: list[str] | None = None) -> list[tuple
     return found
 
 
+def _strict_addresses(value: str) -> list[tuple[str, str]] | None:
+    try:
+        header = _REGISTRY("to", value)
+        if not isinstance(header, AddressHeader):
+            return None
+        return [(address.display_name, address.addr_spec) for address in header.addresses]
+    except Exception:
+        # The email package's parser fails in many ways on broken input
+        # (IndexError, HeaderParseError, ...); the lax reader does not.
+        return None
+
+
 def _lax_addresses(value: str) -> list[tuple[str, str]]:
     try:
         return utils.getaddresses([value])
     except Exception:
+        # RecursionError for thousands of nested comment parentheses.
         return []
 
 

@@ -8,6 +8,7 @@ headers) becomes a ParsedMail, with what was wrong listed in ``defects``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy, compat32
 from typing import Any
 
-from . import attachments, charsets, classify, dedup, fields, flowed, html, quotes, reports
+from . import attachments, charsets, classify, dedup, fields, flowed, html, parts, quotes, reports, setaside
 from .attachments import MailAttachment
 from .exceptions import NotAMail
 from .reports import OWN_HEADER, DeliveryReport
@@ -25,11 +26,16 @@ from .reports import OWN_HEADER, DeliveryReport
 __all__ = ["DeliveryReport", "MailAttachment", "ParsedMail", "own_mail_token", "parse"]
 
 _FEED_SLICE = 1 << 16
-_MAX_DEPTH = 40
 _BLANK = re.compile(rb"\s*\Z")
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _SENDER_HEADER = re.compile(rb"(?im)^(?:from|sender|return-path)[ \t]*:")
 _TOKEN_ID = re.compile(r"[0-9]{1,18}")
+_BOUNDARY_PARAMETER = re.compile(rb"(?i)\bboundary\*?[ \t]*=")
+# A boundary parameter (also in RFC 2231 form) or a closing delimiter line.
+_BOUNDARY_EVENT = re.compile(
+    rb'(?im)\bboundary\*?[ \t]*=[ \t]*("[^"\r\n]{1,200}"|[^\s;"]{1,200})|^--(\S{1,72})[ \t]*\r?$')
+# RFC 2046 5.1.1: a boundary line is "--" and 1 to 70 of these characters.
+_BOUNDARY_LINE = re.compile(r"^--([0-9A-Za-z'()+_,\-./:=?]{1,70})[ \t]*\r?$", re.MULTILINE)
 
 
 class _TolerantPolicy(EmailPolicy):
@@ -41,11 +47,27 @@ class _TolerantPolicy(EmailPolicy):
     IndexError, AttributeError and others on broken headers."""
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
-        try:
-            return super().header_fetch_parse(name, value)
-        except Exception:
-            return compat32.header_fetch_parse(name, value)
+        if len(value) > fields.MAX_PARSED_LENGTH:
+            # The default policy's parser takes time growing with the square
+            # of the length for some input (4000 quotes: about a second).
+            return compat32.header_fetch_parse(name, value[:_MAX_LEGACY_LENGTH])
+        return _parsed_header(name, value)
 
+
+def _parse_header(name: str, value: str) -> Any:
+    try:
+        return EmailPolicy.header_fetch_parse(_POLICY, name, value)
+    except Exception:
+        return compat32.header_fetch_parse(name, value)
+
+
+# The email package parses a header again on every access, and the walk over
+# the parts asks for each Content-Type many times; header objects are
+# immutable, so one parse per distinct value serves them all.
+_parsed_header = functools.lru_cache(maxsize=512)(_parse_header)
+# compat32's parameter reader is quadratic too, if cheaper; no Content-Type a
+# mail program writes is longer.
+_MAX_LEGACY_LENGTH = 16384
 
 _POLICY = _TolerantPolicy()
 
@@ -117,6 +139,7 @@ def parse(raw: bytes, *, max_bytes: int | None = None) -> ParsedMail:
     key = dedup.dedup_key(raw, key_id)
     message = _message_tree(raw, defects)
     _collect_tree_defects(message, defects)
+    _recover_boundaries(message, defects)
 
     headers = [(name, fields.decode_text(str(value), defects)) for name, value in message.raw_items()]
     sender_address, sender_name = _sender(message, defects)
@@ -183,20 +206,78 @@ def _first_raw_header(raw: bytes, name: bytes) -> str | None:
 
 def _message_tree(raw: bytes, defects: list[str]) -> Message:
     """The MIME tree, by the default policy where it can read the message."""
-    for policy in (_POLICY, compat32):
-        parser = BytesFeedParser(policy=policy)
-        try:
-            # In slices: parsebytes() would first decode a copy of the whole message.
-            for start in range(0, len(raw), _FEED_SLICE):
-                parser.feed(raw[start : start + _FEED_SLICE])
-            return parser.close()
-        except Exception as problem:
-            # RecursionError for absurdly nested multiparts, or a parser bug.
-            defects.append(f"the MIME structure could not be read ({type(problem).__name__})")
+    aside = setaside.SetAside(raw)
+    depth = _boundary_depth(aside.reduced)
+    if depth > parts.MAX_DEPTH:
+        # The email package's time grows with the nesting for every line, and
+        # it recurses once per level; no mail program nests this deep.
+        defects.append(f"multiparts nested {depth} deep; the body is kept as one text")
+    else:
+        for policy in (_POLICY, compat32):
+            parser = BytesFeedParser(policy=policy)
+            try:
+                # In slices: parsebytes() would first decode a copy of the whole message.
+                for start in range(0, len(aside.reduced), _FEED_SLICE):
+                    parser.feed(aside.reduced[start : start + _FEED_SLICE])
+                message = parser.close()
+            except Exception as problem:
+                # A parser bug on broken input; compat32 reads headers more simply.
+                defects.append(f"the MIME structure could not be read ({type(problem).__name__})")
+                continue
+            aside.restore(message)
+            return message
     # The headers at least; the body stays one text part.
     message = BytesHeaderParser(policy=compat32).parsebytes(raw)
     message.set_payload(raw[dedup.split_header_block(raw)[1] :].decode("ascii", "surrogateescape"))
     return message
+
+
+def _boundary_depth(data: bytes) -> int:
+    """How deep the declared multipart boundaries nest, read from the lines
+    alone (a boundary is open from its declaration to its closing line)."""
+    declarations = len(_BOUNDARY_PARAMETER.findall(data))
+    if declarations <= parts.MAX_DEPTH:
+        return declarations  # they cannot nest deeper than there are of them
+    open_boundaries: list[bytes] = []
+    deepest = 0
+    for match in _BOUNDARY_EVENT.finditer(data):
+        declared, delimiter = match.group(1), match.group(2)
+        if declared is not None:
+            open_boundaries.append(declared.strip(b'"').rpartition(b"'")[2])
+            deepest = max(deepest, len(open_boundaries))
+        elif delimiter is not None and delimiter.endswith(b"--"):
+            closed = delimiter[:-2]
+            if closed in open_boundaries:
+                del open_boundaries[open_boundaries.index(closed):]
+    return deepest
+
+
+def _recover_boundaries(part: Message, defects: list[str], depth: int = 0) -> None:
+    """Multiparts whose boundary was never declared, or declared wrong, read
+    by the first boundary-like line of their text (the email package keeps
+    such a part as one text, MIME lines and base64 included)."""
+    inner_parts = parts.children(part)
+    if inner_parts is not None:
+        if depth < parts.MAX_DEPTH:
+            for child in inner_parts:
+                _recover_boundaries(child, defects, depth + 1)
+        return
+    if not parts.content_type(part).startswith("multipart/"):
+        return
+    text = parts.stored_text(part)
+    found = _BOUNDARY_LINE.search(text)
+    if found is None:
+        return
+    boundary = found.group(1)
+    head = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'.encode("ascii")
+    try:
+        inner = _message_tree(head + parts.raw_bytes(text), [])
+    except Exception:
+        return
+    children: list[Message | str] = list(parts.children(inner) or [])
+    if children:
+        part.set_payload(children)
+        defects.append(f"a multipart's boundary was missing or wrong; read by the line --{boundary}")
 
 
 def _collect_tree_defects(message: Message, defects: list[str], where: str = "message",
@@ -209,14 +290,11 @@ def _collect_tree_defects(message: Message, defects: list[str], where: str = "me
         text = f"{where}: {words}"
         if text not in defects:
             defects.append(text)
-    if depth >= _MAX_DEPTH:
+    if depth >= parts.MAX_DEPTH:
         return
-    payload: Any = message.get_payload()
-    if isinstance(payload, list):
-        for index, child in enumerate(payload, 1):
-            if isinstance(child, Message):
-                _collect_tree_defects(child, defects, f"{'part' if where == 'message' else where}"
-                                      f"{' ' if where == 'message' else '.'}{index}", depth + 1)
+    for index, child in enumerate(parts.children(message) or [], 1):
+        place = f"part {index}" if where == "message" else f"{where}.{index}"
+        _collect_tree_defects(child, defects, place, depth + 1)
 
 
 def _raw_all(message: Message, name: str) -> list[str]:
@@ -255,34 +333,6 @@ def _sender(message: Message, defects: list[str]) -> tuple[str, str]:
     return "", name
 
 
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "application/octet-stream"
-
-
-def _disposition(part: Message) -> str:
-    try:
-        return (part.get_content_disposition() or "").lower()
-    except Exception:
-        return ""
-
-
-def _has_filename(part: Message) -> bool:
-    try:
-        return bool(part.get_filename())
-    except Exception:
-        return False
-
-
-def _children(part: Message) -> list[Message] | None:
-    payload: Any = part.get_payload()
-    if isinstance(payload, list):
-        return [child for child in payload if isinstance(child, Message)]
-    return None
-
-
 class _Body:
     """One walk over the tree: which leaves are the text, which attachments."""
 
@@ -294,15 +344,15 @@ class _Body:
         self._inline_text_files: list[Message] = []
 
     def walk(self, part: Message, depth: int = 0, *, root: bool = True) -> None:
-        content_type = _content_type(part)
-        children = _children(part)
+        content_type = parts.content_type(part)
+        children = parts.children(part)
         if content_type.startswith("message/") or (children is None and not self._is_text(part, root)):
             self._attach(part, content_type)
             return
         if children is None:
             return
-        if depth >= _MAX_DEPTH:
-            self.defects.append(f"parts nested deeper than {_MAX_DEPTH} levels were left out")
+        if depth >= parts.MAX_DEPTH:
+            self.defects.append(f"parts nested deeper than {parts.MAX_DEPTH} levels were left out")
             return
         for child in children:
             self.walk(child, depth + 1, root=False)
@@ -311,15 +361,15 @@ class _Body:
         """Whether a leaf is (a candidate for) the readable text."""
         if self._kind(part) is None:
             return False
-        disposition = _disposition(part)
+        disposition = parts.disposition(part)
         if disposition == "attachment":
             return False
         # A named text part is a file (notes.txt) unless it is the whole message.
-        return root or not _has_filename(part)
+        return root or not parts.has_filename(part)
 
     @staticmethod
     def _kind(part: Message) -> str | None:
-        content_type = _content_type(part)
+        content_type = parts.content_type(part)
         if content_type == "text/html":
             return "html"
         if content_type == "text/plain" or content_type.startswith("multipart/"):
@@ -330,13 +380,13 @@ class _Body:
     def _attach(self, part: Message, content_type: str) -> None:
         content_id_value = part.get("Content-ID")
         content_id = fields.message_id(str(content_id_value)) if content_id_value is not None else ""
-        disposition = _disposition(part)
+        disposition = parts.disposition(part)
         if disposition == "inline" and content_type == "text/plain":
             self._inline_text_files.append(part)
         self.attachments.append(MailAttachment(
             filename=self._namer.name(part, content_type),
             content_type=content_type,
-            size=attachments.decoded_size(part, self.defects),
+            size=parts.decoded_size(part, self.defects),
             inline=disposition == "inline" or (not disposition and bool(content_id)),
             content_id=content_id,
             _part=part,
@@ -356,10 +406,10 @@ class _Body:
         """The non-blank texts of kind ``want`` below ``part``: all of them in
         a multipart/mixed (or related, signed, report), the first
         alternative that has one in a multipart/alternative."""
-        children = _children(part)
-        content_type = _content_type(part)
+        children = parts.children(part)
+        content_type = parts.content_type(part)
         if children is not None:
-            if content_type.startswith("message/") or depth >= _MAX_DEPTH:
+            if content_type.startswith("message/") or depth >= parts.MAX_DEPTH:
                 return []
             if content_type == "multipart/alternative":
                 for child in children:
@@ -377,7 +427,7 @@ class _Body:
         cached = self._texts.get(id(part))
         if cached is not None:
             return cached
-        data = attachments.decoded_payload(part)
+        data = parts.decoded_payload(part)
         try:
             charset = part.get_content_charset()
         except Exception:
@@ -385,23 +435,13 @@ class _Body:
         text, defect = charsets.decode(data, charset)
         del data
         if defect:
-            self.defects.append(f"{_content_type(part)}: {defect}")
+            self.defects.append(f"{parts.content_type(part)}: {defect}")
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if self._kind(part) == "html":
             text = html.html_to_text(text)
-        elif _param(part, "format").lower() == "flowed":
-            text = flowed.unflow(text, delsp=_param(part, "delsp").lower() == "yes")
+        elif parts.param(part, "format").lower() == "flowed":
+            text = flowed.unflow(text, delsp=parts.param(part, "delsp").lower() == "yes")
         text = fields.without_controls(text, keep="\t\n").strip("\n").rstrip()
         self._texts[id(part)] = text
         return text
-
-
-def _param(part: Message, name: str) -> str:
-    try:
-        value = part.get_param(name)
-    except Exception:
-        return ""
-    if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
-        value = value[2]
-    return str(value or "").strip()
 

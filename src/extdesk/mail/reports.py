@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Any
 
-from . import attachments, fields
+from . import fields, parts
 
 OWN_HEADER = "X-Extdesk-Mail"
 # Headers of the original kept in DeliveryReport.original_headers.
@@ -62,26 +61,16 @@ class DeliveryReport:
 
 
 def _children(part: Message) -> list[Message]:
-    payload: Any = part.get_payload()
-    if isinstance(payload, list):
-        return [child for child in payload if isinstance(child, Message)]
-    return []
-
-
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "application/octet-stream"
+    return parts.children(part) or []
 
 
 def _report_part(message: Message, depth: int = 0) -> Message | None:
     """The multipart/report at the top or inside containers (not inside an
     attached message: a forwarded bounce is not ours to act on)."""
-    content_type = _content_type(message)
+    content_type = parts.content_type(message)
     if content_type == "multipart/report":
         return message
-    if not content_type.startswith("multipart/") or depth > 20:
+    if not content_type.startswith("multipart/") or depth > parts.MAX_DEPTH:
         return None
     for child in _children(message):
         found = _report_part(child, depth + 1)
@@ -95,7 +84,7 @@ def _leaves(part: Message, depth: int = 0) -> list[Message]:
     found: list[Message] = []
     for child in _children(part):
         found.append(child)
-        if _content_type(child).startswith("multipart/") and depth < 20:
+        if parts.content_type(child).startswith("multipart/") and depth < parts.MAX_DEPTH:
             found.extend(_leaves(child, depth + 1))
     return found
 
@@ -107,7 +96,7 @@ def _field_blocks(part: Message) -> list[dict[str, str]]:
     if children:
         # The email package reads each group of a delivery-status as a message of headers.
         return [_fields_of(child) for child in children]
-    text = attachments.decoded_payload(part).decode("utf-8", "replace")
+    text = parts.decoded_payload(part).decode("utf-8", "replace")
     blocks: list[dict[str, str]] = []
     for group in re.split(r"\r?\n[ \t]*\r?\n", text):
         parsed = BytesHeaderParser(policy=compat32).parsebytes(group.strip().encode("utf-8"))
@@ -137,13 +126,13 @@ def _typed_address(value: str) -> str:
 
 def _original_headers(report: Message) -> dict[str, str]:
     for part in _leaves(report):
-        content_type = _content_type(part)
+        content_type = parts.content_type(part)
         if content_type in ("message/rfc822", "message/global"):
             inner = _children(part)
             if inner:
                 return _selected_headers(inner[0])
         elif content_type in ("text/rfc822-headers", "message/global-headers"):
-            data = attachments.decoded_payload(part).lstrip(b"\r\n")
+            data = parts.decoded_payload(part).lstrip(b"\r\n")
             return _selected_headers(BytesHeaderParser(policy=compat32).parsebytes(data))
     return {}
 
@@ -188,7 +177,7 @@ def delivery_report(message: Message, *, sender_address: str, subject: str,
 def _standard_report(report: Message) -> DeliveryReport | None:
     headers = _original_headers(report)
     for part in _leaves(report):
-        content_type = _content_type(part)
+        content_type = parts.content_type(part)
         if content_type in ("message/delivery-status", "message/global-delivery-status"):
             return _delivery_status(_field_blocks(part), headers)
         if content_type in ("message/disposition-notification", "message/global-disposition-notification"):
