@@ -37,7 +37,8 @@ _EXTENSIONS = {
     "application/x-pkcs7-signature": ".p7s",
 }
 _BUILT_IN_TYPES = mimetypes.MimeTypes(filenames=())
-_QUOTED_PATH = re.compile(r'(?:^|;)\s*(?:file)?name\s*=\s*"([^"]*\\[^"\\][^"]*)"', re.IGNORECASE)
+_NAME_PARAMETER = re.compile(r'(?:^|;)\s*(?:file)?name\s*=\s*(?:"([^"]*)"|([^\s;"]+))', re.IGNORECASE)
+_UNESCAPED_BACKSLASH = re.compile(r'\\[^"\\]')
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
@@ -101,21 +102,37 @@ def _given_name(part: Message) -> str:
         except Exception:
             name = None
     if not name:
-        return ""
+        # A name the email package cannot read as a parameter value (an
+        # unquoted encoded word, say) is still the name the sender gave.
+        name = _raw_name(part)
     # Outlook and Gmail write RFC 2047 words in quoted parameters, against
     # the RFC; some write raw 8-bit names. decode_text reads both.
-    return _safe_name(fields.decode_text(str(name)))
+    return _safe_name(fields.decode_text(str(name))) if name else ""
 
 
 def _windows_path(part: Message) -> str | None:
     """A quoted name with backslashes as written: Windows programs send
     C:\\Users\\x.pdf unescaped, which the quoted-string rules read as C:Usersx.pdf."""
-    for name in ("Content-Disposition", "Content-Type"):
-        value = parts.header(part, name)
-        found = _QUOTED_PATH.search(fields.unfold(value)) if value else None
-        if found:
+    for found in _name_parameters(part):
+        if found.group(1) is not None and _UNESCAPED_BACKSLASH.search(found.group(1)):
             return found.group(1)
     return None
+
+
+def _raw_name(part: Message) -> str:
+    for found in _name_parameters(part):
+        return found.group(1) if found.group(1) is not None else found.group(2)
+    return ""
+
+
+def _name_parameters(part: Message) -> list[re.Match[str]]:
+    """filename= (then name=) parameters as written, Content-Disposition first."""
+    found: list[re.Match[str]] = []
+    for header in ("Content-Disposition", "Content-Type"):
+        value = parts.header(part, header)
+        if value:
+            found.extend(_NAME_PARAMETER.finditer(fields.unfold(value)))
+    return found
 
 
 def _safe_name(name: str) -> str:

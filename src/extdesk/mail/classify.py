@@ -70,6 +70,9 @@ def automatic_reason(headers: Iterable[tuple[str, str]], sender_address: str) ->
     return_path = _first(headers, "Return-Path")
     if return_path is not None and return_path.replace(" ", "") in ("<>", ""):
         return "Return-Path: <>"
+    if not sender_address.strip():
+        # Bounces often come "From: MAILER-DAEMON <>"; there is no one to answer.
+        return "no sender address"
     return ""
 
 

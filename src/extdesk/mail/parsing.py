@@ -190,7 +190,7 @@ def _check_is_mail(raw: bytes, max_bytes: int | None) -> None:
     block = memoryview(raw)[start:header_end]
     if not _HEADER_LINE.match(block):
         raise NotAMail("the input does not begin with a header block")
-    if b"\0" in block:
+    if raw.find(b"\0", start, header_end) >= 0:
         raise NotAMail("the header block contains NUL bytes: binary data, not a mail")
     if not _SENDER_HEADER.search(block):
         raise NotAMail("the input has no From, Sender or Return-Path header")
@@ -381,7 +381,7 @@ class _Body:
         content_id_value = part.get("Content-ID")
         content_id = fields.message_id(str(content_id_value)) if content_id_value is not None else ""
         disposition = parts.disposition(part)
-        if disposition == "inline" and content_type == "text/plain":
+        if disposition != "attachment" and content_type == "text/plain":
             self._inline_text_files.append(part)
         self.attachments.append(MailAttachment(
             filename=self._namer.name(part, content_type),
@@ -397,8 +397,9 @@ class _Body:
             found = self._bodies(message, want, root=True)
             if found:
                 return "\n\n".join(found)
-        # A mail that is only named inline text files (notes.txt shown in the
-        # mail program's window) reads as them; they stay attachments too.
+        # A mail whose only text is named text files not marked as attachments
+        # (notes.txt shown in the mail program's window) reads as them; they
+        # stay attachments too.
         named = (self._leaf_text(part) for part in self._inline_text_files)
         return "\n\n".join(text for text in named if text.strip())
 
@@ -427,7 +428,7 @@ class _Body:
         cached = self._texts.get(id(part))
         if cached is not None:
             return cached
-        data = parts.decoded_payload(part)
+        data = parts.decoded_payload(part, self.defects)
         try:
             charset = part.get_content_charset()
         except Exception:

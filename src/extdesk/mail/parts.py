@@ -100,13 +100,14 @@ def raw_bytes(text: str) -> bytes:
         return text.encode("utf-8", "replace")
 
 
-def decoded_payload(part: Message) -> bytes:
+def decoded_payload(part: Message, defects: list[str] | None = None) -> bytes:
     """A leaf part's content with its transfer encoding undone; for a
-    message/* part, the enclosed message(s) as bytes. Never raises."""
+    message/* part, the enclosed message(s) as bytes. Never raises;
+    problems are added to ``defects``."""
     # BytesIO, not b"".join: join first makes a list of every slice, holding
     # the content twice; BytesIO hands its buffer over without a copy.
     buffer = io.BytesIO()
-    for chunk in decoded_chunks(part):
+    for chunk in decoded_chunks(part, defects):
         buffer.write(chunk)
     return buffer.getvalue()
 
