@@ -3,6 +3,8 @@
 Outlook, Gmail, Apple Mail, Thunderbird, MTAs and list servers send), and
 each rule of the reading on its own."""
 
+# ruff: noqa: RUF001 - the mail is in Cyrillic, CJK and typographic characters on purpose
+
 from __future__ import annotations
 
 import base64
@@ -73,7 +75,8 @@ EXPECTED = {
     "cpython-msg_12a.eml": Expected(*LYRICS, "", []),
     "cpython-msg_13.eml": Expected("Here is your dingus fish", "barry@digicool.com",
                                    "A text/plain part Hi there, This", ["dingusfish.gif"]),
-    "cpython-msg_14.eml": Expected("This is a test message", "bbb@ddd.com", "Hi, I'm sorry but I'm using", []),
+    "cpython-msg_14.eml": Expected("This is a test message", "bbb@ddd.com", "Hi, I'm sorry but I'm using",
+                                   []),
     "cpython-msg_15.eml": Expected("XX", "xx@xx.dk", "Some removed test.", []),
     "cpython-msg_16.eml": Expected("Delivery Notification: Delivery has failed", "postmaster@ucla.edu",
                                    "This report relates to a message",
@@ -91,7 +94,8 @@ EXPECTED = {
     # Its boundary parameter is cut off; the boundary line in the body is used.
     "cpython-msg_25.eml": Expected("Returned mail: Too many hops 19 (17 max): from <linuxuser-admin@www."
                                    "linux.org.uk> via [199.164.235.226], to <scoffman@wellpartner.com>",
-                                   "MAILER-DAEMON@zinfandel.lacita.com", "The original message was received at",
+                                   "MAILER-DAEMON@zinfandel.lacita.com",
+                                   "The original message was received at",
                                    ["delivery-status.txt", "original-headers.txt"],
                                    automatic="Auto-Submitted: auto-generated (failure)",
                                    report=("failed", "5.4.6", ["01040616033903.00962@server"])),
@@ -142,11 +146,12 @@ EXPECTED = {
     "thunderbird.eml": Expected("Re: Rechnung für Juni", "karl@mueller.example",
                                 "Hallo, anbei die Rechnung. Die Zahlung",
                                 ["Grüße und Rechnung Nr. 12345 für Juni 2024.pdf"]),
-    "html-only.eml": Expected("Your order", "orders@shop.example", "Order “confirmed” Dear customer, your order",
-                              []),
+    "html-only.eml": Expected("Your order", "orders@shop.example",
+                              "Order “confirmed” Dear customer, your order", []),
     "iso-2022-jp.eml": Expected("ログインできません", "yamada@customer.example.jp",
                                 "お世話になっております。 ログインできません。 山田", []),
-    "shift-jis.eml": Expected("請求書", "tanaka@customer.example.jp", "請求書の件です。①番の金額が違います。", []),
+    "shift-jis.eml": Expected("請求書", "tanaka@customer.example.jp",
+                              "請求書の件です。①番の金額が違います。", []),
     "koi8-r.eml": Expected("Не работает почта", "ivan@customer.example.ru",
                            "Здравствуйте! Почта не приходит с утра.", []),
     "windows-1251.eml": Expected("Счёт на оплату", "olga@customer.example.ru",
@@ -160,7 +165,8 @@ EXPECTED = {
     "rfc2047-filename.eml": Expected("Attached list", "office@customer.example", "Hi änd hello €5",
                                      ["Preisliste Änderungen.xlsx", "attachment.ics"]),
     "dsn-extdesk.eml": Expected("Undelivered Mail Returned to Sender", "MAILER-DAEMON@mx.helpdesk.example",
-                                "This is the mail system at", ["delivery-status.txt", "[#6001] Your request.eml"],
+                                "This is the mail system at",
+                                ["delivery-status.txt", "[#6001] Your request.eml"],
                                 automatic="Auto-Submitted: auto-replied",
                                 report=("failed", "5.1.1", ["extdesk.6001.9@helpdesk.example"])),
     "exchange-ndr.eml": Expected("Undeliverable: [#7001] Password reset",
@@ -182,8 +188,8 @@ EXPECTED = {
     "exchange-oof.eml": Expected("Automatic reply: [#9002] Your request", "lisa@customer.example",
                                  "I am out of the office", [], automatic="X-Auto-Response-Suppress: All"),
     "mailing-list.eml": Expected("[users] New release 2.0", "dev@lists.example",
-                                 "Version 2.0 is out. _______________________________________________ users", [],
-                                 automatic="Precedence: list"),
+                                 "Version 2.0 is out. _______________________________________________ users",
+                                 [], automatic="Precedence: list"),
     "spam.eml": Expected("You have WON €1.000.000", "winner@lottery.example",
                          "Send us your bank details to", []),
     "broken-no-end-boundary.eml": Expected("Cut off", "sam@customer.example", "The first part arrived.",
@@ -279,8 +285,8 @@ def test_gmail_inline_images_are_inline_attachments_with_their_content_ids():
 
 def test_apple_mail_flowed_text_is_unwrapped_and_the_attachment_in_the_html_branch_found():
     mail = parse(corpus("apple-mail.eml"))
-    assert mail.text.splitlines()[2] == ("here is the quote you asked for. The totals on page two are the ones "
-                                         "that changed since April.")
+    assert mail.text.splitlines()[2] == (
+        "here is the quote you asked for. The totals on page two are the ones that changed since April.")
     assert "> Could you send us the quote?" in mail.text
     assert mail.new_text.endswith("Best,\nJan")
     (pdf,) = mail.attachments
@@ -376,7 +382,8 @@ def test_dsn_names_the_original_and_our_own_header_inside_it():
     assert report.extdesk_header == "abc123 42"
     assert own_mail_token(report.extdesk_header) == ("abc123", 42)
     assert report.recipients == ["nobody@customer.example"]
-    assert report.diagnostic == "550 5.1.1 <nobody@customer.example>: Recipient address rejected: User unknown"
+    assert report.diagnostic == (
+        "550 5.1.1 <nobody@customer.example>: Recipient address rejected: User unknown")
     assert report.kind == "delivery-status"
 
 
@@ -416,7 +423,8 @@ def test_a_forwarded_bounce_is_not_a_report_about_our_mail():
 def test_a_bounce_that_copies_the_original_headers_into_its_text():
     mail = parse(b"From: MAILER-DAEMON@mx.example\nSubject: failure notice\n\n"
                  b"Hi. This is the qmail-send program at mx.example.\n\n<gone@customer.example>:\n"
-                 b"Sorry, no mailbox here by that name. (#5.1.1)\n\n--- Below this line is a copy of the message.\n\n"
+                 b"Sorry, no mailbox here by that name. (#5.1.1)\n\n"
+                 b"--- Below this line is a copy of the message.\n\n"
                  b"Message-ID: <extdesk.1.1@helpdesk.example>\nX-Extdesk-Mail: abc123 5\n")
     assert mail.report is not None
     assert mail.report.original_message_ids == ["extdesk.1.1@helpdesk.example"]
@@ -544,7 +552,8 @@ def test_own_mail_token(value, expected):
 ])
 def test_body_in_any_charset_python_knows(charset):
     text = {"iso-8859-1": "Grüße", "iso-8859-2": "Łódź", "iso-8859-5": "Привет", "iso-8859-7": "Γειά",
-            "iso-8859-15": "100 €", "windows-1250": "Łódź", "windows-1251": "Привет", "windows-1252": "„Grüße“",
+            "iso-8859-15": "100 €", "windows-1250": "Łódź", "windows-1251": "Привет",
+            "windows-1252": "„Grüße“",
             "koi8-r": "Привет", "koi8-u": "Привіт", "shift_jis": "日本語", "euc-jp": "日本語",
             "iso-2022-jp": "日本語", "gb2312": "中文", "gbk": "中文", "gb18030": "中文", "big5": "中文",
             "euc-kr": "한국어", "utf-7": "Grüße €", "utf-16": "Grüße €", "utf-8": "Grüße € 日本"}[charset]
@@ -581,7 +590,8 @@ def test_format_flowed_with_and_without_delsp():
 
 def test_plain_text_is_preferred_over_html_in_an_alternative():
     mail = parse(b"From: a@b.example\nContent-Type: multipart/alternative; boundary=A\n\n--A\n"
-                 b"Content-Type: text/html\n\n<p>the html</p>\n--A\nContent-Type: text/plain\n\nthe plain\n--A--\n")
+                 b"Content-Type: text/html\n\n<p>the html</p>\n--A\n"
+                 b"Content-Type: text/plain\n\nthe plain\n--A--\n")
     assert mail.text == "the plain"
 
 
@@ -595,7 +605,8 @@ def test_inline_plain_parts_of_a_mixed_are_joined_with_a_blank_line():
     mail = parse(b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n--M\n"
                  b"Content-Type: text/plain\n\nfirst\n--M\nContent-Type: application/pdf\n\n%PDF\n--M\n"
                  b"Content-Type: text/plain\nContent-Disposition: inline\n\nsecond\n--M\n"
-                 b"Content-Type: text/plain\nContent-Disposition: attachment; filename=notes.txt\n\nnot text\n--M--\n")
+                 b"Content-Type: text/plain\nContent-Disposition: attachment; filename=notes.txt\n\n"
+                 b"not text\n--M--\n")
     assert mail.text == "first\n\nsecond"
     assert [(a.filename, a.content_type) for a in mail.attachments] == [
         ("attachment.pdf", "application/pdf"), ("notes.txt", "text/plain")]
@@ -644,8 +655,8 @@ def test_default_names_from_the_content_type():
         b"application/pdf", b"image/png", b"image/jpeg", b"application/octet-stream", b"application/x-weird",
         b"message/delivery-status"))
     mail = parse(b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n" + parts + b"--M--\n")
-    assert [a.filename for a in mail.attachments] == [
-        "attachment.pdf", "image001.png", "image002.jpg", "attachment.bin", "attachment", "delivery-status.txt"]
+    assert [a.filename for a in mail.attachments] == ["attachment.pdf", "image001.png", "image002.jpg",
+                                                      "attachment.bin", "attachment", "delivery-status.txt"]
 
 
 @pytest.mark.parametrize(("given", "expected"), [
@@ -658,8 +669,8 @@ def test_default_names_from_the_content_type():
     (b"\"" + b"x" * 300 + b".pdf\"", "x" * 196 + ".pdf"),
 ])
 def test_file_names_are_safe_as_a_last_path_component(given, expected):
-    mail = parse(b"From: a@b.example\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="
-                 + given + b"\n\n%PDF\n")
+    mail = parse(b"From: a@b.example\nContent-Type: application/pdf\n"
+                 b"Content-Disposition: attachment; filename=" + given + b"\n\n%PDF\n")
     assert mail.attachments[0].filename == expected
 
 
@@ -671,7 +682,8 @@ def test_content_type_is_lowercase_type_and_subtype():
 def test_quoted_printable_and_8bit_attachments():
     mail = parse(b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n--M\n"
                  b"Content-Type: application/x-a\nContent-Transfer-Encoding: quoted-printable\n\na=3Db=\nc\n"
-                 b"--M\nContent-Type: application/x-b\nContent-Transfer-Encoding: 8bit\n\n\xff\xfe\r\nz\n--M--\n")
+                 b"--M\nContent-Type: application/x-b\nContent-Transfer-Encoding: 8bit\n\n"
+                 b"\xff\xfe\r\nz\n--M--\n")
     first, second = mail.attachments
     assert first.payload() == b"a=bc"
     assert second.payload() == b"\xff\xfe\r\nz"
@@ -689,8 +701,9 @@ def test_an_attached_message_is_an_eml_file_with_its_bytes():
 
 def test_a_large_attachment_is_held_once_while_parsing():
     content = bytes(range(256)) * (6 * 1024 * 1024 // 256)
-    raw = (b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain\n\n"
-           b"see the file\n--M\nContent-Type: application/octet-stream; name=big.bin\n"
+    raw = (b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n"
+           b"--M\nContent-Type: text/plain\n\nsee the file\n"
+           b"--M\nContent-Type: application/octet-stream; name=big.bin\n"
            b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(content) + b"--M--\n")
     tracemalloc.start()
     try:

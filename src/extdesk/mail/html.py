@@ -189,11 +189,13 @@ def html_to_text(html: str) -> str:
         document = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_parser())
         out = _Lines()
         _walk(document, out, False)
-        return out.render()
+        text = out.render()
     except Exception:
         # lxml refuses documents that are empty after parsing and may fail on
         # input libxml2 finds too broken; the words are still worth keeping.
         return _fallback_text(html)
+    # libxml2 drops what is nested deeper than its limit (256 levels).
+    return text or _fallback_text(html)
 
 
 def _fallback_text(html: str) -> str:

@@ -9,7 +9,8 @@ so that a customer's text is never lost to a clever guess:
    wrapped over two lines), Outlook's "-----Original Message-----", an
    underscore rule followed by "From:", or a "From:/Sent:/To:/Subject:"
    header block. A forward ("Begin forwarded message:", "---------- Forwarded
-   message ---------") is content: nothing at or below it is cut.
+   message ---------") is content: nothing at or below it is cut, the rules
+   below apply to the text above it.
 2. Drop ``>`` quoted lines at the end (those followed by no more new text);
    quotes between answers stay.
 3. Cut a signature at a line that is exactly "-- " or "--".
@@ -70,34 +71,37 @@ _MOBILE_FOOTER = re.compile(
 def new_text(text: str) -> str:
     """The text a reply adds: see the module's description for the rules."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = lines[: _history_start(lines)]
-    kept = _without_trailing_quotes(kept)
+    end, forwarded = _history_start(lines)
+    kept = _without_trailing_quotes(lines[:end])
     for index, line in enumerate(kept):
         if line in _SIGNATURE:
             kept = _without_trailing_quotes(kept[:index])
             break
     while kept and (not kept[-1].strip() or _MOBILE_FOOTER.match(kept[-1])):
         kept.pop()
+    if forwarded:
+        kept = [*kept, "", *lines[end:]] if kept else lines[end:]
     result = "\n".join(kept).strip()
     return result or text.strip()
 
 
-def _history_start(lines: list[str]) -> int:
-    """The index of the first line of quoted history (len(lines) for none)."""
+def _history_start(lines: list[str]) -> tuple[int, bool]:
+    """The index of the first line of quoted history, or of a forward (then
+    True: that line and all below it are content); len(lines) for neither."""
     for index, line in enumerate(lines):
         if _quoted(line):
             continue
         if _FORWARD.match(line):
-            return len(lines)
+            return index, True
         if _ATTRIBUTION.match(line) or _ORIGINAL_MESSAGE.match(line):
-            return index
+            return index, False
         if _wrapped_attribution(lines, index):
-            return index
+            return index, False
         if _UNDERSCORE_RULE.match(line) and _FROM.match(_next_text(lines, index)):
-            return index
+            return index, False
         if _ONE_LINE_BLOCK.match(line) or _header_block(lines, index):
-            return index
-    return len(lines)
+            return index, False
+    return len(lines), False
 
 
 def _wrapped_attribution(lines: list[str], index: int) -> bool:
