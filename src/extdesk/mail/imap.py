@@ -303,6 +303,11 @@ def _groups(uids: Sequence[int], sizes: dict[int, int]) -> Iterator[list[int]]:
 def _session(inbox: Inbox, context: ssl.SSLContext, timeout: float) -> Iterator[_Session]:
     client = imapclient.IMAPClient(inbox.host, port=inbox.port, ssl=inbox.ssl, ssl_context=context,
                                    timeout=timeout)
+    # IMAPClient turns imaplib's protocol trace fully on (debug 5) and leaves
+    # it to its logger to drop the lines; imaplib formats them anyway, the
+    # repr of every message downloaded included: three times the message in
+    # memory, and its time. The trace would carry whole mails into a log.
+    client._imap.debug = 0
     try:
         if not inbox.ssl:
             # imap:// is STARTTLS or nothing: the password never goes out in clear.
