@@ -62,6 +62,7 @@ _ASCII_LIKE = frozenset({"ascii"})
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _OTHER_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def codec_for(charset: str | None) -> str | None:
@@ -122,12 +123,16 @@ def decode(data: bytes, charset: str | None) -> tuple[str, str | None]:
 
 def unescape_surrogates(value: str) -> str:
     """Text whose 8-bit bytes arrived as surrogate escapes (how the email
-    package hands over raw 8-bit header bytes), read as UTF-8 (RFC 6532)
-    or else windows-1252."""
+    package hands over raw 8-bit header bytes), each run of them read as
+    UTF-8 (RFC 6532) or else windows-1252."""
     if not _SURROGATE.search(value):
         return value
     # Only U+DC80..U+DCFF stand for bytes; any other lone surrogate is no text.
-    raw = _OTHER_SURROGATE.sub("\ufffd", value).encode("utf-8", "surrogateescape")
+    return _OTHER_SURROGATE.sub("\ufffd", _ESCAPED_RUN.sub(_unescaped_run, value))
+
+
+def _unescaped_run(match: re.Match[str]) -> str:
+    raw = match.group(0).encode("utf-8", "surrogateescape")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -19,7 +19,9 @@ def unflow(text: str, *, delsp: bool = False) -> str:
     out: list[str] = []
     open_depth: int | None = None  # quote depth of a paragraph still being joined
     current = ""
-    for line in text.split("\n"):
+    # The text's last line end ends its last line; it does not begin another.
+    ends_with_newline = text.endswith("\n")
+    for line in (text[:-1] if ends_with_newline else text).split("\n"):
         depth = len(line) - len(line.lstrip(">"))
         content = line[depth:]
         if content.startswith(" "):
@@ -40,7 +42,7 @@ def unflow(text: str, *, delsp: bool = False) -> str:
             open_depth = None
     if open_depth is not None:
         out.append(_quoted(open_depth, current))
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" if ends_with_newline else "")
 
 
 def _quoted(depth: int, content: str) -> str:
