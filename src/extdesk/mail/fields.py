@@ -24,6 +24,7 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _LINE_BREAK = re.compile(r"[\r\n]+")
 _WHITESPACE = re.compile(r"\s+")
 _BRACKETED = re.compile(r"<([^<>]*)>")
+_ID_JUNK = re.compile(r"[\s<>]+")
 _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 
 # The email package's own address grammar (RFC 5322 with the obsolete forms);
@@ -167,7 +168,9 @@ def message_ids(values: list[str]) -> list[str]:
 
 
 def _clean_id(value: str) -> str:
-    return without_controls(_WHITESPACE.sub("", value).strip("<>"))
+    # No id contains whitespace or angle brackets (RFC 5322 3.6.4); stray
+    # ones are what is left of a broken header, not of the id.
+    return without_controls(_ID_JUNK.sub("", value))
 
 
 def addresses(values: list[str], defects: list[str] | None = None) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import binascii
 import io
+import re
 from collections.abc import Iterator
 from email.message import Message
 from typing import Any
@@ -24,6 +25,8 @@ _SLICE = 1 << 16
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_BASE64_ALPHABET)))
 _BASE64_OR_LAYOUT = _BASE64_ALPHABET + b"= \t\r\n"
+# RFC 2045 5.1: type "/" subtype, each a token.
+_TYPE = re.compile(r"[a-z0-9!#$%&'*+\-.^_`|~]+/[a-z0-9!#$%&'*+\-.^_`|~]+")
 # A boundary for writing a multipart whose own was never declared; fixed, so
 # that an attachment's size and its payload() agree.
 _WRITTEN_BOUNDARY = "extdesk-part"
@@ -44,11 +47,16 @@ def stored_text(part: Message) -> str:
 
 
 def content_type(part: Message) -> str:
-    """Lowercase type/subtype, text/plain (or the container's default) when invalid."""
+    """Lowercase type/subtype; the type/subtype within a value with junk
+    around it; text/plain (or the container's default) when there is none."""
     try:
-        return part.get_content_type()
+        value = part.get_content_type()
     except Exception:
         return "application/octet-stream"
+    if _TYPE.fullmatch(value):
+        return value
+    found = _TYPE.search(value)
+    return found.group(0) if found else part.get_default_type()
 
 
 def disposition(part: Message) -> str:
