@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TARGET_NAMES = ("envelope", "signature")
+TARGET_NAMES = ("envelope", "signature", "mail")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

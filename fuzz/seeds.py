@@ -10,6 +10,7 @@ from extdesk.soap.envelope import encode_call, encode_response
 from extdesk.soap.faults import encode_fault
 
 _CAPTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "soaplite"
+_MAILS = Path(__file__).resolve().parent.parent / "tests" / "mail" / "corpus"
 
 
 def _capture_bodies() -> Iterator[bytes]:
@@ -37,4 +38,12 @@ def signature_seeds() -> Iterator[bytes]:
         yield bytes([len(encoded)]) + encoded + body
 
 
-SEEDS = {"envelope": envelope_seeds, "signature": signature_seeds}
+def mail_seeds() -> Iterator[bytes]:
+    # Real-world-shaped mail, broken mail and mail that is none (tests/mail/corpus).
+    for path in sorted(_MAILS.glob("*.eml")):
+        yield path.read_bytes()
+    yield b"From: a@b.example\nSubject: =?utf-8?q?x?=\n\nbody\n"
+    yield b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B--\r\n"
+
+
+SEEDS = {"envelope": envelope_seeds, "signature": signature_seeds, "mail": mail_seeds}

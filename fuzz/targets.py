@@ -11,7 +11,9 @@ import contextlib
 
 import atheris
 
-with atheris.instrument_imports(include=["extdesk.soap"]):
+with atheris.instrument_imports(include=["extdesk.soap", "extdesk.mail"]):
+    from extdesk.mail.exceptions import NotAMail
+    from extdesk.mail.parsing import own_mail_token, parse
     from extdesk.soap import signature
     from extdesk.soap.envelope import decode_call, decode_response, encode_call
     from extdesk.soap.exceptions import AuthenticationFailed, ClientFault, FaultReceived
@@ -83,4 +85,37 @@ def signature_header(data: bytes) -> None:
                                                              accepted.nonce, body)
 
 
-TARGETS = {"envelope": envelope, "signature": signature_header}
+_CONTROLS = frozenset(chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)])
+
+
+def mail(data: bytes) -> None:
+    """The mail reader: a ParsedMail whose every accessor works, or NotAMail."""
+    try:
+        parsed = parse(data)
+    except NotAMail as refused:
+        assert str(refused) and "\n" not in str(refused), refused
+        return
+    for one_line in (parsed.message_id, parsed.sender_address, parsed.sender_name, parsed.subject,
+                     parsed.reply_to_address, parsed.automatic, parsed.extdesk_header,
+                     *parsed.in_reply_to, *parsed.references, *parsed.to_addresses, *parsed.cc_addresses,
+                     *(value for _, value in parsed.headers), *parsed.defects):
+        assert isinstance(one_line, str) and not _CONTROLS & set(one_line), repr(one_line)
+    for text in (parsed.text, parsed.new_text):
+        assert isinstance(text, str) and not (_CONTROLS - {"\t", "\n"}) & set(text), repr(text)
+    assert parsed.date is None or parsed.date.tzinfo is not None
+    assert len(parsed.dedup_key) == 64 and isinstance(parsed.is_spam, bool)
+    own_mail_token(parsed.extdesk_header)
+    for attachment in parsed.attachments:
+        assert attachment.filename and not {"/", "\\"} & set(attachment.filename), attachment.filename
+        assert attachment.content_type.count("/") == 1, attachment.content_type
+        payload = attachment.payload()
+        assert len(payload) == attachment.size, (attachment, len(payload))
+        assert isinstance(attachment.inline, bool) and isinstance(attachment.content_id, str)
+    if parsed.report is not None:
+        report = parsed.report
+        assert all(isinstance(value, str) for value in (report.action, report.status, report.diagnostic,
+                                                        report.extdesk_header, *report.recipients,
+                                                        *report.original_message_ids))
+
+
+TARGETS = {"envelope": envelope, "signature": signature_header, "mail": mail}
