@@ -467,6 +467,19 @@ def test_nul_bytes_in_the_body_are_no_reason_to_refuse():
     assert mail.text == "beforeafter"
 
 
+def test_a_byte_order_mark_before_the_headers_is_skipped():
+    mail = parse(b"\xef\xbb\xbfFrom: a@b.example\nSubject: s\n\nbody\n")
+    assert (mail.sender_address, mail.subject, mail.headers[0]) == ("a@b.example", "s", ("From", "a@b.example"))
+
+
+def test_defects_are_listed_up_to_fifty():
+    parts = b"".join(b"--M\nContent-Type: text/plain\nno separator %d\n" % number for number in range(80))
+    mail = parse(b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n" + parts + b"--M--\n")
+    assert len(mail.defects) == 51
+    assert mail.defects[0] == "part 1: missing header body separator"
+    assert mail.defects[-1] == "and 30 more problems"
+
+
 def test_an_mbox_from_line_is_not_a_header():
     mail = parse(b"From a@b.example Mon Jul  1 10:00:00 2024\nFrom: a@b.example\nSubject: s\n\nbody\n")
     assert (mail.sender_address, mail.subject, mail.text) == ("a@b.example", "s", "body")

@@ -37,7 +37,7 @@ _SLICE = 1 << 20
 def split_header_block(raw: bytes) -> tuple[int, int]:
     """(end of the header block, start of the body) in ``raw``; a leading
     mbox "From " line belongs to neither."""
-    start = _after_mbox_line(raw)
+    start = after_mbox_line(raw)
     if raw.startswith(b"\n", start):
         return start, start + 1
     if raw.startswith(b"\r\n", start):
@@ -48,7 +48,8 @@ def split_header_block(raw: bytes) -> tuple[int, int]:
     return found.start(), found.end()
 
 
-def _after_mbox_line(raw: bytes) -> int:
+def after_mbox_line(raw: bytes) -> int:
+    """Where the message begins: after a leading mbox \"From \" line, if any."""
     if not raw.startswith(b"From "):
         return 0
     end = raw.find(b"\n")
@@ -59,7 +60,7 @@ def dedup_key(raw: bytes, message_id: str) -> str:
     """The hex SHA-256 of the message as the sender wrote it (see the module)."""
     digest = hashlib.sha256(b"extdesk-mail-1\n")
     digest.update(message_id.encode("utf-8", "replace") + b"\n")
-    start = _after_mbox_line(raw)
+    start = after_mbox_line(raw)
     header_end, body_start = split_header_block(raw)
     for field in _header_fields(raw[start:header_end]):
         name = field.partition(b":")[0].strip().lower()

@@ -26,6 +26,9 @@ from .reports import OWN_HEADER, DeliveryReport
 __all__ = ["DeliveryReport", "MailAttachment", "ParsedMail", "own_mail_token", "parse"]
 
 _FEED_SLICE = 1 << 16
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+# A message broken in every part would otherwise list thousands.
+_MAX_DEFECTS = 50
 _BLANK = re.compile(rb"\s*\Z")
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _SENDER_HEADER = re.compile(rb"(?im)^(?:from|sender|return-path)[ \t]*:")
@@ -132,6 +135,9 @@ def parse(raw: bytes, *, max_bytes: int | None = None) -> ParsedMail:
     """Read one RFC 5322 message. Raises NotAMail for input that is none
     (empty, no header block, no From/Sender/Return-Path, NUL bytes among the
     headers, or larger than ``max_bytes``)."""
+    if raw.startswith(_BYTE_ORDER_MARK):
+        # Saved by a Windows editor; no MTA sends it, but it is still a mail.
+        raw = raw[len(_BYTE_ORDER_MARK) :]
     _check_is_mail(raw, max_bytes)
     defects: list[str] = []
     # The key first: its slices are gone before the parsed tree is built.
@@ -172,7 +178,8 @@ def parse(raw: bytes, *, max_bytes: int | None = None) -> ParsedMail:
                                        text=text),
         extdesk_header=fields.without_controls(fields.unfold(_raw_first(message, OWN_HEADER) or "")).strip(),
         headers=headers,
-        defects=defects,
+        defects=defects if len(defects) <= _MAX_DEFECTS else [
+            *defects[:_MAX_DEFECTS], f"and {len(defects) - _MAX_DEFECTS} more problems"],
         dedup_key=key,
     )
 
@@ -183,10 +190,7 @@ def _check_is_mail(raw: bytes, max_bytes: int | None) -> None:
     if _BLANK.match(raw):
         raise NotAMail("the input is empty")
     header_end, _ = dedup.split_header_block(raw)
-    start = 0
-    if raw.startswith(b"From "):
-        newline = raw.find(b"\n")
-        start = len(raw) if newline < 0 else newline + 1
+    start = dedup.after_mbox_line(raw)
     block = memoryview(raw)[start:header_end]
     if not _HEADER_LINE.match(block):
         raise NotAMail("the input does not begin with a header block")

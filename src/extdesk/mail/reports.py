@@ -44,7 +44,9 @@ class DeliveryReport:
     reports on. ``action``: "failed", "delayed", "delivered", "relayed",
     "expanded" (RFC 3464), or for a read receipt the disposition
     ("displayed", "deleted", ...). ``status``: the enhanced status code
-    ("5.1.1", '' if none). ``diagnostic``: the remote server's words."""
+    ("5.1.1", '' if none). ``diagnostic``: the remote server's words.
+    ``kind``: "delivery-status", "disposition-notification" (a read
+    receipt), or "bounce" (an MTA's plain-text report, read from its text)."""
 
     original_message_ids: list[str]
     original_headers: dict[str, str]
