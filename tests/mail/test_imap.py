@@ -21,6 +21,7 @@ from extdesk.mail.models import InboundMail
 from extdesk.mail.services import receive
 from tests.mail.dovecot import PASSWORD, Dovecot, child_env, dovecot, extdesk, inbox, rows, trusting
 from tests.mail.messages import mail
+from tests.support.server import free_port
 
 __all__ = ["child_env", "dovecot"]
 
@@ -395,3 +396,16 @@ def test_loop_collects_mail_as_it_comes_and_sigterm_ends_it_with_0(dovecot, chil
     assert _ticket_subjects(child_env) == ["message 0", "message 1", "message 2"]
     assert dovecot.count(criteria="UNSEEN") == 0
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.slow
+def test_a_database_that_cannot_be_reached_exits_75_and_leaves_the_mail_unread(dovecot, child_env):
+    dovecot.append(_people(1))
+    nowhere = free_port()
+    child_env["EXTDESK_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{nowhere}/extdesk"
+
+    done = extdesk(child_env, "fetch-mail")
+
+    assert done.returncode == 75
+    assert done.stderr.startswith("extdesk: cannot connect to the database: ")
+    assert dovecot.count(criteria="UNSEEN") == 1

@@ -9,7 +9,7 @@ pass; 1 when something needs a person (login refused, no such folder, a
 certificate not trusted, a message that failed to store for a reason of
 its own); 2 for a bad setting. With ``--loop`` a failure is printed and
 the next pass tries again. SIGTERM or SIGINT lets the message in hand
-finish, then the command exits 0.
+finish, then the command exits 0 (a second one ends it at once, 130).
 """
 
 from __future__ import annotations
@@ -47,12 +47,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 class _StopRequest:
-    """Set by SIGTERM or SIGINT; read between messages, so that the one in hand is finished."""
+    """Set by SIGTERM or SIGINT; read between messages, so that the one in hand is finished.
+
+    A second signal ends the command at once (a server that stopped
+    answering could hold the message in hand for the whole read timeout):
+    the transaction in progress, if any, is rolled back and the message
+    stays unread, to be stored by the next run.
+    """
 
     def __init__(self) -> None:
         self.requested = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
         self.requested = True
 
 
