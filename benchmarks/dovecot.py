@@ -108,6 +108,9 @@ userdb {{
   default_fields = home={home_field}
 }}
 mail_location = maildir:~/Maildir
+service anvil {{
+  chroot = {"empty" if as_root else ""}
+}}
 service imap-login {{
   chroot = {"login" if as_root else ""}
   inet_listener imap {{
