@@ -288,7 +288,8 @@ def _collect_tree_defects(message: Message, defects: list[str], where: str = "me
                           depth: int = 0) -> None:
     for defect in getattr(message, "defects", []):
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(defect).__name__).lower().removesuffix(" defect")
-        detail = str(defect).strip()
+        # The email package's detail may quote the broken line, bytes and all.
+        detail = fields.decode_line(str(defect))
         if detail and detail.lower() not in words:
             words = f"{words}: {detail[:120]}"
         text = f"{where}: {words}"
