@@ -719,6 +719,17 @@ def test_an_attached_message_is_an_eml_file_with_its_bytes():
     assert parse(eml.payload()).subject == "Original question"
 
 
+def test_an_attached_message_of_a_crlf_mail_is_written_with_crlf():
+    mail = parse(b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n--M\r\n"
+                 b"Content-Type: message/rfc822\r\n\r\nFrom: x@y.example\r\nSubject: folded\r\n line\r\n"
+                 b"Content-Type: multipart/alternative; boundary=N\r\n\r\n--N\r\nContent-Type: text/plain\r\n"
+                 b"\r\nhi\r\n--N--\r\n\r\n--M--\r\n")
+    payload = mail.attachments[0].payload()
+    assert b"\n" not in payload.replace(b"\r\n", b"")
+    inner = parse(payload)
+    assert (inner.subject, inner.text) == ("folded line", "hi")
+
+
 def test_a_large_attachment_is_held_once_while_parsing():
     content = bytes(range(256)) * (6 * 1024 * 1024 // 256)
     raw = (b"From: a@b.example\nContent-Type: multipart/mixed; boundary=M\n\n"

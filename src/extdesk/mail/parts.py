@@ -187,11 +187,14 @@ def _quoted_printable_chunks(text: str) -> Iterator[bytes]:
         start = end
 
 
-def _written(message: Message, depth: int) -> Iterator[bytes]:
-    """A (sub)message as bytes: headers as stored, the body as received."""
+def _written(message: Message, depth: int, newline: bytes | None = None) -> Iterator[bytes]:
+    """A (sub)message as bytes: headers as stored, the body as received, and
+    the line ends the parser took away written as the message has them."""
+    if newline is None:
+        newline = _line_end(message)
     for name, value in message.raw_items():
-        yield raw_bytes(f"{name}: {value}\n")
-    yield b"\n"
+        yield raw_bytes(f"{name}: {value}") + newline
+    yield newline
     inner = children(message)
     if inner is None:
         text = stored_text(message)
@@ -202,7 +205,7 @@ def _written(message: Message, depth: int) -> Iterator[bytes]:
         return
     if content_type(message).startswith("message/"):
         for child in inner:
-            yield from _written(child, depth + 1)
+            yield from _written(child, depth + 1, newline)
         return
     try:
         boundary = message.get_boundary() or _WRITTEN_BOUNDARY
@@ -210,14 +213,30 @@ def _written(message: Message, depth: int) -> Iterator[bytes]:
         boundary = _WRITTEN_BOUNDARY
     delimiter = raw_bytes(f"--{boundary}")
     if isinstance(message.preamble, str):
-        yield raw_bytes(message.preamble) + b"\n"
+        yield raw_bytes(message.preamble) + newline
     for child in inner:
-        yield delimiter + b"\n"
-        yield from _written(child, depth + 1)
-        yield b"\n"
-    yield delimiter + b"--\n"
+        yield delimiter + newline
+        yield from _written(child, depth + 1, newline)
+        yield newline
+    yield delimiter + b"--" + newline
     if isinstance(message.epilogue, str):
         yield raw_bytes(message.epilogue)
+
+
+def _line_end(message: Message) -> bytes:
+    """CRLF when the message's stored text shows it was written with CRLF."""
+    for _, value in message.raw_items():
+        if "\n" in str(value):
+            return b"\r\n" if "\r\n" in str(value) else b"\n"
+    leaf = message
+    for _ in range(MAX_DEPTH):
+        inner = children(leaf)
+        if not inner:
+            break
+        leaf = inner[0]
+    text = stored_text(leaf)
+    first = text.find("\n", 0, 65536)
+    return b"\r\n" if first > 0 and text[first - 1] == "\r" else b"\n"
 
 
 def _note(defects: list[str] | None, defect: str) -> None:
