@@ -230,3 +230,24 @@ def attachments_refused(message_id: int, refused: Sequence[str]) -> None:
     ]
     _send(ticket, _subject(ticket, "Attachments not stored"), lines, [address],
           f"the attachments refused on {ticket.reference}", message=message, auto_submitted="auto-replied")
+
+
+def ticket_merged(source_id: int, target_id: int) -> None:
+    """Tell the contact of ticket ``source_id`` that it goes on as ``target_id``: one mail, target's thread.
+
+    The merge rules give both tickets the same contact or the same account, so
+    the contact of either is a guest (who has no account) only if both are.
+    """
+    source = Ticket.objects.select_related("contact").get(pk=source_id)
+    target = Ticket.objects.get(pk=target_id)
+    lines = [
+        f"Hello {source.contact.display_name},",
+        "",
+        f"Your ticket {source.reference} (“{source.subject}”) has been merged into ticket",
+        f"{target.reference} (“{target.subject}”), which now holds its whole conversation.",
+        f"{source.reference} is closed; we will go on in {target.reference}.",
+        "",
+        *_how_to_answer(target, "add to it"),
+    ]
+    _send(target, _subject(target, f"Merged with {source.reference}"), lines, [source.contact.email],
+          f"the merge of {source.reference} into {target.reference}")

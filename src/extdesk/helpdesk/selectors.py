@@ -12,13 +12,24 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, CharField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, Count, F, Func, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
 
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Attachment, Category, Message, Status, Ticket, TicketEvent
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Message,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 from .staff import desk_users
 
 CUSTOMER_PAGE_SIZE = 25
@@ -288,6 +299,7 @@ class QueueFilters:
     account_id: int | None = None
     category_id: int | None = None
     search: str = ""
+    tag_id: int | None = None
 
 
 def _filtered_queue(filters: QueueFilters, *, with_status: bool = True,
@@ -310,6 +322,10 @@ def _filtered_queue(filters: QueueFilters, *, with_status: bool = True,
         tickets = tickets.filter(account_id=filters.account_id)
     if filters.category_id is not None:
         tickets = tickets.filter(category_id=filters.category_id)
+    if filters.tag_id is not None:
+        # The ids from the tag's rows: a join could repeat nothing, but this reads as it is meant.
+        tagged = Ticket.tags.through.objects.filter(tag_id=filters.tag_id).values("ticket_id")
+        tickets = tickets.filter(pk__in=tagged)
     if (query := _staff_search_q(filters.search)) is not None:
         tickets = tickets.filter(query)
     return tickets
@@ -411,3 +427,45 @@ def staff_members() -> list[User]:
 
 def all_categories() -> list[Category]:
     return list(Category.objects.order_by("position", "name"))
+
+
+def staff_queue_ids(filters: QueueFilters, *, sort: str = DEFAULT_QUEUE_SORT,
+                    limit: int) -> tuple[list[int], int]:
+    """The first ``limit`` ticket numbers matching ``filters`` in the queue's order, and how many match.
+
+    What a bulk change "to every ticket matching the filters" applies to, found
+    again when it is applied. Two queries.
+    """
+    order = QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])
+    tickets = _filtered_queue(filters)
+    return list(tickets.order_by(*order).values_list("pk", flat=True)[:limit]), tickets.order_by().count()
+
+
+def tags_named(name: str) -> QuerySet[Tag]:
+    """The tag called ``name`` (as stored: trimmed, single-spaced), whatever its case: none or one."""
+    # Lowered by the database, as the unique constraint lowers them: Python's
+    # lower() and SQLite's differ beyond ASCII.
+    return Tag.objects.alias(key=Lower("name")).filter(key=Lower(Value(name, output_field=CharField())))
+
+
+def tag_id_by_name(name: str) -> int | None:
+    """The id of the tag called ``name``, whatever its case and spacing, or None."""
+    return tags_named(" ".join((name or "").split())).values_list("pk", flat=True).first()
+
+
+def ticket_tags(ticket: Ticket) -> list[Tag]:
+    return sorted(ticket.tags.all(), key=lambda tag: tag.name.casefold())
+
+
+def tag_names(limit: int = 500) -> list[str]:
+    """The tags there are, by name: the suggestions of the tag fields.
+
+    Not counted by use: that would read every tagged ticket on every ticket page.
+    """
+    return list(Tag.objects.order_by("name").values_list("name", flat=True)[:limit])
+
+
+def thread_counts(ticket: Ticket) -> tuple[int, int]:
+    """How many messages (internal notes too) and attachments the ticket's thread holds."""
+    return (Message.objects.filter(ticket=ticket).count(),
+            Attachment.objects.filter(message__ticket=ticket).count())

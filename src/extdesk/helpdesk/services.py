@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypedDict, Unpack, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, ForeignKey
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
 
-from . import notifications
+from . import notifications, selectors
 from .exceptions import InvalidInput, NotAllowed
 from .models import (
     CLOSED_STATUSES,
@@ -34,9 +34,11 @@ from .models import (
     Category,
     Channel,
     EventKind,
+    MailReference,
     Message,
     Priority,
     Status,
+    Tag,
     Ticket,
     TicketEvent,
 )
@@ -287,8 +289,8 @@ def _user_label(user: User | None) -> str:
 # the change; it returns False (and writes nothing) when the value is the same.
 
 
-def _set_status(current: Ticket, status: str, actor: Actor) -> bool:
-    """A status change counts as activity; staff's is mailed to the contact."""
+def _set_status(current: Ticket, status: str, actor: Actor, *, notify: bool = True) -> bool:
+    """A status change counts as activity; staff's is mailed to the contact (unless ``notify`` is False)."""
     old = current.status
     if old == status:
         return False
@@ -296,7 +298,7 @@ def _set_status(current: Ticket, status: str, actor: Actor) -> bool:
     current.updated_at = current.last_activity_at = timezone.now()
     current.save(update_fields=["status", "updated_at", "last_activity_at"])
     _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
-    if not isinstance(actor, Contact):
+    if notify and not isinstance(actor, Contact):
         notifications.status_changed(current.pk, old, status)
     return True
 
@@ -492,7 +494,9 @@ def _status_by_customer(
     _check_customer(ticket, contact)
     with transaction.atomic():
         current = _locked(ticket)
-        changed = current.status in from_statuses and _set_status(current, status, contact)
+        # A merged ticket stays closed: its conversation goes on where it was merged into.
+        changed = (current.merged_into_id is None and current.status in from_statuses
+                   and _set_status(current, status, contact))
         if changed:
             bump_version(current)
     _sync(ticket, current)
@@ -526,3 +530,228 @@ def sweep_orphans(older_than: timedelta, *, dry_run: bool = False) -> list[str]:
     if not dry_run:
         delete_files(orphans)
     return orphans
+
+
+# ---------------------------------------------------------------- tags
+
+MAX_TAG_LENGTH = 50
+
+
+def clean_tag_name(name: str) -> str:
+    """A tag as stored: trimmed and single-spaced, 1 to 50 characters, no comma (the history lists tags
+    with commas)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput({"tag": "Enter a tag."})
+    if len(name) > MAX_TAG_LENGTH:
+        raise InvalidInput({"tag": f"Keep a tag to {MAX_TAG_LENGTH} characters (this one has {len(name)})."})
+    if "," in name:
+        raise InvalidInput({"tag": "A tag cannot contain a comma: add one tag at a time."})
+    if _CONTROL_CHARS.search(name):
+        raise InvalidInput({"tag": "The tag contains control characters."})
+    return name
+
+
+def _tag(name: str, *, create: bool) -> Tag | None:
+    """The tag called ``name`` whatever its case; made (as typed) when missing and ``create``."""
+    found = selectors.tags_named(name).first()
+    if found is not None or not create:
+        return found
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name)
+    except IntegrityError:
+        # Made meanwhile by a concurrent request: the constraint waited for it.
+        return selectors.tags_named(name).get()
+
+
+def _tag_list(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names, key=str.casefold))
+
+
+def _set_tags(current: Ticket, add: Sequence[Tag], remove: Sequence[Tag], actor: Actor) -> bool:
+    """Put ``add`` on a locked ticket and take ``remove`` off, recorded as one change of its tag list."""
+    before = {tag.pk: tag.name for tag in current.tags.all()}
+    adding = [tag for tag in add if tag.pk not in before]
+    removing = [tag for tag in remove if tag.pk in before]
+    if not adding and not removing:
+        return False
+    current.tags.add(*adding)
+    current.tags.remove(*removing)
+    after = {**before, **{tag.pk: tag.name for tag in adding}}
+    for tag in removing:
+        del after[tag.pk]
+    current.updated_at = timezone.now()
+    current.save(update_fields=["updated_at"])
+    _record(current, actor, EventKind.TAGS, _tag_list(before.values()), _tag_list(after.values()))
+    return True
+
+
+def add_tag(ticket: Ticket, name: str, *, actor: User) -> bool:
+    """Staff tag the ticket, the tag made on first use; True when the ticket did not have it yet."""
+    _check_staff(actor)
+    name = clean_tag_name(name)
+    with transaction.atomic():
+        current = _locked(ticket)
+        tag = _tag(name, create=True)
+        assert tag is not None
+        changed = _set_tags(current, [tag], [], actor)
+        if changed:
+            bump_version(current)
+    _sync(ticket, current)
+    return changed
+
+
+def remove_tag(ticket: Ticket, name: str, *, actor: User) -> bool:
+    """Staff take the tag ``name`` (whatever its case) off the ticket; True when it had it."""
+    _check_staff(actor)
+    with transaction.atomic():
+        current = _locked(ticket)
+        tag = _tag(" ".join((name or "").split()), create=False)
+        changed = tag is not None and _set_tags(current, [], [tag], actor)
+        if changed:
+            bump_version(current)
+    _sync(ticket, current)
+    return changed
+
+
+# ---------------------------------------------------------------- bulk changes
+
+# The most tickets one bulk change takes: its one transaction locks them all.
+BULK_MAX_TICKETS = 1000
+
+
+class BulkChanges(PropertyChanges, total=False):
+    """What bulk_update sets: the properties of update_properties, and a tag to add or to remove."""
+
+    add_tag: str
+    remove_tag: str
+
+
+_BULK_TAGS = {"add_tag", "remove_tag"}
+
+
+def bulk_update(ticket_ids: Iterable[int], *, actor: User, **changes: Unpack[BulkChanges]) -> list[int]:
+    """Make the same changes to many tickets in one transaction; the numbers of the tickets that changed.
+
+    Each ticket goes through update_properties' own setters: the same rules,
+    one history entry per change, the same mail (a status change is mailed to
+    each ticket's contact), its version raised once. All or nothing: a ticket
+    refused, or one that no longer exists, leaves every ticket as it was. At
+    most BULK_MAX_TICKETS tickets.
+    """
+    if unknown := changes.keys() - _PROPERTIES.keys() - _BULK_TAGS:
+        raise TypeError(f"bulk_update() cannot set {', '.join(sorted(unknown))}")
+    _check_staff(actor)
+    if not changes:
+        raise InvalidInput({"action": "Choose a change to make."})
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        raise InvalidInput({"tickets": "Select at least one ticket."})
+    if len(ids) > BULK_MAX_TICKETS:
+        raise InvalidInput({"tickets": f"Change at most {BULK_MAX_TICKETS:,} tickets at once "
+                                       f"({len(ids):,} were chosen)."})
+    given = cast(dict[str, Any], changes)
+    checks: dict[str, Callable[[], Any]] = {
+        name: functools.partial(check, given[name]) for name, (check, _setter) in _PROPERTIES.items()
+        if name in given
+    }
+    for name in _BULK_TAGS & given.keys():
+        checks[name] = functools.partial(clean_tag_name, given[name])
+    wanted = _cleaned(checks)
+    properties = {name: value for name, value in wanted.items() if name in _PROPERTIES}
+    changed: list[int] = []
+    with transaction.atomic():
+        # In one order, so that two bulk changes over the same tickets wait rather than deadlock.
+        tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        if missing := sorted(set(ids) - {ticket.pk for ticket in tickets}):
+            raise InvalidInput({"tickets": f"No ticket {', '.join(f'#{n}' for n in missing[:10])} "
+                                           "any more; nothing was changed."})
+        add = [_tag(wanted["add_tag"], create=True)] if "add_tag" in wanted else []
+        removed = _tag(wanted["remove_tag"], create=False) if "remove_tag" in wanted else None
+        remove = [removed] if removed is not None else []
+        for current in tickets:
+            done = [_PROPERTIES[name][1](current, value, actor) for name, value in properties.items()]
+            if add or remove:
+                done.append(_set_tags(current, cast(list[Tag], add), remove, actor))
+            if any(done):
+                bump_version(current)
+                changed.append(current.pk)
+    return changed
+
+
+# ---------------------------------------------------------------- merging
+
+
+def _contact_in_account(contact_id: int, account_id: int) -> bool:
+    return Contact.accounts.through.objects.filter(contact_id=contact_id, account_id=account_id).exists()
+
+
+def merge_refusal(source: Ticket, target: Ticket) -> str | None:
+    """Why ``source`` may not be merged into ``target``; None when it may.
+
+    Its messages move to ``target``, so the people who see ``target`` must be
+    the ones who saw them: the same account (the source's contact still in
+    it, so that their list hides nothing they wrote), or the same contact,
+    unless that would move them out of an account's sight or into another's.
+    """
+    src, dst = source.reference, target.reference
+    if source.pk == target.pk:
+        return "A ticket cannot be merged into itself."
+    if source.merged_into_id is not None:
+        return f"{src} was already merged into #{source.merged_into_id}."
+    if target.merged_into_id is not None:
+        return f"{dst} was merged into #{target.merged_into_id}; merge into that ticket instead."
+    if source.account_id is not None and source.account_id == target.account_id:
+        if source.contact_id == target.contact_id or _contact_in_account(source.contact_id,
+                                                                         source.account_id):
+            return None
+        return (f"The customer of {src} is no longer in its account and would lose sight of "
+                f"their messages on {dst}.")
+    if source.contact_id == target.contact_id:
+        if source.account_id is None:
+            return None
+        return (f"{src} and {dst} are about different accounts of the customer: merging would show "
+                f"one account's conversation to the other's people.")
+    return f"{src} and {dst} are from different customers and accounts; only their own tickets merge."
+
+
+def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
+    """Merge ``source`` into ``target``: its messages (with their dates and attachments), its mail
+    threads and its tags move over; it is closed and points there; both histories say so; its
+    customer is told in one mail on the target's thread. The number of messages moved.
+
+    A mail answering the old ticket's mails lands on the target (its Message-IDs
+    move); one tagged with the old number follows ``merged_into`` (extdesk.mail.routing).
+    InvalidInput (``target``) when merge_refusal refuses.
+    """
+    _check_staff(actor)
+    if source.pk == target.pk:
+        raise InvalidInput({"target": "A ticket cannot be merged into itself."})
+    with transaction.atomic():
+        locked = {ticket.pk: ticket for ticket in
+                  Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+        old, new = locked[source.pk], locked[target.pk]
+        if problem := merge_refusal(old, new):
+            raise InvalidInput({"target": problem})
+        moved = Message.objects.filter(ticket=old).update(ticket=new)
+        MailReference.objects.filter(ticket=old).update(ticket=new)
+        # Tickets merged into this one before now point to the end of the chain.
+        Ticket.objects.filter(merged_into=old).update(merged_into=new)
+        _set_tags(new, list(old.tags.all()), [], actor)
+        old.merged_into = new
+        old.save(update_fields=["merged_into"])
+        # The merge mail below tells the customer; a status mail too would be a second one.
+        _set_status(old, Status.CLOSED, actor, notify=False)
+        for ticket in (old, new):
+            _record(ticket, actor, EventKind.MERGED, old.reference, new.reference)
+        # Its customer is told of it: activity, as a status change is.
+        new.updated_at = new.last_activity_at = timezone.now()
+        new.save(update_fields=["updated_at", "last_activity_at"])
+        bump_version(old)
+        bump_version(new)
+        notifications.ticket_merged(old.pk, new.pk)
+    _sync(source, old)
+    _sync(target, new)
+    source.merged_into_id = new.pk
+    return moved

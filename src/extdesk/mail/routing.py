@@ -90,11 +90,25 @@ def tagged_ticket_ids(subject: str) -> list[int]:
     return [int(number) for number in tag_pattern().findall(subject)]
 
 
+# A merged ticket points to the one it went into; merging keeps the chain one step long.
+_MERGE_STEPS = 10
+
+
+def _merged_into(ticket: Ticket | None) -> Ticket | None:
+    """The ticket a merged ticket's conversation went on in, else the ticket itself."""
+    for _step in range(_MERGE_STEPS):
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+    return ticket
+
+
 def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ticket | None:
     """The ticket this mail answers, if any, that its sender may see.
 
     References are tried newest first (In-Reply-To before References, whose
-    last entry is the parent), then the subject's tag (not for staff).
+    last entry is the parent), then the subject's tag (not for staff). A
+    merged ticket's mail goes to the ticket it was merged into.
     """
     if not sender.known:
         return None
@@ -103,7 +117,7 @@ def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ti
         tickets = dict(MailReference.objects.filter(mail_id__in=wanted).values_list("mail_id", "ticket_id"))
         for mail_id in wanted:
             if mail_id in tickets:
-                ticket = Ticket.objects.filter(pk=tickets[mail_id]).first()
+                ticket = _merged_into(Ticket.objects.filter(pk=tickets[mail_id]).first())
                 if ticket is not None and may_see(sender, ticket):
                     return ticket
     if sender.staff is not None:
@@ -112,7 +126,7 @@ def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ti
         # random, so it cannot be guessed), never just quote a number.
         return None
     for number in tagged_ticket_ids(subject):
-        ticket = Ticket.objects.filter(pk=number).first()
+        ticket = _merged_into(Ticket.objects.filter(pk=number).first())
         if ticket is not None and may_see(sender, ticket):
             return ticket
     return None
