@@ -139,6 +139,29 @@ def test_a_duplicate_is_marked_done_and_counted_as_such(dovecot):
     assert "1 already stored" in str(report)
 
 
+@pytest.mark.parametrize("processed", ["", "Done"], ids=["flagging", "moving"])
+def test_messages_another_client_takes_away_during_the_round_are_passed_over(dovecot, processed):
+    dovecot.append(mail(subject=f"message {n}") for n in range(4))
+    other = dovecot.client()
+    other.create_folder("Elsewhere")
+    other.select_folder("INBOX")
+
+    class TakingAway(Recorder):
+        def __call__(self, raw: bytes) -> Kept:
+            kept = super().__call__(raw)
+            if len(self.stored) == 1:
+                # The one being stored and one not yet downloaded.
+                other.move([1, 3], "Elsewhere")
+            return kept
+
+    store = TakingAway(dovecot)
+    report = fetch(inbox(dovecot, processed=processed), store, batch=1, ssl_context=trusting(dovecot))
+    other.logout()
+
+    assert _subjects(store.stored) == ["Subject: message 0", "Subject: message 1", "Subject: message 3"]
+    assert (report.waiting, report.stored, report.left) == (3, 3, 0)
+
+
 def test_processed_folder_is_created_and_every_done_message_moved_there_read(dovecot):
     dovecot.append(mail(subject=f"message {n}") for n in range(3))
     target = inbox(dovecot, processed="Done")

@@ -162,3 +162,24 @@ def test_database_outage_mid_fetch_leaves_the_rest_unread_and_the_loop_resumes_e
         proxy.stop()
     _assert_each_exactly_once(child_env, MESSAGES)
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("processed", ["", "Done"], ids=["flagging", "moving"])
+def test_two_fetch_mail_runs_at_once_store_each_message_exactly_once(dovecot, child_env, tmp_path, processed):
+    # cron starting a run while the last one is still going.
+    dovecot.drop(_people(200))
+    child_env["EXTDESK_INBOX_URL"] = dovecot.url(processed=processed)
+    runs = [_start(child_env, tmp_path / f"run{n}.log") for n in range(2)]
+    try:
+        codes = [run.wait(timeout=300) for run in runs]
+    finally:
+        for run in runs:
+            _end(run)
+    assert codes == [0, 0], [(tmp_path / f"run{n}.log").read_text()[-2000:] for n in range(2)]
+    _assert_each_exactly_once(child_env, 200)
+    if processed:
+        assert dovecot.count("INBOX") == 0
+        # Dovecot's MOVE is a copy and an expunge: both runs may have copied one.
+        assert dovecot.count("Done") >= 200
+    else:
+        assert dovecot.count(criteria="UNSEEN") == 0

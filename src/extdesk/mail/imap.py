@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import imapclient
 from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
@@ -231,7 +231,7 @@ class _Session:
         report.waiting = len(uids)
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
-            found = self.client.fetch(chunk, ["RFC822.SIZE"])
+            found = self._fetch(chunk, "RFC822.SIZE")
             sizes = {uid: data[b"RFC822.SIZE"] for uid, data in found.items() if b"RFC822.SIZE" in data}
             # Gone meanwhile (expunged by another client): nothing to do.
             report.waiting -= len(chunk) - len(sizes)
@@ -244,7 +244,7 @@ class _Session:
                     report.set_aside += 1
                     yield uid, None
             for group in _groups([uid for uid in chunk if uid in sizes], sizes):
-                bodies = self.client.fetch(group, ["BODY.PEEK[]"])
+                bodies = self._fetch(group, "BODY.PEEK[]")
                 for uid in group:
                     body = bodies.pop(uid, {}).get(b"BODY[]")
                     if body is None:
@@ -255,16 +255,31 @@ class _Session:
                     del body
                 del bodies
 
+    def _fetch(self, uids: list[int], item: str) -> dict[int, dict[bytes, Any]]:
+        """``item`` of each of ``uids`` that is still there."""
+        try:
+            return self.client.fetch(uids, [item])
+        except IMAPClientError as exc:
+            if not _expunged(exc):
+                raise
+        # Some went meanwhile: the others one by one.
+        found: dict[int, dict[bytes, Any]] = {}
+        for uid in uids if len(uids) > 1 else ():
+            found.update(self._fetch([uid], item))
+        return found
+
     def done(self, uid: int) -> None:
-        # Read in the processed folder too: a person looking there sees it was dealt with.
-        self.client.add_flags([uid], [imapclient.SEEN], silent=True)
-        if self.inbox.processed_folder:
-            self._move_out(uid)
+        with _unless_expunged():
+            # Read in the processed folder too: a person looking there sees it was dealt with.
+            self.client.add_flags([uid], [imapclient.SEEN], silent=True)
+            if self.inbox.processed_folder:
+                self._move_out(uid)
 
     def set_aside(self, uid: int) -> None:
-        self.client.add_flags([uid], self._refused_flags, silent=True)
-        if self.inbox.processed_folder:
-            self._move_out(uid)
+        with _unless_expunged():
+            self.client.add_flags([uid], self._refused_flags, silent=True)
+            if self.inbox.processed_folder:
+                self._move_out(uid)
 
     def _move_out(self, uid: int) -> None:
         folder = self.inbox.processed_folder
@@ -279,6 +294,22 @@ class _Session:
             # Without UIDPLUS an EXPUNGE removes every \Deleted message of
             # the folder, as a mail program's "compact" would.
             self.client.expunge()
+
+
+def _expunged(exc: IMAPClientError) -> bool:
+    """The server answered that (some of) the messages are gone (RFC 5530's EXPUNGEISSUED)."""
+    return not isinstance(exc, imaplib.IMAP4.abort) and "EXPUNGEISSUED" in str(exc)
+
+
+@contextmanager
+def _unless_expunged() -> Iterator[None]:
+    # Another client (a second fetch-mail, a person) moved or deleted the
+    # message after it was stored: whatever was to be done with it is done.
+    try:
+        yield
+    except IMAPClientError as exc:
+        if not _expunged(exc):
+            raise
 
 
 def _groups(uids: Sequence[int], sizes: dict[int, int]) -> Iterator[list[int]]:
