@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 
 from extdesk.contacts.models import Account, Contact
 
-from .staff import display_name
+from .staff import display_name, public_name
 from .storage import attachment_storage, attachment_upload_to
 
 
@@ -154,6 +154,9 @@ class Message(models.Model):
     is_internal = models.BooleanField(default=False)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     created_at = models.DateTimeField()
+    # The ticket version the write that added it made (services.bump_version stamps it): what a
+    # form drawn from an older version has not seen. Empty only inside that write's transaction.
+    version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -179,6 +182,13 @@ class Message(models.Model):
         if self.author_contact is not None:
             return self.author_contact.display_name
         return display_name(self.author_user) if self.author_user is not None else ""
+
+    @property
+    def public_author_name(self) -> str:
+        """The author as the customer sees them: staff by their public name, never their login name."""
+        if self.author_contact is not None:
+            return self.author_contact.display_name
+        return public_name(self.author_user) if self.author_user is not None else ""
 
 
 class MailReference(models.Model):
@@ -292,6 +302,8 @@ class TicketEvent(models.Model):
     old_value = models.CharField(max_length=255, blank=True, default="")
     new_value = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField()
+    # As Message.version: the ticket version this change made.
+    version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -144,14 +144,16 @@ def customer_replied(message_id: int) -> None:
 
 
 def staff_replied(message_id: int) -> None:
-    message = Message.objects.select_related("ticket__contact", "author_user").get(pk=message_id)
+    message = (Message.objects.select_related("ticket__contact", "author_user__staff_profile")
+               .get(pk=message_id))
     if message.is_internal:
         return
     ticket = message.ticket
     lines = [
         f"Hello {ticket.contact.display_name},",
         "",
-        f"{message.author_name} answered your ticket {ticket.reference}:",
+        # The name the customer knows the agent by; never the login name.
+        f"{message.public_author_name} answered your ticket {ticket.reference}:",
         "",
         message.body,
         "",

@@ -260,7 +260,8 @@ def public_thread(ticket: Ticket) -> list[Message]:
     """The messages a customer sees: no internal notes. Two queries."""
     return list(
         ticket.messages.filter(is_internal=False)
-        .select_related("author_contact", "author_user")
+        # The profile: the name customers know staff by (Message.public_author_name).
+        .select_related("author_contact", "author_user__staff_profile")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
@@ -369,7 +370,9 @@ def staff_queue(
             # would walk the whole sort order looking for them; given the matches' ids (found
             # once, through the search's indexes) it fetches just those and sorts them.
             tickets = Ticket.objects.filter(_InSubquery("id", tickets.order_by().values("pk")))
-    tickets = tickets.select_related("contact", "account", "category", "assignee").order_by(*order)
+    # The assignee's profile: the desk names staff by their display name.
+    tickets = (tickets.select_related("contact", "account", "category", "assignee__staff_profile")
+               .order_by(*order))
     if total is None:
         return Paginator(tickets, per_page).get_page(page)
     return _CountedPaginator(tickets, per_page, total).get_page(page)
@@ -390,7 +393,7 @@ def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int
 def ticket_for_staff(number: int) -> Ticket | None:
     return (
         Ticket.objects.filter(pk=number)
-        .select_related("category", "account", "contact", "assignee")
+        .select_related("category", "account", "contact", "assignee__staff_profile")
         .first()
     )
 
@@ -398,14 +401,49 @@ def ticket_for_staff(number: int) -> Ticket | None:
 def staff_thread(ticket: Ticket) -> list[Message]:
     """Every message, internal notes included. Two queries."""
     return list(
-        ticket.messages.select_related("author_contact", "author_user")
+        ticket.messages.select_related("author_contact", "author_user__staff_profile")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
 
 
 def ticket_history(ticket: Ticket) -> list[TicketEvent]:
-    return list(ticket.events.select_related("actor_contact", "actor_user").order_by("created_at", "id"))
+    return list(ticket.events.select_related("actor_contact", "actor_user__staff_profile")
+                .order_by("created_at", "id"))
+
+
+# Replies and notes are shown as the messages they added; the other history lines as changes.
+_MESSAGE_EVENTS = ("replied", "note")
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """What was written to a ticket after the version a form was drawn from."""
+
+    since_version: int
+    version: int
+    messages: list[Message]
+    # Property changes and other history lines (not the replies and notes, listed as messages).
+    events: list[TicketEvent]
+
+    @property
+    def people(self) -> list[str]:
+        """Who made the changes, each named once, in order (desk names)."""
+        names = [m.author_name for m in self.messages] + [e.actor_name for e in self.events]
+        return list(dict.fromkeys(names))
+
+
+def changes_since(ticket: Ticket, version: int) -> ChangesSince:
+    """The messages (internal notes too) and history lines of versions after ``version``. Two queries."""
+    messages = list(
+        ticket.messages.filter(version__gt=version)
+        .select_related("author_contact", "author_user__staff_profile").order_by("created_at", "id")
+    )
+    events = list(
+        ticket.events.filter(version__gt=version).exclude(kind__in=_MESSAGE_EVENTS)
+        .select_related("actor_contact", "actor_user__staff_profile").order_by("created_at", "id")
+    )
+    return ChangesSince(since_version=version, version=ticket.version, messages=messages, events=events)
 
 
 def contact_other_tickets(ticket: Ticket, limit: int = 10) -> list[Ticket]:
@@ -422,7 +460,7 @@ def attachment_for_staff(attachment_id: int) -> Attachment | None:
 
 def staff_members() -> list[User]:
     """The desk users, the possible assignees."""
-    return list(desk_users().order_by("username"))
+    return list(desk_users().select_related("staff_profile").order_by("username"))
 
 
 def all_categories() -> list[Category]:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from extdesk.contacts.models import Account, Contact
 
 from . import notifications, selectors
-from .exceptions import InvalidInput, NotAllowed
+from .exceptions import Conflict, InvalidInput, NotAllowed
 from .models import (
     CLOSED_STATUSES,
     Attachment,
@@ -233,11 +233,13 @@ def _actor_fields(actor: Actor, prefix: str) -> dict[str, object]:
     return {f"{prefix}_contact": None, f"{prefix}_user": actor}
 
 
-def _record(ticket: Ticket, actor: Actor | None, kind: str, old: str = "", new: str = "") -> TicketEvent:
+def _record(ticket: Ticket, actor: Actor | None, kind: str, old: str = "", new: str = "", *,
+            version: int | None = None) -> TicketEvent:
+    """One history line; its ``version`` is left for bump_version to stamp unless given."""
     fields = _actor_fields(actor, "actor") if actor is not None else {}
     return TicketEvent.objects.create(
         ticket=ticket, kind=kind, old_value=old[:255], new_value=new[:255],
-        created_at=timezone.now(), **fields,
+        created_at=timezone.now(), version=version, **fields,
     )
 
 
@@ -264,10 +266,16 @@ def bump_version(current: Ticket) -> None:
     """Count one more version of a locked ticket: a form drawn from an earlier one is now stale.
 
     Called once by every write to a ticket, its thread or its properties, in
-    that write's transaction.
+    that write's transaction. The messages and history lines the write added
+    (those without a version yet) are stamped with the version it made, so
+    that changes_since (extdesk.helpdesk.selectors) can tell a stale form what
+    it has not seen, whatever order the write recorded them in.
     """
     Ticket.objects.filter(pk=current.pk).update(version=F("version") + 1)
     current.version = Ticket.objects.filter(pk=current.pk).values_list("version", flat=True).get()
+    # Only this transaction's rows lack a version: every write locks the ticket first.
+    Message.objects.filter(ticket_id=current.pk, version__isnull=True).update(version=current.version)
+    TicketEvent.objects.filter(ticket_id=current.pk, version__isnull=True).update(version=current.version)
 
 
 def _sync(target: Ticket, source: Ticket) -> None:
@@ -388,11 +396,13 @@ def create_ticket(
             account=cleaned["account"], contact=contact, status=Status.NEW,
             created_at=now, updated_at=now, last_activity_at=now,
         )
+        # A new ticket is at its first version without a bump: its first rows say so themselves.
         message = Message.objects.create(
-            ticket=ticket, author_contact=contact, body=cleaned["body"], channel=channel, created_at=now
+            ticket=ticket, author_contact=contact, body=cleaned["body"], channel=channel, created_at=now,
+            version=ticket.version,
         )
         _store_attachments(message, cleaned["attachments"], written)
-        _record(ticket, contact, EventKind.CREATED, new=ticket.subject)
+        _record(ticket, contact, EventKind.CREATED, new=ticket.subject, version=ticket.version)
         notifications.ticket_created(ticket.pk)
     return ticket
 
@@ -407,6 +417,7 @@ def reply(
     then_status: str = "",
     channel: str = Channel.WEB,
     notify: bool = True,
+    expected_version: int | None = None,
 ) -> Message:
     """A message on the ticket's thread and, when ``then_status`` is given, a status change after it.
 
@@ -418,6 +429,11 @@ def reply(
     a refused status leaves no message either. ``notify`` False mails
     nobody about the reply (an automatic mail, such as an out-of-office
     answer, is recorded without setting off mail of its own).
+
+    ``expected_version`` is the ticket version the reply form was drawn
+    from: when the ticket has changed since, nothing is written and Conflict
+    says so. None checks nothing (mail, which has no form; a reply sent
+    "anyway" once the agent has seen what changed).
     """
     if internal or then_status:
         _check_staff(author)
@@ -434,6 +450,8 @@ def reply(
     now = timezone.now()
     with files_removed_on_failure() as written, transaction.atomic():
         current = _locked(ticket)
+        if expected_version is not None and current.version != expected_version:
+            raise Conflict(current, expected_version)
         if by_contact and current.status == Status.CLOSED:
             raise InvalidInput({"body": "This ticket is closed; reopen it to reply."})
         message = Message.objects.create(ticket=current, body=cleaned["body"], is_internal=internal,
@@ -464,13 +482,44 @@ def reply(
     return message
 
 
-def update_properties(ticket: Ticket, *, actor: User, **changes: Unpack[PropertyChanges]) -> list[str]:
+# The history kind of each property's changes: what tells a stale form that someone else changed it.
+_PROPERTY_EVENTS = {
+    "status": EventKind.STATUS,
+    "priority": EventKind.PRIORITY,
+    "assignee": EventKind.ASSIGNEE,
+    "category": EventKind.CATEGORY,
+}
+
+
+def _current_value(current: Ticket, name: str) -> object:
+    return getattr(current, f"{name}_id") if name in ("assignee", "category") else getattr(current, name)
+
+
+def _wanted_value(name: str, value: Any) -> object:
+    return value.pk if name in ("assignee", "category") and value is not None else value
+
+
+def _changed_by_others(current: Ticket, names: Iterable[str], *, since: int, actor: User) -> bool:
+    """Whether anyone but ``actor`` changed one of ``names`` after version ``since``."""
+    kinds = [_PROPERTY_EVENTS[name] for name in names]
+    return (TicketEvent.objects.filter(ticket_id=current.pk, version__gt=since, kind__in=kinds)
+            .exclude(actor_user=actor).exists())
+
+
+def update_properties(ticket: Ticket, *, actor: User, expected_version: int | None = None,
+                      **changes: Unpack[PropertyChanges]) -> list[str]:
     """Staff set the properties they pass, in one transaction; the names of those that changed.
 
     A property left out stays as it is now, so that a page loaded before a
     colleague's change, passing only what its agent changed, does not undo
     that change. A status change is mailed to the contact. A retired
     category is allowed here.
+
+    ``expected_version`` is the ticket version the form was drawn from: when
+    someone else has changed, since then, a property this call would change
+    (to another value than the one asked for), nothing is written and
+    Conflict says so; changes to the other properties go through. None
+    checks nothing (a change applied "anyway").
     """
     if unknown := changes.keys() - _PROPERTIES.keys():
         raise TypeError(f"update_properties() cannot set {', '.join(sorted(unknown))}")
@@ -481,6 +530,12 @@ def update_properties(ticket: Ticket, *, actor: User, **changes: Unpack[Property
     })
     with transaction.atomic():
         current = _locked(ticket)
+        if expected_version is not None and current.version != expected_version:
+            # Asking for what the ticket already has changes nothing, whoever set it.
+            differing = [name for name, value in wanted.items()
+                         if _current_value(current, name) != _wanted_value(name, value)]
+            if differing and _changed_by_others(current, differing, since=expected_version, actor=actor):
+                raise Conflict(current, expected_version)
         changed = [name for name, value in wanted.items() if _PROPERTIES[name][1](current, value, actor)]
         if changed:
             bump_version(current)
@@ -734,7 +789,9 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
         old, new = locked[source.pk], locked[target.pk]
         if problem := merge_refusal(old, new):
             raise InvalidInput({"target": problem})
-        moved = Message.objects.filter(ticket=old).update(ticket=new)
+        # Their versions counted the old ticket's writes: left empty, bump_version(new) stamps
+        # them with the merge's version, so a form drawn on the target before sees them as new.
+        moved = Message.objects.filter(ticket=old).update(ticket=new, version=None)
         MailReference.objects.filter(ticket=old).update(ticket=new)
         # Tickets merged into this one before now point to the end of the chain.
         Ticket.objects.filter(merged_into=old).update(merged_into=new)
