@@ -98,7 +98,7 @@ class QuickSelect(forms.Select):
 class QueueFilterForm(forms.Form):
     """The queue's query string. A wrong value is reported next to its field."""
 
-    SHOWN = ("q", "priority", "assignee", "category", "account", "sort")
+    SHOWN = ("q", "priority", "assignee", "category", "account", "tag", "sort")
 
     status = forms.ChoiceField(choices=QUEUE_STATUS_TABS, required=False)
     q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
@@ -111,6 +111,8 @@ class QueueFilterForm(forms.Form):
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, widget=QuickSelect)
     account = forms.CharField(label="Account", required=False, max_length=255,
                               widget=forms.TextInput(attrs={"placeholder": "Account name"}))
+    tag = forms.CharField(label="Tag", required=False, max_length=50,
+                          widget=forms.TextInput(attrs={"placeholder": "Tag"}))
     sort = forms.ChoiceField(choices=[(key, SORT_LABELS.get(key, key)) for key in QUEUE_SORTS],
                              required=False, widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1)
@@ -140,6 +142,7 @@ class QueueFilterForm(forms.Form):
             search=data.get("q") or "",
             sort=data.get("sort") or DEFAULT_QUEUE_SORT,
             page=data.get("page") or 1,
+            tag=" ".join((data.get("tag") or "").split()),
         )
 
 

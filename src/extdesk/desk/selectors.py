@@ -36,11 +36,12 @@ class QueueQuery:
     search: str = ""
     sort: str = selectors.DEFAULT_QUEUE_SORT
     page: int = 1
+    tag: str = ""
 
     @property
     def filtered(self) -> bool:
         """Whether a filter besides the status tab narrows the list."""
-        return any((self.search, self.priority, self.assignee, self.category_id, self.account_name))
+        return any((self.search, self.priority, self.assignee, self.category_id, self.account_name, self.tag))
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Queue:
     tab_counts: dict[str, int]
     # No account has the name asked for: the list shows that nothing matches.
     unknown_account: bool
+    # No tag has the name asked for: likewise.
+    unknown_tag: bool = False
 
 
 def _statuses(tab: str) -> tuple[str, ...]:
@@ -73,12 +76,14 @@ def _account_id_by_name(name: str) -> int | None:
     return Account.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
 
 
-def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
-    """A page of the queue for the staff member ``viewer_id``, with the counts its tabs show."""
+def _queue_filters(query: QueueQuery, viewer_id: int) -> tuple[selectors.QueueFilters, bool, bool]:
+    """The filters ``query`` means for ``viewer_id``; whether its account, and its tag, are unknown."""
     account_id = None
     if query.account_name:
         account_id = _account_id_by_name(query.account_name)
     unknown_account = bool(query.account_name) and account_id is None
+    tag_id = selectors.tag_id_by_name(query.tag) if query.tag else None
+    unknown_tag = bool(query.tag) and tag_id is None
     filters = selectors.QueueFilters(
         statuses=_statuses(query.status_tab),
         priorities=(query.priority,) if query.priority else (),
@@ -88,7 +93,14 @@ def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
         account_id=0 if unknown_account else account_id,
         category_id=query.category_id,
         search=query.search,
+        tag_id=0 if unknown_tag else tag_id,
     )
+    return filters, unknown_account, unknown_tag
+
+
+def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
+    """A page of the queue for the staff member ``viewer_id``, with the counts its tabs show."""
+    filters, unknown_account, unknown_tag = _queue_filters(query, viewer_id)
     counts = selectors.queue_status_counts(filters)
     page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts)
     tab_counts = {
@@ -96,7 +108,13 @@ def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
         QUEUE_STATUS_ACTIVE: sum(counts[s] for s in OPEN_STATUSES),
         QUEUE_STATUS_ALL: sum(counts.values()),
     }
-    return Queue(page=page, tab_counts=tab_counts, unknown_account=unknown_account)
+    return Queue(page=page, tab_counts=tab_counts, unknown_account=unknown_account, unknown_tag=unknown_tag)
+
+
+def queue_matches(query: QueueQuery, *, viewer_id: int, limit: int) -> tuple[list[int], int]:
+    """The first ``limit`` ticket numbers the queue lists for ``query`` (all pages), and how many it lists."""
+    filters, _unknown_account, _unknown_tag = _queue_filters(query, viewer_id)
+    return selectors.staff_queue_ids(filters, sort=query.sort, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bulk_views, canned_views, merge_views, tag_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,4 +14,15 @@ urlpatterns = [
     path("mail/<int:pk>.eml", views.inbound_eml, name="inbound_eml"),
     path("mail/<int:pk>/release/", views.release_mail, name="release_mail"),
     path("mail/<int:pk>/delete/", views.delete_mail, name="delete_mail"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
+    path("tickets/<int:number>/assign-to-me/", bulk_views.assign_to_me, name="assign_to_me"),
+    path("tickets/<int:number>/tags/add/", tag_views.tag_add, name="tag_add"),
+    path("tickets/<int:number>/tags/remove/", tag_views.tag_remove, name="tag_remove"),
+    path("tickets/<int:number>/merge/", merge_views.merge, name="merge"),
+    path("tickets/<int:number>/canned/", canned_views.canned_insert, name="canned_insert"),
+    path("tickets/<int:number>/canned/<int:pk>/", canned_views.canned_text, name="canned_text"),
+    path("canned/", canned_views.canned_list, name="canned_list"),
+    path("canned/new/", canned_views.canned_create, name="canned_create"),
+    path("canned/<int:pk>/edit/", canned_views.canned_edit, name="canned_edit"),
+    path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned_delete"),
 ]

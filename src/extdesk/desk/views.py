@@ -28,6 +28,7 @@ from .access import StaffRequest, staff_required
 from .forms import LoginForm, QueueFilterForm, StaffReplyForm, TicketUpdateForm, update_initial
 from .selectors import QUEUE_STATUS_ACTIVE, QUEUE_STATUS_TABS
 from .throttle import Lockout
+from .tool_forms import bulk_bar
 
 # ---------------------------------------------------------------- sign-in
 
@@ -129,6 +130,8 @@ def queue(request: StaffRequest) -> HttpResponse:
     found = desk_selectors.queue(query, viewer_id=request.user.pk)
     if found.unknown_account:
         form.add_error("account", f"No account is named {query.account_name!r}.")
+    if found.unknown_tag:
+        form.add_error("tag", f"No tag is named {query.tag!r}.")
     status_key = query.status_tab
     page = found.page
     tabs = [
@@ -149,6 +152,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         if page.has_next() else "",
         "clear_url": _query_string(QueryDict(),
                                    status=None if status_key == QUEUE_STATUS_ACTIVE else status_key),
+        "bulk": bulk_bar(request.GET, staff=staff, categories=categories),
     }, 400 if form.errors else 200)
 
 

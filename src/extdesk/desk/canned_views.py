@@ -1,0 +1,169 @@
+"""Canned replies on the desk: their pages (list, search, create, change, delete) and inserting one.
+
+Inserting works without JavaScript: the picker's buttons post the reply
+form as it stands to ``canned_insert``, which draws the ticket page again
+with the reply's text added to the draft. With JavaScript (desk/tools.js)
+the text comes from ``canned_text`` and goes in at the cursor.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.models import CannedReply
+from extdesk.security.limits import accepts_uploads
+from extdesk.web.forms import apply_errors
+
+from . import canned, placeholders
+from .access import StaffRequest, staff_required
+from .forms import StaffReplyForm
+from .tool_forms import CannedReplyForm, CannedSearchForm
+
+# The ticket page's drawing and its ticket lookup: the page this view draws is that page.
+from .views import _page, _render_ticket, _ticket_or_404
+
+PAGE_SIZE = 50
+
+
+def _usable_or_404(request: StaffRequest, pk: int) -> CannedReply:
+    reply = canned.canned_reply_for(request.user, pk)
+    if reply is None:
+        # Someone else's personal reply is answered like one that does not exist.
+        raise Http404("No such canned reply.")
+    return reply
+
+
+def _refused(request: StaffRequest) -> HttpResponse:
+    return _page(request, "extdesk/error.html", {
+        "title": "Not yours to change",
+        "message": "Shared canned replies are changed and deleted by superusers; "
+                   "you can still use them, or make a personal copy.",
+    }, status=403)
+
+
+# ---------------------------------------------------------------- pages
+
+
+@never_cache
+@staff_required
+@require_GET
+def canned_list(request: StaffRequest) -> HttpResponse:
+    search = CannedSearchForm(request.GET)
+    search.is_valid()
+    query = search.cleaned_data.get("q") or ""
+    page = Paginator(canned.canned_replies_for(request.user, query).select_related("owner"),
+                     PAGE_SIZE).get_page(search.cleaned_data.get("page") or 1)
+    return _page(request, "desk/canned_list.html", {
+        "search": search,
+        "query": query,
+        "page": page,
+        "rows": [(reply, canned.may_change(reply, request.user)) for reply in page],
+        "may_share": canned.may_share(request.user),
+    })
+
+
+def _form_page(request: StaffRequest, form: CannedReplyForm, reply: CannedReply | None) -> HttpResponse:
+    return _page(request, "desk/canned_form.html", {
+        "form": form, "reply": reply, "placeholders": placeholders.PLACEHOLDERS,
+    }, status=400 if form.errors else 200)
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def canned_create(request: StaffRequest) -> HttpResponse:
+    may_share = canned.may_share(request.user)
+    form = CannedReplyForm(request.POST or None, may_share=may_share)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reply = canned.create_canned_reply(actor=request.user, title=data["title"], body=data["body"],
+                                               shared=data.get("shared", False))
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Canned reply “{reply.title}” saved.")
+            return redirect("desk:canned_list")
+    return _form_page(request, form, None)
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def canned_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    reply = _usable_or_404(request, pk)
+    if not canned.may_change(reply, request.user):
+        return _refused(request)
+    may_share = canned.may_share(request.user)
+    initial = {"title": reply.title, "body": reply.body, "shared": reply.is_shared}
+    form = CannedReplyForm(request.POST or None, initial=initial, may_share=may_share)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reply = canned.update_canned_reply(reply, actor=request.user, title=data["title"],
+                                               body=data["body"], shared=data.get("shared"))
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Canned reply “{reply.title}” saved.")
+            return redirect("desk:canned_list")
+    return _form_page(request, form, reply)
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def canned_delete(request: StaffRequest, pk: int) -> HttpResponse:
+    reply = _usable_or_404(request, pk)
+    if not canned.may_change(reply, request.user):
+        return _refused(request)
+    if request.method == "POST":
+        canned.delete_canned_reply(reply, actor=request.user)
+        messages.success(request, f"Canned reply “{reply.title}” deleted.")
+        return redirect("desk:canned_list")
+    return _page(request, "desk/canned_delete.html", {"reply": reply})
+
+
+# ---------------------------------------------------------------- inserting
+
+
+@accepts_uploads
+@never_cache
+@staff_required
+@require_POST
+def canned_insert(request: StaffRequest, number: int) -> HttpResponse:
+    """The ticket page again, the draft as posted; "insert" adds the chosen reply's text, "find"
+    narrows the picker to the names containing ``canned_q`` (the picker reads it from the post)."""
+    ticket = _ticket_or_404(number)
+    posted = {name: request.POST.get(name) for name in StaffReplyForm.base_fields
+              if name in request.POST and name != "attachments"}
+    draft = request.POST.get("body", "")
+    if request.POST.get("canned_action") == "insert":
+        reply = canned.canned_reply_for(request.user, request.POST.get("canned", ""))
+        if reply is None:
+            messages.error(request, "Choose one of the canned replies to insert.")
+        else:
+            text = canned.filled(reply, ticket, request.user)
+            # At the end of the draft: without a script the page cannot know where the cursor was.
+            draft = f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
+    if request.FILES:
+        messages.warning(request, "Browsers cannot keep chosen files when the page is drawn again: "
+                                  "please choose your attachments again.")
+    form = StaffReplyForm(initial={"kind": StaffReplyForm.REPLY, **posted, "body": draft})
+    return _render_ticket(request, ticket, reply_form=form)
+
+
+@never_cache
+@staff_required
+@require_GET
+def canned_text(request: StaffRequest, number: int, pk: int) -> JsonResponse:
+    """The reply's text filled in for this ticket, for the picker's script."""
+    ticket = _ticket_or_404(number)
+    reply = _usable_or_404(request, pk)
+    return JsonResponse({"title": reply.title, "text": canned.filled(reply, ticket, request.user)})
