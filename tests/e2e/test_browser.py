@@ -134,6 +134,31 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     expect(desk.locator(".thread-item.internal")).to_contain_text("check web4 next week")
     expect(desk.locator(".history")).to_contain_text("Waiting on customer")
     shot(desk, "staff-ticket")
+
+    # A canned reply written on the desk goes into the reply box at the cursor, filled in.
+    desk.goto(f"{server.base_url}/desk/canned/new/")
+    desk.get_by_label("Name").fill("Greeting")
+    desk.get_by_label("Text").fill("Hello {{ contact.first_name }}, about #{{ ticket.number }}.")
+    desk.get_by_role("button", name="Save").click()
+    expect(desk.get_by_text("Canned reply “Greeting” saved.")).to_be_visible()
+    desk.goto(f"{server.base_url}/desk/tickets/{number}/")
+    box = desk.get_by_label("Message")
+    box.fill("\n\nRegards, Sam")
+    box.press("Control+Home")
+    desk.get_by_label("Canned reply to insert").select_option(label="Greeting")
+    desk.get_by_role("button", name="Insert").click()
+    expect(box).to_have_value(f"Hello Ann, about #{number}.\n\nRegards, Sam")
+    expect(desk).to_have_url(f"{server.base_url}/desk/tickets/{number}/")  # no page drawn again
+    shot(desk, "staff-canned-reply")
+    # A bulk change from the queue: tick the row, choose, apply.
+    desk.goto(f"{server.base_url}/desk/")
+    row = desk.get_by_role("row").filter(has_text="Shop checkout fails")
+    row.get_by_role("checkbox", name=f"Select #{number}").check()
+    desk.locator("#bulk-priority").select_option(label="Urgent")
+    desk.get_by_role("button", name="Set priority").click()
+    expect(desk.get_by_text("Set the priority to Urgent: 1 ticket changed.")).to_be_visible()
+    expect(desk.get_by_role("row").filter(has_text="Shop checkout fails")).to_contain_text("Urgent")
+    shot(desk, "staff-bulk")
     # On a phone the same pages stack into one column.
     desk.set_viewport_size({"width": 390, "height": 844})
     shot(desk, "staff-ticket-phone")
