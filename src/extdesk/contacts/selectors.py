@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from django.db.models.functions import Lower
 
@@ -11,11 +12,12 @@ from .models import Contact
 
 def iter_platform_ids(chunk_size: int = 20_000) -> Iterator[int]:
     """Every synchronised platform id, ascending, without building models (guests have none)."""
-    return (
+    ids = (
         Contact.objects.filter(platform_id__isnull=False).order_by("platform_id")
         .values_list("platform_id", flat=True)
         .iterator(chunk_size=chunk_size)
     )
+    return cast(Iterator[int], ids)
 
 
 def get_contact_by_platform_id(platform_id: int) -> Contact | None:

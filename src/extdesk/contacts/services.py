@@ -178,7 +178,9 @@ def _adopt_guests(changed: list[ContactRecord]) -> None:
         guest = addresses[address]
         for relation in relations:
             name = relation.field.name  # type: ignore[union-attr]  # a reverse relation's field
-            relation.related_model._default_manager.filter(**{name: guest}).update(**{name: owner})
+            model = relation.related_model
+            assert model is not None and not isinstance(model, str)
+            model._default_manager.filter(**{name: guest}).update(**{name: owner})
         Contact.objects.filter(pk=guest).delete()
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from extdesk.contacts.models import Contact
@@ -62,7 +62,7 @@ class Receipt:
         if self.duplicate:
             return f"already stored (incoming mail {self.inbound_id}); not stored again"
         where = f" #{self.ticket_id}" if self.ticket_id else ""
-        text = {
+        texts: dict[str, str] = {
             Outcome.TICKET: f"new ticket{where}",
             Outcome.REPLY: f"reply on ticket{where}",
             Outcome.HELD: "held for staff",
@@ -71,7 +71,8 @@ class Receipt:
             Outcome.REFUSED: "unknown sender refused",
             Outcome.DELETED: "deleted",
             Outcome.DROPPED: "an automatic answer, recorded only",
-        }.get(self.outcome, self.outcome)
+        }
+        text = texts.get(self.outcome, self.outcome)
         because = f" ({self.reason})" if self.reason else ""
         return f"{text}{because} (incoming mail {self.inbound_id})"
 
@@ -309,7 +310,7 @@ class _MailPart(UploadedFile):
     def read(self, *args: object) -> bytes:
         return self._attachment.payload()
 
-    def open(self, mode: str | None = None) -> _MailPart:
+    def open(self, mode: str | None = None, *args: object, **kwargs: object) -> _MailPart:
         return self
 
     def close(self) -> None:
@@ -378,5 +379,5 @@ def _check_staff(user: User) -> None:
         raise NotAllowed("only active staff members may release or delete held mail")
 
 
-def _first_line(exc: DatabaseError) -> str:
+def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
