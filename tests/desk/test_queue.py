@@ -242,9 +242,11 @@ def test_queue_rows_show_each_ticket_as_the_template_tags_would(desk, agent):
         "{% load extdesk_ui desk_ui %}"
         '<a href="{% url "desk:ticket" t.pk %}">{{ t.subject }}</a>'
         '|<div class="muted small">{{ t.category }}</div>'
-        '|<td>{{ t.contact.display_name }}<div class="muted small">{{ t.account }}</div></td>'
-        "|<td>{% status_badge t.status %}</td>|<td>{% priority_badge t.priority %}</td>"
-        "|<td>Alex Agent</td>"
+        '|<td data-label="Customer">{{ t.contact.display_name }}'
+        '<div class="muted small">{{ t.account }}</div></td>'
+        '|<td data-label="Status">{% status_badge t.status %}</td>'
+        '|<td data-label="Priority">{% priority_badge t.priority %}</td>'
+        '|<td data-label="Assignee">Alex Agent</td>'
         '|<time datetime="{{ t.last_activity_at|date:"c" }}"'
         ' title="{{ t.last_activity_at|date:"M j, Y H:i" }}">'
         "{{ t.last_activity_at|ago }}</time>"

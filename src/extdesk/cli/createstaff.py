@@ -20,6 +20,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("username", metavar="USERNAME", help="the name to sign in with")
     parser.add_argument("--email", default="", help="the staff member's e-mail address")
+    parser.add_argument("--name", default="", metavar="NAME",
+                        help='the name customers see in the portal and in mail ("Alice Smith"); '
+                             "changed later in the desk's profile page. Without one customers see "
+                             "the full name set in the admin, else \"Support team\", never USERNAME")
     parser.add_argument("--superuser", action="store_true",
                         help="also allow everything in the admin (/admin/)")
     parser.add_argument("--password-stdin", action="store_true",
@@ -58,12 +62,15 @@ def run(args: argparse.Namespace) -> int:
 
     ensure_schema()
     try:
-        user = create_staff_user(args.username, password, email=args.email, superuser=args.superuser)
+        user = create_staff_user(args.username, password, email=args.email, superuser=args.superuser,
+                                 display_name=args.name)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             for message in messages:
                 print(f"extdesk: createstaff: {field}: {message}", file=sys.stderr)
         return fail("createstaff: nothing was created")
     kind = "superuser" if args.superuser else "staff user"
-    print(f"extdesk: created {kind} {user.get_username()!r}; sign in at /desk/login/")
+    shown = " ".join(args.name.split())  # as stored (desk.services.clean_display_name)
+    seen_as = f" (customers see {shown!r})" if shown else ""
+    print(f"extdesk: created {kind} {user.get_username()!r}{seen_as}; sign in at /desk/login/")
     return 0

@@ -23,6 +23,7 @@ from .selectors import (
     QUEUE_STATUS_TABS,
     QueueQuery,
 )
+from .services import MAX_DISPLAY_NAME_LENGTH, MAX_SIGNATURE_LENGTH, MAX_SIGNATURE_LINES
 
 # The reply form's "Then set status" choice that leaves the status alone.
 KEEP_STATUS = ""
@@ -150,14 +151,25 @@ class QueueFilterForm(forms.Form):
 
 
 class StaffReplyForm(forms.Form):
-    """A public reply or an internal note, chosen by the button pressed."""
+    """A public reply or an internal note: the mode chosen, and the button pressed, which must agree.
+
+    ``version`` is the ticket version the page was drawn from (a post
+    without one, from an older page or a script, is checked against
+    nothing); a button whose value ends in ``-anyway`` sends although the
+    ticket changed since.
+    """
 
     REPLY, NOTE = "reply", "note"
+    ANYWAY = "-anyway"
 
+    # The mode switch: what the form looks like and which button it offers.
+    mode = forms.ChoiceField(label="Write", required=False, widget=forms.RadioSelect,
+                             choices=[(REPLY, "Reply to customer"), (NOTE, "Internal note")])
     # Set by the button pressed; there is no default, so that nothing reaches
     # the customer unless "Send reply" was chosen.
     kind = forms.ChoiceField(
-        choices=[(REPLY, "Send reply"), (NOTE, "Add internal note")],
+        choices=[(REPLY, "Send reply"), (NOTE, "Add internal note"),
+                 (REPLY + ANYWAY, "Send reply anyway"), (NOTE + ANYWAY, "Add internal note anyway")],
         error_messages={"required": "Choose whether to send a reply or add an internal note."},
     )
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 7}),
@@ -168,6 +180,36 @@ class StaffReplyForm(forms.Form):
         choices=[(KEEP_STATUS, "Leave as it is"), *Status.choices],
         help_text="Applied once the message is saved.",
     )
+    signature = forms.BooleanField(label="Add my signature", required=False, initial=True)
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        kind, mode = data.get("kind"), data.get("mode")
+        if kind and mode and kind.removesuffix(self.ANYWAY) != mode:
+            # Only a browser that ignores the stylesheet shows the other mode's button.
+            chosen = "an internal note" if mode == self.NOTE else "a reply to the customer"
+            raise forms.ValidationError(f"The form was set to write {chosen}, but the other button was "
+                                        "pressed: nothing was sent. Choose the mode, then its button.")
+        return data
+
+    @property
+    def internal(self) -> bool:
+        return self.cleaned_data["kind"].removesuffix(self.ANYWAY) == self.NOTE
+
+    @property
+    def anyway(self) -> bool:
+        return self.cleaned_data["kind"].endswith(self.ANYWAY)
+
+    @property
+    def shown_mode(self) -> str:
+        """The mode the form opens in: the one posted, else the one its button says, else a reply."""
+        value = self["mode"].value() or (self.data.get("kind") or "").removesuffix(self.ANYWAY)
+        return value if value in (self.REPLY, self.NOTE) else self.REPLY
+
+    def expected_version(self) -> int | None:
+        """The version to check the ticket against: None when sent anyway, or when no version came."""
+        return None if self.anyway else self.cleaned_data.get("version")
 
 
 class TicketUpdateForm(forms.Form):
@@ -184,6 +226,10 @@ class TicketUpdateForm(forms.Form):
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
     assignee = forms.TypedChoiceField(label="Assignee", coerce=int, empty_value=None, required=False)
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    # The ticket version the form was drawn from; "anyway" applies it although
+    # someone else changed the same fields since.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
     status_was = forms.CharField(required=False, widget=forms.HiddenInput)
     priority_was = forms.CharField(required=False, widget=forms.HiddenInput)
     assignee_was = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -221,16 +267,42 @@ class TicketUpdateForm(forms.Form):
         return cast(PropertyChanges, {name: value for name, value in values.items() if name in changed})
 
 
+def update_expected_version(form: TicketUpdateForm) -> int | None:
+    """The version to check the changes against: None when applied anyway, or when no version came."""
+    return None if form.cleaned_data.get("anyway") else form.cleaned_data.get("version")
+
+
 def _as_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
 def update_initial(ticket: Ticket) -> dict[str, object]:
-    """The update form's values for ``ticket``, the ``_was`` fields included."""
+    """The update form's values for ``ticket``, the ``_was`` fields and its version included."""
     values = {
         "status": ticket.status,
         "priority": ticket.priority,
         "assignee": ticket.assignee_id,
         "category": ticket.category_id,
     }
-    return {**values, **{f"{name}_was": _as_text(value) for name, value in values.items()}}
+    return {**values, **{f"{name}_was": _as_text(value) for name, value in values.items()},
+            "version": ticket.version}
+
+
+# ---------------------------------------------------------------- profile
+
+
+class ProfileForm(forms.Form):
+    """What customers see of the agent: the rules are desk.services' (clean_display_name, clean_signature)."""
+
+    display_name = forms.CharField(
+        label="Display name", required=False, max_length=MAX_DISPLAY_NAME_LENGTH, strip=False,
+        help_text="The name customers see on your replies, in the portal and in mail. "
+                  "Left empty, they see your full name, else “Support team”; never your user name.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    signature = forms.CharField(
+        label="Signature", required=False, max_length=MAX_SIGNATURE_LENGTH, strip=False,
+        help_text=f"Added under your replies to customers (not under internal notes), "
+                  f"when “Add my signature” is ticked. At most {MAX_SIGNATURE_LINES} lines.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import cast
 
 from django.contrib.auth import authenticate, get_user_model
@@ -11,10 +12,11 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.models import StaffProfile
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
 
@@ -22,13 +24,65 @@ from . import throttle
 
 log = logging.getLogger("extdesk.desk")
 
+MAX_DISPLAY_NAME_LENGTH = 100
+MAX_SIGNATURE_LENGTH = 2000
+MAX_SIGNATURE_LINES = 12
+# Every control character; a signature keeps its line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SIGNATURE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_display_name(name: str) -> str:
+    """The name customers see: trimmed, single-spaced, at most 100 characters, one line."""
+    if _CONTROL.search(name or ""):
+        raise InvalidInput({"display_name": "The name contains control characters (a line break, a tab)."})
+    name = " ".join((name or "").split())
+    if len(name) > MAX_DISPLAY_NAME_LENGTH:
+        raise InvalidInput({"display_name": f"Keep the name to {MAX_DISPLAY_NAME_LENGTH} characters "
+                                            f"(it has {len(name)})."})
+    return name
+
+
+def clean_signature(text: str) -> str:
+    """A signature: its lines as typed (ends trimmed), at most 2000 characters and 12 lines."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    if _SIGNATURE_CONTROL.search(text):
+        raise InvalidInput({"signature": "The signature contains control characters."})
+    if len(text) > MAX_SIGNATURE_LENGTH:
+        raise InvalidInput({"signature": f"Keep the signature to {MAX_SIGNATURE_LENGTH} characters "
+                                         f"(it has {len(text)})."})
+    if text.count("\n") >= MAX_SIGNATURE_LINES:
+        raise InvalidInput({"signature": f"Keep the signature to {MAX_SIGNATURE_LINES} lines."})
+    return text
+
+
+def update_staff_profile(user: User, *, display_name: str, signature: str) -> StaffProfile:
+    """Set the staff member's display name and signature; InvalidInput naming each wrong field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for field, check, value in (("display_name", clean_display_name, display_name),
+                                ("signature", clean_signature, signature)):
+        try:
+            cleaned[field] = check(value)
+        except InvalidInput as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.update_or_create(user=user, defaults=cleaned)
+    # The user's cached profile, if any, is the old one.
+    User._meta.get_field("staff_profile").set_cached_value(user, profile)
+    return profile
+
 
 def create_staff_user(
-    username: str, password: str, *, email: str = "", superuser: bool = False
+    username: str, password: str, *, email: str = "", superuser: bool = False, display_name: str = "",
 ) -> AbstractBaseUser:
     """Create a staff user who can sign in to the desk (and, as superuser, the admin).
 
-    Raises InvalidInput naming each wrong field; nothing is written then.
+    ``display_name`` is the name customers will see (their profile's). Raises
+    InvalidInput naming each wrong field; nothing is written then.
     """
     user_model = get_user_model()
     errors: dict[str, list[str]] = {}
@@ -65,13 +119,20 @@ def create_staff_user(
         except ValidationError as exc:
             errors.setdefault("password", []).extend(exc.messages)
 
+    try:
+        display_name = clean_display_name(display_name)
+    except InvalidInput as exc:
+        errors.update(exc.message_dict)
+
     if errors:
         raise InvalidInput(errors)
 
     candidate.is_staff = True
     candidate.is_superuser = superuser
     candidate.set_password(password)
-    candidate.save()
+    with transaction.atomic():
+        candidate.save()
+        StaffProfile.objects.create(user=candidate, display_name=display_name)
     return candidate
 
 

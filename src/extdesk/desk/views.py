@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,19 +13,29 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extdesk.helpdesk import selectors, services
-from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.exceptions import Conflict, InvalidInput
 from extdesk.helpdesk.models import Status, Ticket
-from extdesk.helpdesk.staff import is_desk_user
+from extdesk.helpdesk.selectors import ChangesSince
+from extdesk.helpdesk.staff import is_desk_user, signature, signed
 from extdesk.mail import selectors as mail_selectors
 from extdesk.mail.models import InboundMail, Outcome
 from extdesk.security.limits import accepts_uploads
 from extdesk.web.addresses import request_address
-from extdesk.web.forms import apply_errors, warn_files_lost
+from extdesk.web.forms import apply_errors, autofocus_first_error, warn_files_lost
 
+from . import presence
 from . import selectors as desk_selectors
 from . import services as desk_services
 from .access import StaffRequest, staff_required
-from .forms import LoginForm, QueueFilterForm, StaffReplyForm, TicketUpdateForm, update_initial
+from .forms import (
+    LoginForm,
+    ProfileForm,
+    QueueFilterForm,
+    StaffReplyForm,
+    TicketUpdateForm,
+    update_expected_version,
+    update_initial,
+)
 from .selectors import QUEUE_STATUS_ACTIVE, QUEUE_STATUS_TABS
 from .throttle import Lockout
 from .tool_forms import bulk_bar
@@ -167,13 +177,26 @@ def _ticket_or_404(number: int) -> Ticket:
 
 
 def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffReplyForm | None = None,
-                   update_form: TicketUpdateForm | None = None) -> HttpResponse:
+                   update_form: TicketUpdateForm | None = None,
+                   conflict: Conflict | None = None) -> HttpResponse:
+    """The ticket page; with ``conflict``, what changed since the refused form was drawn (HTTP 409)."""
     if update_form is None:
         update_form = TicketUpdateForm(initial=update_initial(ticket), staff=selectors.staff_members(),
                                        categories=selectors.all_categories(),
                                        current_assignee=ticket.assignee)
-    reply_form = reply_form or StaffReplyForm(initial={"kind": StaffReplyForm.REPLY})
+    mode = StaffReplyForm.NOTE if request.GET.get("mode") == StaffReplyForm.NOTE else StaffReplyForm.REPLY
+    reply_form = reply_form or StaffReplyForm(initial={"mode": mode, "version": ticket.version,
+                                                       "signature": True})
     warn_files_lost(request, reply_form)
+    autofocus_first_error(reply_form, fallback="body")
+    autofocus_first_error(update_form, fallback="status")
+    changes: ChangesSince | None = None
+    if conflict is not None:
+        changes = selectors.changes_since(ticket, conflict.since_version)
+        if reply_form.is_bound:
+            reply_form.fields["body"].widget.attrs["autofocus"] = True
+    presence.touch(ticket.pk, request.user)
+    status = 409 if conflict is not None else 400 if reply_form.errors or update_form.errors else 200
     return _page(request, "desk/ticket.html", {
         "ticket": ticket,
         "thread": desk_selectors.ticket_thread(ticket),
@@ -182,7 +205,13 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
         "other_tickets": selectors.contact_other_tickets(ticket),
         "reply_form": reply_form,
         "update_form": update_form,
-    }, 400 if reply_form.errors or update_form.errors else 200)
+        "signature": signature(request.user),
+        "others": presence.others_on(ticket.pk, request.user),
+        "poll_seconds": presence.POLL_SECONDS,
+        # Which form was refused for a collision, and what the agent had not seen.
+        "reply_conflict": changes if conflict is not None and reply_form.is_bound else None,
+        "update_conflict": changes if conflict is not None and update_form.is_bound else None,
+    }, status)
 
 
 @accepts_uploads
@@ -196,12 +225,18 @@ def ticket_detail(request: StaffRequest, number: int) -> HttpResponse:
     form = StaffReplyForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
-        internal = data["kind"] == StaffReplyForm.NOTE
+        internal = form.internal
+        # Notes are among staff: only a reply carries the signature.
+        body = signed(data["body"], request.user) if data["signature"] and not internal else data["body"]
         try:
-            services.reply(ticket, author=request.user, body=data["body"], attachments=data["attachments"],
-                           internal=internal, then_status=data["then_status"])
+            services.reply(ticket, author=request.user, body=body, attachments=data["attachments"],
+                           internal=internal, then_status=data["then_status"],
+                           expected_version=form.expected_version())
         except InvalidInput as exc:
             apply_errors(form, exc)
+        except Conflict as conflict:
+            # Nothing was written: the draft comes back with what the agent has not seen.
+            return _render_ticket(request, _ticket_or_404(number), reply_form=form, conflict=conflict)
         else:
             done = "Internal note added." if internal else "Reply sent to the customer."
             if data["then_status"]:
@@ -219,9 +254,13 @@ def ticket_update(request: StaffRequest, number: int) -> HttpResponse:
                             categories=selectors.all_categories(), current_assignee=ticket.assignee)
     if form.is_valid():
         try:
-            changed = services.update_properties(ticket, actor=request.user, **form.changes())
+            changed = services.update_properties(ticket, actor=request.user,
+                                                 expected_version=update_expected_version(form),
+                                                 **form.changes())
         except InvalidInput as exc:
             apply_errors(form, exc)
+        except Conflict as conflict:
+            return _render_ticket(request, _ticket_or_404(number), update_form=form, conflict=conflict)
         else:
             if changed:
                 messages.success(request, f"Ticket {ticket.reference} updated: {', '.join(changed)}.")
@@ -229,6 +268,55 @@ def ticket_update(request: StaffRequest, number: int) -> HttpResponse:
                 messages.info(request, "Nothing to change.")
             return redirect("desk:ticket", number=ticket.pk)
     return _render_ticket(request, ticket, update_form=form)
+
+
+@staff_required
+@require_POST
+def ticket_presence(request: StaffRequest, number: int) -> JsonResponse:
+    """An open ticket page's poll: it is still open (viewing or replying), or closed (``leave``).
+
+    Answers who else has the ticket open and its current version, which
+    tells the page that it is out of date before its agent sends anything.
+    """
+    version = Ticket.objects.filter(pk=number).values_list("version", flat=True).first()
+    if version is None:
+        raise Http404("No such ticket.")
+    if request.POST.get("leave"):
+        presence.leave(number, request.user)
+        return JsonResponse({"others": [], "version": version})
+    activity = request.POST.get("activity")
+    presence.touch(number, request.user,
+                   presence.REPLYING if activity == presence.REPLYING else presence.VIEWING)
+    presence.prune_now_and_then()
+    others = presence.others_on(number, request.user)
+    return JsonResponse({
+        "others": [{"name": p.name, "activity": p.activity, "text": p.text} for p in others],
+        "version": version,
+    })
+
+
+# ---------------------------------------------------------------- profile
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def profile(request: StaffRequest) -> HttpResponse:
+    """The agent's own display name (what customers see) and signature."""
+    current = getattr(request.user, "staff_profile", None)
+    initial = {"display_name": current.display_name, "signature": current.signature} if current else {}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            desk_services.update_staff_profile(request.user, display_name=form.cleaned_data["display_name"],
+                                               signature=form.cleaned_data["signature"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("desk:profile")
+    autofocus_first_error(form)
+    return _page(request, "desk/profile.html", {"form": form}, 400 if form.errors else 200)
 
 
 # ---------------------------------------------------------------- incoming mail

@@ -16,7 +16,7 @@ from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.security.limits import accepts_uploads
 from extdesk.sso.sessions import contact_of
-from extdesk.web.forms import apply_errors, warn_files_lost
+from extdesk.web.forms import apply_errors, autofocus_first_error, warn_files_lost
 
 from .access import ContactRequest, contact_required
 from .forms import NewTicketForm, ReplyForm, TicketFilterForm
@@ -65,6 +65,7 @@ def new_ticket(request: ContactRequest) -> HttpResponse:
             messages.success(request, f"Ticket {ticket.reference} was filed. We will get back to you.")
             return redirect("portal:ticket", number=ticket.pk)
     warn_files_lost(request, form)
+    autofocus_first_error(form, fallback="subject")
     return render(request, "portal/new_ticket.html", {
         "form": form, "accounts": accounts,
     }, status=400 if form.errors else 200)
@@ -95,6 +96,7 @@ def ticket_detail(request: ContactRequest, number: int) -> HttpResponse:
             messages.success(request, "Your reply was added.")
             return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#latest")
     warn_files_lost(request, form)
+    autofocus_first_error(form, fallback="body")
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket, "thread": selectors.public_thread(ticket), "form": form,
     }, status=400 if form.errors else 200)

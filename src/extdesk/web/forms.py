@@ -70,3 +70,24 @@ def warn_files_lost(request: HttpRequest, form: forms.Form) -> None:
     if request.FILES and form.errors:
         messages.warning(request, "Browsers cannot keep chosen files after an error: "
                                   "please choose your attachments again.")
+
+
+def autofocus_first_error(form: forms.Form, *, fallback: str | None = None) -> None:
+    """Put the cursor in the first field with an error when a refused form comes back.
+
+    With the form's ``#anchor`` in its action URL the page opens at the
+    form; ``autofocus`` then takes the cursor to the field to mend. A form
+    refused as a whole (a non-field error) focuses ``fallback``. Nothing
+    changes on a form without errors.
+    """
+    if not form.errors:
+        return
+    target = next((name for name, field in form.fields.items()
+                   if name in form.errors and not field.widget.is_hidden), None) or fallback
+    if target is None or target not in form.fields:
+        return
+    for name, field in form.fields.items():
+        if name == target:
+            field.widget.attrs["autofocus"] = True
+        else:
+            field.widget.attrs.pop("autofocus", None)

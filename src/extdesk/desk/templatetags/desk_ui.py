@@ -44,17 +44,18 @@ def ago(moment: datetime | None) -> str:
     return format_date(timezone.localtime(moment), "M j, Y")
 
 
+# data-label: the column's heading, which a phone shows in the cell once the table's head is hidden.
 _ROW = (
     '<tr>\n'
     '  <td class="select"><input type="checkbox" name="ticket" value="{}" form="bulk"'
     ' aria-label="Select {}"></td>\n'
     '  <td class="number">{}</td>\n'
     '  <td class="subject"><a href="{}">{}</a>{}</td>\n'
-    '  <td>{}<div class="muted small">{}</div></td>\n'
-    '  <td>{}</td>\n'
-    '  <td>{}</td>\n'
-    '  <td>{}{}</td>\n'
-    '  <td><time datetime="{}" title="{}">{}</time></td>\n'
+    '  <td data-label="Customer">{}<div class="muted small">{}</div></td>\n'
+    '  <td data-label="Status">{}</td>\n'
+    '  <td data-label="Priority">{}</td>\n'
+    '  <td data-label="Assignee">{}{}</td>\n'
+    '  <td data-label="Last activity"><time datetime="{}" title="{}">{}</time></td>\n'
     '</tr>\n'
 )
 _UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')
