@@ -86,9 +86,13 @@ def _extdesk() -> list[str]:
 def _database(root: Path, name: str, **extra: str) -> Iterator[dict[str, str]]:
     """A migrated SQLite data directory of its own."""
     data_dir = root / name
+    # Only `extdesk serve` makes a missing data directory; migrate sets the database up in one.
+    data_dir.mkdir(mode=0o700, parents=True)
     env = _environment(data_dir, **extra)
-    subprocess.run([*_extdesk(), "manage", "migrate", "--no-input", "-v", "0"], env=env, check=True,
-                   capture_output=True, timeout=300)
+    migrated = subprocess.run([*_extdesk(), "manage", "migrate", "--no-input", "-v", "0"], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+    if migrated.returncode != 0:
+        raise SystemExit(f"extdesk manage migrate exited with {migrated.returncode}:\n{migrated.stderr}")
     try:
         yield env
     finally:
