@@ -48,7 +48,9 @@ def _free_port() -> int:
 class Dovecot:
     """One Dovecot master process; ``stop()`` and ``start()`` again keep the mail."""
 
-    def __init__(self, directory: Path, cert: Path, key: Path) -> None:
+    def __init__(self, directory: Path, cert: Path, key: Path, *, capabilities: str = "") -> None:
+        """``capabilities``: what the server announces after login instead of its own list (to play
+        an older server: it still does what it is asked)."""
         self.directory = directory
         self.cert, self.key = cert, key
         self.imap_port, self.imaps_port = _free_port(), _free_port()
@@ -75,6 +77,7 @@ class Dovecot:
         my_group = grp.getgrgid(os.getegid()).gr_name
         mail_group = grp.getgrgid(self._mail_ids[1]).gr_name
         self.config = directory / "dovecot.conf"
+        announced = f"protocol imap {{\n  imap_capability = {capabilities}\n}}\n" if capabilities else ""
         self.config.write_text(f"""\
 base_dir = {directory}/run
 state_dir = {directory}/state
@@ -108,7 +111,7 @@ userdb {{
   default_fields = home={home_field}
 }}
 mail_location = maildir:~/Maildir
-service anvil {{
+{announced}service anvil {{
   chroot = {"empty" if as_root else ""}
 }}
 service imap-login {{

@@ -20,7 +20,7 @@ from benchmarks.dovecot import PASSWORD, Dovecot, available
 from extdesk.config import Inbox, mail_in
 from tests.support.server import fresh_postgres_database, postgres_url, server_env
 
-__all__ = ["PASSWORD", "Dovecot", "child_env", "dovecot", "extdesk", "inbox", "rows", "trusting"]
+__all__ = ["PASSWORD", "Dovecot", "available", "child_env", "dovecot", "extdesk", "inbox", "rows", "trusting"]
 
 
 @pytest.fixture
@@ -57,6 +57,7 @@ def child_env(tmp_path: Path, dovecot: Dovecot) -> Iterator[dict[str, str]]:
         env = server_env(tmp_path / "data", database_url, EXTDESK_EMAIL_URL="console://",
                          EXTDESK_MAIL_ACKNOWLEDGE="false", EXTDESK_INBOX_URL=dovecot.url(),
                          SSL_CERT_FILE=str(dovecot.cert))
+        (tmp_path / "data").mkdir()  # only `extdesk serve` creates a data directory
         migrated = extdesk(env, "manage", "migrate", "--no-input", "-v", "0")
         assert migrated.returncode == 0, migrated.stderr
         yield env

@@ -19,7 +19,17 @@ from extdesk.mail.exceptions import CannotStoreNow, NotAMail
 from extdesk.mail.imap import DOWNLOAD_BYTES, REFUSED_KEYWORD, MailboxUnavailable, _groups, fetch
 from extdesk.mail.models import InboundMail
 from extdesk.mail.services import receive
-from tests.mail.dovecot import PASSWORD, Dovecot, child_env, dovecot, extdesk, inbox, rows, trusting
+from tests.mail.dovecot import (
+    PASSWORD,
+    Dovecot,
+    available,
+    child_env,
+    dovecot,
+    extdesk,
+    inbox,
+    rows,
+    trusting,
+)
 from tests.mail.messages import mail
 from tests.support.server import free_port
 
@@ -181,6 +191,35 @@ def test_processed_folder_is_created_and_every_done_message_moved_there_read(dov
     client.logout()
     assert fetch(target, store, ssl_context=trusting(dovecot)).stored == 1
     assert dovecot.count("Done") == 4
+
+
+@pytest.mark.parametrize("uidplus", [True, False], ids=["uidplus", "plain-expunge"])
+def test_without_move_a_server_gets_copy_deleted_and_expunge(tmp_path, certificate, uidplus):
+    if not available():
+        pytest.skip("needs Dovecot (/usr/sbin/dovecot, Debian's dovecot-imapd; scripts/test installs it)")
+    # An older server: no MOVE (RFC 6851), and perhaps no UIDPLUS (RFC 4315) either.
+    older = Dovecot(tmp_path / "older", *certificate,
+                    capabilities="IMAP4rev1 LITERAL+ IDLE NAMESPACE" + (" UIDPLUS" if uidplus else ""))
+    older.start()
+    try:
+        older.append(mail(subject=f"message {n}") for n in range(3))
+        # A person deleted one, and has not expunged yet.
+        older.append([mail(subject="deleted by a person")])
+        person = older.client()
+        person.select_folder("INBOX")
+        person.add_flags([4], [imapclient.DELETED])
+        person.logout()
+        store = Recorder(older)
+
+        report = fetch(inbox(older, processed="Done"), store, ssl_context=trusting(older))
+
+        assert report.stored == 3
+        assert older.count("Done") == 3
+        assert all(SEEN in flags and imapclient.DELETED not in flags for flags in older.flags("Done"))
+        # UID EXPUNGE removes only the messages moved; a plain EXPUNGE every \Deleted one.
+        assert older.count("INBOX") == (1 if uidplus else 0)
+    finally:
+        older.stop()
 
 
 def test_not_a_mail_is_set_aside_with_a_keyword_and_one_log_line_and_never_retried(dovecot, caplog):
