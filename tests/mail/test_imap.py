@@ -70,11 +70,12 @@ def _subjects(raws: list[bytes]) -> list[str]:
 
 
 @pytest.mark.parametrize("tls", [True, False], ids=["imaps", "imap-starttls"])
-def test_each_message_is_stored_once_then_seen_and_the_next_round_finds_nothing(dovecot, tls):
+def test_each_message_is_stored_once_then_seen_and_the_next_round_finds_nothing(dovecot, tls, caplog):
     dovecot.append(mail(subject=f"message {n}") for n in range(3))
     store = Recorder(dovecot)
 
-    report = fetch(inbox(dovecot, tls=tls), store, ssl_context=trusting(dovecot))
+    with caplog.at_level(logging.DEBUG):
+        report = fetch(inbox(dovecot, tls=tls), store, ssl_context=trusting(dovecot))
 
     assert _subjects(store.stored) == [f"Subject: message {n}" for n in range(3)]
     # While the n-th was being stored, it and those after it were still unread.
@@ -82,6 +83,8 @@ def test_each_message_is_stored_once_then_seen_and_the_next_round_finds_nothing(
     assert all(SEEN in flags for flags in dovecot.flags())
     assert (report.waiting, report.stored, report.left) == (3, 3, 0)
     assert str(report) == f"{inbox(dovecot, tls=tls).label}: 3 waiting, 3 stored (3 ticket)"
+    # Not even the IMAP library's own debug lines carry it (nor the mails).
+    assert PASSWORD not in caplog.text and "message 1" not in caplog.text
     again = fetch(inbox(dovecot, tls=tls), store, ssl_context=trusting(dovecot))
     assert (again.waiting, again.stored) == (0, 0)
     assert len(store.stored) == 3
