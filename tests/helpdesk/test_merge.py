@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extdesk.helpdesk import selectors, services
-from extdesk.helpdesk.exceptions import InvalidInput, NotAllowed
+from extdesk.helpdesk.exceptions import Conflict, InvalidInput, NotAllowed
 from extdesk.helpdesk.models import Attachment, EventKind, MailReference, Message, Status, Ticket
 from extdesk.mail.models import Outcome
 from extdesk.mail.services import receive
@@ -71,6 +71,19 @@ def test_messages_move_with_their_dates_attachments_and_notes(agent, ann):
     assert sent[0].subject.startswith(f"[#{new.pk}] Merged with #{old.pk}")
     assert f"#{old.pk}" in sent[0].body and f"/tickets/{new.pk}/" in sent[0].body
     assert MailReference.objects.get(mail_id=sent[0].mail_id).ticket_id == new.pk
+
+
+def test_a_form_drawn_from_the_target_before_is_told_of_the_moved_messages(agent, ann):
+    old = make_ticket(ann, "First", "Hello from the first.")
+    new = make_ticket(ann, "Second", "Hello from the second.")
+    services.reply(old, author=agent, body="Noted.", internal=True)
+    drawn_at = Ticket.objects.get(pk=new.pk).version
+    services.merge_tickets(old, new, actor=agent)
+    changes = selectors.changes_since(new, drawn_at)
+    assert [m.body for m in changes.messages] == ["Hello from the first.", "Noted."]
+    assert EventKind.MERGED in [e.kind for e in changes.events]
+    with pytest.raises(Conflict):
+        services.reply(new, author=agent, body="Answer", expected_version=drawn_at)
 
 
 def test_the_customer_sees_the_same_messages_and_the_pointer(agent, ann, client):
