@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -38,7 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def restore_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) raise KeyboardInterrupt whatever the parent left it as.
+
+    A shell's background job (``cmd &``) and ``nohup`` start a program with
+    SIGINT ignored, and Python keeps an inherited "ignore": a command started
+    that way could then never be interrupted, and its own children inherit
+    the same deafness.
+    """
+    # ValueError: not the main thread (main() called from a thread); leave it as it is.
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    restore_ctrl_c()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extdesk.conf.settings")
     parser = build_parser()
     args = parser.parse_args(argv)
