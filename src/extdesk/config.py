@@ -349,12 +349,33 @@ def upload_form_bytes(max_count: int, max_bytes: int) -> int:
     return max_count * max_bytes + FORM_MARGIN_BYTES
 
 
-def load_config(env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the configuration; raise ConfigError when wrong."""
+DEFAULT_DATA_DIR = "extdesk-data"
+
+
+def missing_data_dir_message(data_dir: Path, env: Mapping[str, str]) -> str:
+    """What a command says when the data directory it was pointed at does not exist."""
+    if env.get("EXTDESK_DATA_DIR"):
+        where = f"EXTDESK_DATA_DIR={env['EXTDESK_DATA_DIR']} names {data_dir}"
+    else:
+        where = (f"EXTDESK_DATA_DIR is not set, so it looked for ./{DEFAULT_DATA_DIR} "
+                 f"in the current directory ({data_dir.parent})")
+    return (f"no data directory at {data_dir} ({where}); run it where `extdesk serve` keeps its data, "
+            "or set EXTDESK_DATA_DIR to that directory; only `extdesk serve` creates a new one")
+
+
+def load_config(env: Mapping[str, str] | None = None, *, create: bool = True) -> Config:
+    """Read and validate the configuration; raise ConfigError when wrong.
+
+    With ``create=False`` a missing data directory is an error instead of
+    being made: every command but the server would otherwise leave a new,
+    empty helpdesk wherever it happened to be run.
+    """
     env = os.environ if env is None else env
-    data_dir = Path(env.get("EXTDESK_DATA_DIR") or "extdesk-data").absolute()
+    data_dir = Path(env.get("EXTDESK_DATA_DIR") or DEFAULT_DATA_DIR).absolute()
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(f"EXTDESK_DATA_DIR={data_dir} exists and is not a directory")
+    if not create and not data_dir.is_dir():
+        raise ConfigError(missing_data_dir_message(data_dir, env))
 
     secret = env.get("EXTDESK_SECRET")
     secret_path: Path | None = None

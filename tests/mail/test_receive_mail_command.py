@@ -36,6 +36,7 @@ def _extdesk(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
         database_url = stack.enter_context(fresh_postgres_database()) if postgres_url() else None
+        (tmp_path / "data").mkdir()  # only `extdesk serve` creates a data directory
         environment = server_env(tmp_path / "data", database_url, EXTDESK_EMAIL_URL="console://")
         migrated = _extdesk(environment, "manage", "migrate", "--no-input")
         assert migrated.returncode == 0, migrated.stderr

@@ -75,6 +75,7 @@ def test_the_real_server_keeps_its_data_private_under_umask_022(tmp_path):
 
 def test_a_data_directory_left_readable_is_made_private_at_startup(tmp_path):
     data = tmp_path / "data"
+    data.mkdir(mode=0o700)  # only `extdesk serve` creates a data directory
     env = server_env(data, None)
     with umask(0o022):
         done = extdesk(env, "manage", "migrate", "--verbosity", "0")
@@ -96,6 +97,7 @@ def test_a_data_directory_left_readable_is_made_private_at_startup(tmp_path):
 
 def test_a_backup_is_private_even_of_files_that_were_not(tmp_path):
     data = tmp_path / "data"
+    data.mkdir(mode=0o700)  # only `extdesk serve` creates a data directory
     env = server_env(data, None)
     with umask(0o022):
         assert extdesk(env, "manage", "migrate", "--verbosity", "0").returncode == 0

@@ -151,7 +151,8 @@ def restore(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
 
 def _run(args: argparse.Namespace, action: Callable[[Path, Path, Path], tuple[int, int]]) -> int:
     try:
-        start_django(announce_secret=False)
+        # A restore may fill a new data directory; a backup only reads an existing one.
+        start_django(announce_secret=False, create=action is restore)
         from django.conf import settings
 
         pages, files = action(_sqlite_path(), Path(settings.DATA_DIR), Path(args.directory).absolute())

@@ -18,7 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        start_django()
+        # migrate may set the database up, but only in an existing data directory.
+        start_django(need_database_file=False)
     except StartupError as exc:
         return fail(str(exc))
     from django.core.management import execute_from_command_line

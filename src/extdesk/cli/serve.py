@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         # The workers read their settings from the environment they inherit.
         os.environ["EXTDESK_THREADS"] = str(args.threads)
     try:
-        config = start_django()
+        config = start_django(create=True)
         _check_tls(args.certfile, args.keyfile)
         check_database()
     except StartupError as exc:
