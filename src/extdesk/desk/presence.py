@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from extdesk.helpdesk.staff import display_name
@@ -50,15 +51,21 @@ class Present:
 def touch(ticket_id: int, user: User, activity: str = VIEWING) -> None:
     """``user`` has ticket ``ticket_id`` open now, viewing it or replying.
 
-    One statement, so its own transaction: an upsert, as two tabs of the same
-    agent may say so at the same moment.
+    Every poll but a tab's first finds its row: one UPDATE, its own
+    transaction. The first inserts it; when another tab of the same agent
+    inserted it at the same moment, that row is renewed instead.
     """
     if activity not in Presence.Activity.values:
         raise ValueError(f"unknown activity {activity!r}")
-    Presence.objects.bulk_create(
-        [Presence(ticket_id=ticket_id, user=user, activity=activity, seen_at=timezone.now())],
-        update_conflicts=True, unique_fields=["ticket", "user"], update_fields=["activity", "seen_at"],
-    )
+    now = timezone.now()
+    mine = Presence.objects.filter(ticket_id=ticket_id, user=user)
+    if mine.update(activity=activity, seen_at=now):
+        return
+    try:
+        with transaction.atomic():
+            Presence.objects.create(ticket_id=ticket_id, user=user, activity=activity, seen_at=now)
+    except IntegrityError:
+        mine.update(activity=activity, seen_at=now)
 
 
 def leave(ticket_id: int, user: User) -> None:
