@@ -49,7 +49,7 @@ def test_fifty_thousand_then_exactly_ten(server, tmp_path):
     second = run_client(*args)
     assert second.returncode == 0, second.stderr
     assert "50000 persons; helpdesk held 50000: 0 missing, 10 changed, 49990 unchanged" in second.stdout
-    assert "pushed 10 persons in 1 batches (10 inserted or changed by the helpdesk)" in second.stdout
+    assert "pushed 10 persons in 1 batch (10 inserted or changed by the helpdesk)" in second.stdout
     print(f"incremental sync pushing 10: {re.search(r'in ([0-9.]+) s', second.stdout)[1]} s")
 
     third = run_client(*args)

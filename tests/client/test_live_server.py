@@ -209,11 +209,11 @@ def test_sync_status_dry_run_and_all(cli, client, tmp_path):
 
     everyone = cli("sync", "--source", str(source), "--all", "--quiet")
     assert everyone.returncode == 0 and everyone.stderr == ""
-    assert "pushed 25 persons in 1 batches (0 inserted or changed by the helpdesk)" in everyone.stdout
+    assert "pushed 25 persons in 1 batch (0 inserted or changed by the helpdesk)" in everyone.stdout
 
     stdin = source.read_text(encoding="utf-8").replace("S3,", "Renamed,")
     piped = cli("sync", "--source", "-", stdin=stdin)
-    assert "pushed 1 persons in 1 batches (1 inserted or changed by the helpdesk)" in piped.stdout
+    assert "pushed 1 person in 1 batch (1 inserted or changed by the helpdesk)" in piped.stdout
 
 
 def test_interrupted_sync_resumes_with_exactly_the_rest(server, client, tmp_path):

@@ -76,7 +76,7 @@ def test_the_sync_command_works_against_soaplite(perl_helpdesk, tmp_path):
             "--source", str(source), "--state", str(tmp_path / "state.json"))
     first = run_client("sync", *args)
     assert first.returncode == 0, first.stderr
-    assert "pushed 2 persons in 1 batches" in first.stdout
+    assert "pushed 2 persons in 1 batch" in first.stdout
     again = run_client("sync", *args)
     assert again.returncode == 0, again.stderr
     assert "pushed 0 persons" in again.stdout

@@ -37,7 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in _COMMANDS:
         add(subparsers)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand's --help a description line: its one-line help, when it has no longer one."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, subparser in action.choices.items():
+            if not subparser.description and helps.get(name):
+                text = str(helps[name])
+                subparser.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+            _describe(subparser)
 
 
 def restore_ctrl_c() -> None:

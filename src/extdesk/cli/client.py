@@ -224,6 +224,13 @@ def _status(args: argparse.Namespace, settings: ClientSettings) -> int:
     return EXIT_OK
 
 
+def _count(number: int, word: str) -> str:
+    """'1 person', '2 persons', '1 batch', '3 batches'."""
+    if number == 1:
+        return f"1 {word}"
+    return f"{number} {word}{'es' if word.endswith(('s', 'ch', 'sh', 'x')) else 's'}"
+
+
 def _interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
@@ -248,14 +255,14 @@ def _sync(args: argparse.Namespace, settings: ClientSettings) -> int:
         finally:
             signal.signal(signal.SIGTERM, previous)
     plan = result.plan
-    print(f"source: {plan.source} persons; helpdesk held {plan.held}: "
+    print(f"source: {_count(plan.source, 'person')}; helpdesk held {plan.held}: "
           f"{len(plan.missing)} missing, {len(plan.changed)} {'to re-push' if args.all else 'changed'}, "
           f"{plan.unchanged} unchanged")
     if args.dry_run:
-        print(f"dry run: would push {len(plan.to_push)} persons; nothing was sent")
+        print(f"dry run: would push {_count(len(plan.to_push), 'person')}; nothing was sent")
     else:
         rate = f", {result.pushed / result.seconds:.0f}/s" if result.pushed and result.seconds else ""
-        print(f"pushed {result.pushed} persons in {result.batches} batches "
+        print(f"pushed {_count(result.pushed, 'person')} in {_count(result.batches, 'batch')} "
               f"({result.reported_changed} inserted or changed by the helpdesk) "
               f"in {result.seconds:.1f} s{rate}")
     return EXIT_OK

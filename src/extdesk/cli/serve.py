@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+
+from extdesk.config import DEFAULT_DATA_DIR, Config
 
 from .errors import StartupError, fail
 from .setup import check_database, start_django
@@ -16,18 +19,24 @@ def _default_workers() -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="run the helpdesk server")
+    parser = subparsers.add_parser(
+        "serve", help="run the helpdesk server",
+        description="Set up (or migrate) the database, then serve the helpdesk: the SOAP endpoint the "
+                    "platform calls, the customer portal and the staff desk. Without EXTDESK_BASE_URL "
+                    "the public URL is http://HOST:PORT/.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
     parser.add_argument(
-        "--workers", type=int, default=_default_workers(), help="worker processes"
+        "--workers", type=int, default=_default_workers(), help="worker processes (one per core)"
     )
     parser.add_argument("--certfile", default=os.environ.get("EXTDESK_TLS_CERT"),
-                        help="TLS certificate (PEM) to serve HTTPS")
+                        help="TLS certificate (PEM) to serve HTTPS (EXTDESK_TLS_CERT)")
     parser.add_argument("--keyfile", default=os.environ.get("EXTDESK_TLS_KEY"),
-                        help="TLS private key (PEM)")
+                        help="TLS private key (PEM; EXTDESK_TLS_KEY)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="application threads per worker (default: EXTDESK_THREADS, 4)")
+                        help="application threads per worker (None: EXTDESK_THREADS, else 4)")
     parser.set_defaults(handler=run)
 
 
@@ -69,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
             return fail("--threads must be between 1 and 256")
         # The workers read their settings from the environment they inherit.
         os.environ["EXTDESK_THREADS"] = str(args.threads)
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        return fail(busy)
+    scheme = "https" if args.certfile else "http"
+    if not os.environ.get("EXTDESK_BASE_URL"):
+        # Links in mail and the URLs init_session answers must reach this
+        # server; the workers read the setting from the environment they inherit.
+        os.environ["EXTDESK_BASE_URL"] = f"{scheme}://{_url_host(args.host)}:{args.port}"
     try:
         config = start_django(create=True)
         _check_tls(args.certfile, args.keyfile)
@@ -85,14 +102,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"extdesk: applied {len(applied)} database migration(s)", file=sys.stderr)
     connection.close()
 
-    scheme = "https" if args.certfile else "http"
     print(
-        f"extdesk: serving on {scheme}://{args.host}:{args.port}/ "
+        f"extdesk: serving on {scheme}://{_url_host(args.host)}:{args.port}/ "
         f"(SOAP endpoint /soap/, public URL {config.base_url}, "
-        f"{args.workers} workers x {config.threads} threads)",
+        f"{args.workers} {_plural(args.workers, 'worker')} x {config.threads} "
+        f"{_plural(config.threads, 'thread')})",
         file=sys.stderr,
         flush=True,
     )
+    _print_next_steps(config)
     from extdesk.serving.server import ServerOptions, serve
 
     serve(ServerOptions(
@@ -105,3 +123,66 @@ def run(args: argparse.Namespace) -> int:
         keyfile=args.keyfile,
     ))
     return 0
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
+
+
+def _url_host(host: str) -> str:
+    # A wildcard address is not one a browser or the platform can be sent to.
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _port_in_use(host: str, port: int) -> str | None:
+    """The one line to say when the port is taken, before anything says "serving"."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server binds: a port left in TIME_WAIT by a previous run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use; choose another with --port"
+            if exc.errno == errno.EACCES:
+                return f"port {port} on {host} needs privileges this user lacks; choose another with --port"
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"--host {host} is not an address of this machine"
+            return f"cannot listen on {host} port {port}: {exc.strerror}"
+    return None
+
+
+def _print_next_steps(config: Config) -> None:
+    """What a newcomer needs next: the URL and secret for the platform, and a first staff user."""
+    where = f"in {config.secret_path}" if config.secret_path else "in EXTDESK_SECRET"
+    command = _extdesk_command()
+    default_dir = (Path.cwd() / DEFAULT_DATA_DIR).absolute()
+    if not os.environ.get("EXTDESK_DATA_DIR") and config.data_dir == default_dir:
+        prefix = ""
+    else:
+        prefix = f"EXTDESK_DATA_DIR={config.data_dir} "
+    print(
+        f"extdesk: the platform's helpdesk setup: SOAP URL {config.base_url}/soap/, "
+        f"shared secret {where}\n"
+        f"extdesk: first staff user: {prefix}{command} createstaff NAME "
+        f"(then sign in at {config.base_url}/desk/)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _extdesk_command() -> str:
+    # The command as the reader can type it: the venv's bin/ beside this Python.
+    script = Path(sys.executable).parent / "extdesk"
+    if not script.exists():
+        return "extdesk"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)

@@ -257,7 +257,13 @@ class HelpdeskClient:
                     "trust its CA with --ca-bundle (verify=path-to-CA)",
                     retryable=False,
                 ) from None
-            raise TransportError(f"TLS with {self.url} failed ({reason})") from None
+            # "(SSLError)" alone sends no one anywhere: name the three usual causes.
+            detail = "" if reason == type(exc).__name__ else f" ({reason})"
+            raise TransportError(
+                f"TLS with {self.url} failed{detail}; check the scheme (a server speaking plain "
+                "HTTP wants an http:// URL), that its certificate is trusted (--ca-bundle), and that "
+                "the host name is the one its certificate names",
+            ) from None
         except requests.exceptions.Timeout:
             raise TransportError(
                 f"no answer from {self.url} within {self.timeout:g} s; check that the helpdesk is up"

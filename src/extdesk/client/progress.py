@@ -75,7 +75,8 @@ class LineProgress:
             self._line()
 
     def _line(self) -> None:
-        print(f"pushed {self._done}/{self._total} persons", file=self._out, flush=True)
+        noun = "person" if self._total == 1 else "persons"
+        print(f"pushed {self._done}/{self._total} {noun}", file=self._out, flush=True)
         self._last_line = time.monotonic()
         self._shown = self._done
 

@@ -22,6 +22,14 @@ from .usernames import customer_username
 
 log = logging.getLogger("extdesk.sso")
 
+
+def _who(contact: Contact) -> str:
+    # Named as the platform knows the person: the helpdesk's own row number
+    # means nothing to whoever reads the log beside the platform's.
+    if contact.platform_id is not None:
+        return f"person {contact.platform_id} (contact {contact.pk})"
+    return f"guest contact {contact.pk}"
+
 TOKEN_BYTES = 32  # 256 bits; the protocol asks for at least 128
 # token_urlsafe(32) is 43 characters; anything else in the URL is not ours.
 TOKEN_LENGTH = 43
@@ -87,29 +95,29 @@ def redeem_token(token: str, visitor_ip: IPAddress | None, user_agent: str = "")
         log.info("refused login: unknown token")
         return None
     if found.used_at is not None or found.expires_at <= now:
-        log.info("refused login for contact %s: token %s", found.contact_id,
+        log.info("refused login for %s: token %s", _who(found.contact),
                  "already used" if found.used_at else "expired")
         return None
     if settings.EXTDESK_SSO_CHECK_IP and (visitor_ip is None or str(visitor_ip) != found.ip):
-        log.warning("refused login for contact %s: token issued for %s, used from %s",
-                    found.contact_id, found.ip, visitor_ip)
+        log.warning("refused login for %s: token issued for %s, used from %s",
+                    _who(found.contact), found.ip, visitor_ip)
         return None
     linked = found.contact.user if found.contact.user_id is not None else None
     if linked is not None and not linked.is_active:
-        log.warning("refused login for contact %s: its user is deactivated", found.contact_id)
+        log.warning("refused login for %s: its user is deactivated", _who(found.contact))
         return None
     if linked is not None and (linked.is_staff or linked.is_superuser):
         # Linked to a staff account (an install taken over before the login
         # stopped adopting users by name): a customer never signs in as staff.
-        log.warning("refused login for contact %s: it is linked to staff account %s",
-                    found.contact_id, found.contact.user_id)
+        log.warning("refused login for %s: it is linked to staff account %s",
+                    _who(found.contact), found.contact.user_id)
         return None
     with transaction.atomic():
         claimed = LoginToken.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(
             used_at=now
         )
         if claimed != 1:
-            log.info("refused login for contact %s: token used concurrently", found.contact_id)
+            log.info("refused login for %s: token used concurrently", _who(found.contact))
             return None
         user = user_for_contact(found.contact)
         LoginRecord.objects.create(
