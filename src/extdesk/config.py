@@ -113,6 +113,8 @@ class Config:
     mail_retry_seconds: int = 60
     email: Email = field(default_factory=lambda: Email(sender="helpdesk@localhost"))
     mail_in: MailIn = field(default_factory=MailIn)
+    # The platform's control panel, where customers are sent to start a session.
+    platform_url: str = ""
 
 
 def integer(env: Mapping[str, str], name: str, default: int, minimum: int = 1,
@@ -202,6 +204,16 @@ def _base_url(env: Mapping[str, str]) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"EXTDESK_BASE_URL={raw!r} must be an absolute http(s) URL")
+    return raw
+
+
+def _platform_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("EXTDESK_PLATFORM_URL") or "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"EXTDESK_PLATFORM_URL={raw!r} must be an absolute http(s) URL")
     return raw
 
 
@@ -437,4 +449,5 @@ def load_config(env: Mapping[str, str] | None = None, *, create: bool = True) ->
         mail_retry_seconds=integer(env, "EXTDESK_MAIL_RETRY_SECONDS", 60),
         email=email(env, default_from=f"helpdesk@{urlsplit(base_url).hostname}"),
         mail_in=mail_in(env),
+        platform_url=_platform_url(env),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,7 +24,12 @@ from .forms import NewTicketForm, ReplyForm, TicketFilterForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("portal:tickets")
+    """A signed-in customer's tickets; anyone else a page saying where to come in."""
+    if contact_of(request) is not None:
+        return redirect("portal:tickets")
+    # Not a bare 403: a customer who typed the address, or staff who came to
+    # the root, must learn where their way in is.
+    return render(request, "portal/welcome.html", {"platform_url": settings.EXTDESK_PLATFORM_URL})
 
 
 @never_cache
