@@ -12,6 +12,8 @@ from extdesk.config import DEFAULT_DATA_DIR, Config
 from .errors import StartupError, fail
 from .setup import check_database, start_django
 
+DEMO_DATA_DIR = "extdesk-demo"
+
 
 def _default_workers() -> int:
     # One process per core; each runs EXTDESK_THREADS threads of the application.
@@ -35,6 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="TLS certificate (PEM) to serve HTTPS (EXTDESK_TLS_CERT)")
     parser.add_argument("--keyfile", default=os.environ.get("EXTDESK_TLS_KEY"),
                         help="TLS private key (PEM; EXTDESK_TLS_KEY)")
+    parser.add_argument("--demo", action="store_true",
+                        help="a seeded demo provider in ./extdesk-demo (unless EXTDESK_DATA_DIR is set), "
+                             "with /platform/ playing the control panel")
     parser.add_argument("--threads", type=int, default=None,
                         help="application threads per worker (None: EXTDESK_THREADS, else 4)")
     parser.set_defaults(handler=run)
@@ -78,6 +83,16 @@ def run(args: argparse.Namespace) -> int:
             return fail("--threads must be between 1 and 256")
         # The workers read their settings from the environment they inherit.
         os.environ["EXTDESK_THREADS"] = str(args.threads)
+    if args.demo:
+        # Its own data directory: the demo's made-up customers never mix with real ones.
+        if not os.environ.get("EXTDESK_DATA_DIR"):
+            os.environ["EXTDESK_DATA_DIR"] = str(Path(DEMO_DATA_DIR).absolute())
+            # Nor its database: a demo started where a real helpdesk is configured seeds SQLite there.
+            os.environ.pop("EXTDESK_DATABASE_URL", None)
+        os.environ["EXTDESK_DEMO"] = "1"
+        # The made-up customers' mail is kept as files, not sent, nor printed over the log.
+        outgoing = Path(os.environ["EXTDESK_DATA_DIR"]) / "outgoing-mail"
+        os.environ.setdefault("EXTDESK_EMAIL_URL", f"file://{outgoing}")
     busy = _port_in_use(args.host, args.port)
     if busy:
         return fail(busy)
@@ -100,6 +115,13 @@ def run(args: argparse.Namespace) -> int:
     applied = ensure_schema()
     if applied:
         print(f"extdesk: applied {len(applied)} database migration(s)", file=sys.stderr)
+    if args.demo:
+        from extdesk.demo.seed import STAFF_USERNAME, seed
+
+        password = seed()
+        if password:
+            print(f"extdesk: demo staff user {STAFF_USERNAME!r}, password {password} "
+                  "(shown this once)", file=sys.stderr)
     connection.close()
 
     print(
@@ -111,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     _print_next_steps(config)
+    if args.demo:
+        print(f"extdesk: demo: the control panel is {config.base_url}/platform/", file=sys.stderr, flush=True)
     from extdesk.serving.server import ServerOptions, serve
 
     serve(ServerOptions(

@@ -6,6 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from extdesk.config import ConfigError, load_config, upload_form_bytes
+from extdesk.demo import demo_mode
 
 try:
     EXTDESK = load_config()
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "extdesk.demo.context_processors.demo",
             ],
         },
     },
@@ -146,6 +148,10 @@ SILENCED_SYSTEM_CHECKS = ["security.W008"]
 EXTDESK_SECRET = EXTDESK.secret
 EXTDESK_BASE_URL = EXTDESK.base_url
 EXTDESK_PLATFORM_URL = EXTDESK.platform_url
+# `extdesk serve --demo`: /platform/ and a banner on every page.
+EXTDESK_DEMO = demo_mode()
+if EXTDESK_DEMO:
+    INSTALLED_APPS.append("extdesk.demo")
 EXTDESK_SIGNATURE_WINDOW = EXTDESK.signature_window
 EXTDESK_MAX_BODY_BYTES = EXTDESK.max_body_bytes
 EXTDESK_AUTH_FAIL_LIMIT = EXTDESK.auth_fail_limit

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -20,3 +21,7 @@ urlpatterns = [
     # The customer portal owns the site root; keep it last.
     path("", include("extdesk.portal.urls")),
 ]
+
+if settings.EXTDESK_DEMO:
+    # Only in `extdesk serve --demo`: the stand-in for the platform's control panel.
+    urlpatterns.insert(0, path("platform/", include("extdesk.demo.urls")))
