@@ -138,6 +138,7 @@ def test_bad_backup_and_restore_arguments_change_nothing(server, tmp_path):
 
 @pytest.mark.skipif(postgres_url() is None, reason="needs the PostgreSQL run")
 def test_backup_of_postgresql_points_to_pg_dump(tmp_path):
+    (tmp_path / "data").mkdir()  # only `extdesk serve` creates a data directory
     env = server_env(tmp_path / "data", postgres_url())
     result = extdesk(env, "backup", str(tmp_path / "out"))
     assert result.returncode == 2
