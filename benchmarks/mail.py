@@ -104,6 +104,8 @@ def _database(root: Path, name: str, **extra: str) -> Iterator[dict[str, str]]:
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    # User and system time of the process itself: what a busy machine changes least.
+    cpu_seconds: float
     peak_rss_kib: int
     output: bytes
 
@@ -120,7 +122,8 @@ if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(f"{time.perf_counter() - started} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    out.write(f"{time.perf_counter() - started} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} "
+              f"{os.waitstatus_to_exitcode(status)}")
 """
 
 
@@ -132,30 +135,28 @@ def measured(command: Sequence[str], env: dict[str, str], stdin: bytes = b"") ->
         given.seek(0)
         subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, figures.name, *command], env=env,
                        stdin=given, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=1800)
-        seconds, peak, code = figures.read().split()
+        seconds, cpu, peak, code = figures.read().split()
         out.seek(0)
         output = out.read()
     if code != "0":
         raise SystemExit(f"{command[1:]} exited with {code}:\n{output.decode(errors='replace')[-3000:]}")
-    return Run(float(seconds), int(peak), output)
+    return Run(float(seconds), float(cpu), int(peak), output)
 
 
-def startup_figures(root: Path, runs: int) -> list[tuple[str, float, float]]:
-    """(what, median seconds, median peak RSS MiB) of the floor and of receive-mail."""
-    figures = []
+def startup_figures(root: Path, runs: int) -> list[tuple[str, float, float, float]]:
+    """(what, median seconds, median CPU seconds, median peak RSS MiB) of the floor and of receive-mail."""
     env = _environment(root / "floor")
-    for name, command in (("python -c pass", [sys.executable, "-c", "pass"]),
-                          ("extdesk --help", [*_extdesk(), "--help"])):
-        samples = [measured(command, env) for _ in range(runs)]
-        figures.append((name, statistics.median(s.seconds for s in samples),
-                        statistics.median(s.peak_rss_kib for s in samples) / 1024))
+    measured_runs = {name: [measured(command, env) for _ in range(runs)]
+                     for name, command in (("python -c pass", [sys.executable, "-c", "pass"]),
+                                           ("extdesk --help", [*_extdesk(), "--help"]))}
     size = len(typical_mail(0))
     with _database(root, "receive") as env:
-        samples = [measured([*_extdesk(), "receive-mail"], env, typical_mail(n)) for n in range(runs)]
-    figures.append((f"extdesk receive-mail, a {size / 1024:.0f} KiB mail",
-                    statistics.median(s.seconds for s in samples),
-                    statistics.median(s.peak_rss_kib for s in samples) / 1024))
-    return figures
+        measured_runs[f"extdesk receive-mail, a {size / 1024:.0f} KiB mail"] = [
+            measured([*_extdesk(), "receive-mail"], env, typical_mail(n)) for n in range(runs)]
+    return [(name, statistics.median(s.seconds for s in samples),
+             statistics.median(s.cpu_seconds for s in samples),
+             statistics.median(s.peak_rss_kib for s in samples) / 1024)
+            for name, samples in measured_runs.items()]
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"## Mail channel benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} CPUs, SQLite, load average {os.getloadavg()[0]:.1f}")
         print()
-        print(f"| process start to exit (median of {args.runs}) | seconds | peak RSS MiB |")
-        print("|---|---:|---:|")
-        for name, seconds, rss in startup_figures(root, args.runs):
-            print(f"| {name} | {seconds:.3f} | {rss:.0f} |", flush=True)
+        print(f"| process start to exit (median of {args.runs}) | seconds | CPU s | peak RSS MiB |")
+        print("|---|---:|---:|---:|")
+        for name, seconds, cpu, rss in startup_figures(root, args.runs):
+            print(f"| {name} | {seconds:.3f} | {cpu:.3f} | {rss:.0f} |", flush=True)
         print()
         # The attachment, base64 in the mail, makes up the mail's size.
         big = typical_mail(0, attachment=os.urandom(args.big_mib * 1024 * 1024 * 3 // 4 - 16 * 1024))
@@ -247,18 +248,21 @@ def main(argv: list[str] | None = None) -> int:
                                   [typical_mail(n) for n in range(args.counts[-1])], imap_only=True),
                      fetch_figure(root, cert, key, f"one {len(big) / 2**20:.0f} MiB mail, {alone}", [big],
                                   imap_only=True)]
-        print("| extdesk fetch-mail, one pass | mails | MiB of mail | seconds | mails/s | peak RSS MiB |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| extdesk fetch-mail, one pass | mails | MiB of mail | seconds | mails/s | CPU s "
+              "| mails per CPU s | peak RSS MiB |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for fetched in (small, *counted, large, *imap_side):
             print(f"| {fetched.what} | {fetched.count:,} | {fetched.mail_bytes / 2**20:.1f} "
-                  f"| {fetched.run.seconds:.2f} | {fetched.rate:.0f} "
+                  f"| {fetched.run.seconds:.2f} | {fetched.rate:.0f} | {fetched.run.cpu_seconds:.2f} "
+                  f"| {fetched.count / fetched.run.cpu_seconds:.0f} "
                   f"| {fetched.run.peak_rss_kib / 1024:.0f} |", flush=True)
         fewest, most = counted[0], counted[-1]
         marginal = (most.count - fewest.count) / (most.run.seconds - fewest.run.seconds)
+        marginal_cpu = (most.count - fewest.count) / (most.run.cpu_seconds - fewest.run.cpu_seconds)
         grown = (large.run.peak_rss_kib - small.run.peak_rss_kib) * 1024
         print()
-        print(f"- past the start-up: {marginal:.0f} mails/s (the {most.count - fewest.count:,} mails "
-              "between the smallest and the largest run);")
+        print(f"- past the start-up: {marginal:.0f} mails/s, {marginal_cpu:.0f} mails per CPU second (the "
+              f"{most.count - fewest.count:,} mails between the smallest and the largest run);")
         for fetched in counted[1:]:
             print(f"- peak RSS, {fetched.count:,} mails against {fewest.count:,}: "
                   f"{(fetched.run.peak_rss_kib - fewest.run.peak_rss_kib) / 1024:+.1f} MiB;")
