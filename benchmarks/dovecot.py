@@ -23,6 +23,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import suppress
@@ -55,6 +56,13 @@ class Dovecot:
         self.cert, self.key = cert, key
         self.imap_port, self.imaps_port = _free_port(), _free_port()
         self.log_path = directory / "dovecot.log"
+        # Dovecot's sockets live here; a Unix socket's path holds at most 107
+        # bytes, less than a deep temporary directory (pytest-xdist's) leaves.
+        self._short_dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
+        # Entered by the login processes (nobody, when started by root);
+        # Dovecot makes base_dir itself, with the modes it wants.
+        self._short_dir.chmod(0o755)
+        self.run_dir = self._short_dir / "run"
         self.process: subprocess.Popen | None = None
         as_root = os.geteuid() == 0
         self._mail_user = "nobody" if as_root else pwd.getpwuid(os.geteuid()).pw_name
@@ -79,7 +87,7 @@ class Dovecot:
         self.config = directory / "dovecot.conf"
         announced = f"protocol imap {{\n  imap_capability = {capabilities}\n}}\n" if capabilities else ""
         self.config.write_text(f"""\
-base_dir = {directory}/run
+base_dir = {self.run_dir}
 state_dir = {directory}/state
 log_path = {self.log_path}
 instance_name = extdesk-test-{self.imap_port}
@@ -166,7 +174,7 @@ service imap-login {{
 
     def _master_pid(self) -> int | None:
         try:
-            return int((self.directory / "run" / "master.pid").read_text().strip())
+            return int((self.run_dir / "master.pid").read_text().strip())
         except (OSError, ValueError):
             return None
 
@@ -234,3 +242,4 @@ service imap-login {{
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+        shutil.rmtree(self._short_dir, ignore_errors=True)
