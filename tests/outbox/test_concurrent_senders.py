@@ -40,6 +40,8 @@ def test_two_senders_at_once_deliver_each_queued_message_exactly_once(tmp_path: 
     with database as url:
         env = server_env(tmp_path / "data", url, EXTDESK_EMAIL_URL=f"smtp://127.0.0.1:{port}",
                          EXTDESK_MAIL_RETRY_SECONDS="1")
+        # Only `extdesk serve` makes a missing data directory.
+        (tmp_path / "data").mkdir()
         _finish(_extdesk(env, "manage", "migrate", "-v", "0"))
         # Nothing listens yet: every message's first try, right after the commit, fails.
         queued = _finish(_extdesk(env, "manage", "shell", "-c", ENQUEUE))

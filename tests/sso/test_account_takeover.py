@@ -177,7 +177,9 @@ def test_migration_links_only_users_the_login_made():
         User.objects.create_user(f"CONTACT-{other_case.platform_id}")
         User.objects.create_user(f"contact-{linked.platform_id}")
     finally:
-        call_command("migrate", "contacts", verbosity=0)
+        # Every app: going back to contacts 0002 also unapplied what depends on it since
+        # (sso, mail), and the tests after this one need the whole schema.
+        call_command("migrate", verbosity=0)
 
     links = dict(Contact.objects.values_list("pk", "user_id"))
     assert links[plain.pk] == plain_user.pk

@@ -165,7 +165,7 @@ def test_upgrade_ends_customer_sessions_from_before_the_limits(client):
     stamped = Client()
     _sign_in(stamped)
     call_command("migrate", "sso", "0001", verbosity=0)
-    call_command("migrate", "sso", verbosity=0)
+    call_command("migrate", verbosity=0)
     left = set(Session.objects.values_list("session_key", flat=True))
     assert customer_browser.session.session_key not in left
     assert staff_browser.session.session_key in left

@@ -348,7 +348,12 @@ def _session(inbox: Inbox, context: ssl.SSLContext, timeout: float) -> Iterator[
         client.login(inbox.user, inbox.password)
         if inbox.processed_folder and not client.folder_exists(inbox.processed_folder):
             with _refused(f"cannot create folder {inbox.processed_folder!r}"):
-                client.create_folder(inbox.processed_folder)
+                try:
+                    client.create_folder(inbox.processed_folder)
+                except IMAPClientError:
+                    # Another run (or a person) made it since we looked: that is what we wanted.
+                    if not client.folder_exists(inbox.processed_folder):
+                        raise
         with _refused(f"cannot open folder {inbox.folder!r}"):
             selected = client.select_folder(inbox.folder)
         yield _Session(client, inbox, selected)
