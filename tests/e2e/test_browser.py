@@ -131,6 +131,8 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     expect(desk.get_by_text("Reply sent to the customer.")).to_be_visible()
     expect(desk.locator(".thread-item.from-staff")).to_contain_text("payment module was outdated")
     desk.locator("#mode-note").check()  # the note mode: its own button
+    # A note takes the note mode: its button shows only then.
+    desk.get_by_role("radio", name="Internal note").check()
     desk.get_by_label("Message").fill("Module updated on web3 only; check web4 next week.")
     desk.get_by_role("button", name="Add internal note").click()
     expect(desk.locator(".thread-item.internal")).to_contain_text("check web4 next week")
