@@ -12,8 +12,7 @@ from extdesk.helpdesk.models import MailReference, Status
 from extdesk.outbox.identity import installation_token
 from extdesk.outbox.models import OutgoingMail
 from tests.helpdesk.factories import make_contact, make_staff, make_ticket
-from tests.outbox.smtp import smtp_server
-from tests.support.server import free_port
+from tests.outbox.smtp import send_to_loopback_smtp, smtp_server
 
 PORTAL_LINK = "http://testserver/tickets/"
 
@@ -21,12 +20,7 @@ PORTAL_LINK = "http://testserver/tickets/"
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on a free loopback port; the helpdesk sends from support@example.com."""
-    port = free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
+    port = send_to_loopback_smtp(settings)
     settings.DEFAULT_FROM_EMAIL = "support@example.com"
     settings.EXTDESK_MAIL_TAG = ""
     with smtp_server(port) as received:

@@ -43,3 +43,16 @@ def smtp_server(port: int, delay: float = 0.0) -> Iterator[Received]:
         yield received
     finally:
         controller.stop()
+
+
+def send_to_loopback_smtp(settings) -> int:
+    """Point Django's mail at SMTP on a free loopback port (nothing listens yet); that port."""
+    from tests.support.server import free_port
+
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    return port

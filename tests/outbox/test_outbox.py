@@ -16,8 +16,7 @@ from extdesk.helpdesk.models import Message
 from extdesk.outbox import services as outbox
 from extdesk.outbox.models import OutgoingMail
 from tests.helpdesk.factories import make_contact, make_staff, make_ticket
-from tests.outbox.smtp import smtp_server
-from tests.support.server import free_port
+from tests.outbox.smtp import send_to_loopback_smtp, smtp_server
 
 SECRET_WORDS = "the password of the customer's mailbox is hunter2"
 
@@ -25,12 +24,7 @@ SECRET_WORDS = "the password of the customer's mailbox is hunter2"
 @pytest.fixture
 def smtp_port(settings) -> int:
     """Mail goes to SMTP on a free loopback port, where nothing listens until a test starts a server."""
-    port = free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
+    port = send_to_loopback_smtp(settings)
     settings.EXTDESK_MAIL_RETRY_SECONDS = 1
     return port
 

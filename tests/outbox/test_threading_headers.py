@@ -11,8 +11,7 @@ from extdesk.outbox import identity
 from extdesk.outbox import services as outbox
 from extdesk.outbox.models import OutgoingMail
 from tests.helpdesk.factories import make_staff
-from tests.outbox.smtp import smtp_server
-from tests.support.server import free_port
+from tests.outbox.smtp import send_to_loopback_smtp, smtp_server
 
 SENDER = "Example Support <support@Help.Example.COM>"
 
@@ -20,12 +19,7 @@ SENDER = "Example Support <support@Help.Example.COM>"
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on a free loopback port, and the helpdesk's address set."""
-    port = free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
+    port = send_to_loopback_smtp(settings)
     settings.DEFAULT_FROM_EMAIL = SENDER
     with smtp_server(port) as received:
         yield received
