@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .soap.signature import DEFAULT_WINDOW_SECONDS, MIN_SECRET_LENGTH
 
@@ -115,6 +116,10 @@ class Config:
     mail_in: MailIn = field(default_factory=MailIn)
     # The platform's control panel, where customers are sent to start a session.
     platform_url: str = ""
+    # The business calendar's zone when none is set in it (extdesk.sla), an IANA name.
+    time_zone: str = "UTC"
+    # A resolved ticket with no customer reply for this many days is closed; 0 never.
+    auto_close_days: int = 7
 
 
 def integer(env: Mapping[str, str], name: str, default: int, minimum: int = 1,
@@ -227,6 +232,16 @@ def _trusted_proxies(env: Mapping[str, str]) -> list[str]:
                 f"EXTDESK_TRUSTED_PROXIES holds {proxy!r}, not an IP address or network"
             ) from None
     return [p for p in proxies if p]
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    raw = (env.get("EXTDESK_TIME_ZONE") or "").strip() or "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"EXTDESK_TIME_ZONE={raw!r} is not a time zone name (such as Europe/Berlin)"
+                          ) from None
+    return raw
 
 
 def _readable_file(env: Mapping[str, str], name: str) -> str | None:
@@ -450,4 +465,6 @@ def load_config(env: Mapping[str, str] | None = None, *, create: bool = True) ->
         email=email(env, default_from=f"helpdesk@{urlsplit(base_url).hostname}"),
         mail_in=mail_in(env),
         platform_url=_platform_url(env),
+        time_zone=_time_zone(env),
+        auto_close_days=integer(env, "EXTDESK_AUTO_CLOSE_DAYS", 7, minimum=0, maximum=3650),
     )

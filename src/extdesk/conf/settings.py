@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "extdesk.desk",
     "extdesk.outbox",
     "extdesk.mail",
+    "extdesk.sla",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W008"]
 EXTDESK_SECRET = EXTDESK.secret
 EXTDESK_BASE_URL = EXTDESK.base_url
 EXTDESK_PLATFORM_URL = EXTDESK.platform_url
+# The business hours of the SLA clocks (extdesk.sla) and auto-close.
+EXTDESK_TIME_ZONE = EXTDESK.time_zone
+EXTDESK_AUTO_CLOSE_DAYS = EXTDESK.auto_close_days
 # `extdesk serve --demo`: /platform/ and a banner on every page.
 EXTDESK_DEMO = demo_mode()
 if EXTDESK_DEMO:

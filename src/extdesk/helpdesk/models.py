@@ -34,6 +34,21 @@ class Priority(models.IntegerChoices):
     URGENT = 4, "Urgent"
 
 
+class Speaker(models.TextChoices):
+    """Who wrote a ticket's latest public message: what the queue shows beside it."""
+
+    CUSTOMER = "customer", "Customer"
+    AGENT = "agent", "Agent"
+
+
+class Escalation(models.IntegerChoices):
+    """How far a ticket's SLA target has been escalated: each step is notified once."""
+
+    NONE = 0, "None"
+    WARNED = 1, "Warned (80 %)"
+    BREACHED = 2, "Breached"
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True, help_text="Offered to customers on new tickets.")
@@ -93,6 +108,34 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="merged_from")
 
+    # The SLA clocks (extdesk.sla), stored and recomputed by every change that affects them, so
+    # that no page computes them per row. Targets are counted in business time, on one clock for
+    # both: it runs while the ticket waits on staff and pauses while it waits on the customer.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # The soonest due time still pending; empty while the clock is paused or nothing is due.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # Business seconds the clock ran before ``sla_clock_since``, from which it runs now
+    # (empty: paused or stopped).
+    sla_elapsed_seconds = models.PositiveIntegerField(default=0)
+    sla_clock_since = models.DateTimeField(null=True, blank=True)
+    # The first public staff reply; the latest resolution and closing (empty once reopened).
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Escalation of each target (notified once per step), and when the next step falls due.
+    first_response_escalation = models.PositiveSmallIntegerField(choices=Escalation.choices,
+                                                                 default=Escalation.NONE)
+    resolution_escalation = models.PositiveSmallIntegerField(choices=Escalation.choices,
+                                                             default=Escalation.NONE)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # A target was missed: marked in the queue, counted in the reports.
+    first_response_breached = models.BooleanField(default=False)
+    resolution_breached = models.BooleanField(default=False)
+    # Who wrote the latest public message, and its first line (the queue's rows show both).
+    last_speaker = models.CharField(max_length=8, choices=Speaker.choices, blank=True, default="")
+    last_message_excerpt = models.CharField(max_length=200, blank=True, default="")
+
     class Meta:
         ordering = ["-last_activity_at", "-id"]
         indexes = [
@@ -108,6 +151,16 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "last_activity_at", "id"], name="ticket_priority_activity"),
             models.Index(fields=["created_at", "id"], name="ticket_created"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            # Needs attention: the tickets waiting on staff, soonest due first, then oldest.
+            models.Index(fields=["next_due_at", "created_at", "id"], name="ticket_needs_attention",
+                         condition=Q(status__in=["new", "open"])),
+            # The worker's duties: escalations falling due, resolved tickets to close.
+            models.Index(fields=["next_escalation_at"], name="ticket_escalation_due",
+                         condition=Q(next_escalation_at__isnull=False)),
+            models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
+            # The reports: tickets closed per day.
+            models.Index(fields=["closed_at"], name="ticket_closed",
+                         condition=Q(closed_at__isnull=False)),
         ]
         # PostgreSQL also has a trigram index on UPPER(subject) for the queue's text
         # search (migration 0002); it is not declared here because SQLite cannot build it.
