@@ -72,8 +72,13 @@ def _subject(ticket: Ticket, text: str) -> str:
 def _thread_headers(ticket: Ticket) -> list[tuple[str, str]]:
     """In-Reply-To (the latest Message-ID of the ticket) and References (the first and the latest ones)."""
     references = MailReference.objects.filter(ticket=ticket).values_list("mail_id", flat=True)
-    first = list(references.order_by("created_at", "id")[:1])
-    latest = list(references.order_by("-created_at", "-id")[:REFERENCES_KEPT])
+    # One query while the thread is short; a longer one names its first mail too, fetched apart.
+    latest = list(references.order_by("-created_at", "-id")[:REFERENCES_KEPT + 1])
+    if len(latest) <= REFERENCES_KEPT:
+        first = latest[-1:]
+    else:
+        latest = latest[:REFERENCES_KEPT]
+        first = list(references.order_by("created_at", "id")[:1])
     chain = [mail_id for mail_id in dict.fromkeys([*first, *latest[::-1]]) if threadable(mail_id)]
     if not chain:
         return []
@@ -81,12 +86,17 @@ def _thread_headers(ticket: Ticket) -> list[tuple[str, str]]:
 
 
 def _send(ticket: Ticket, subject: str, lines: Sequence[str], recipients: Sequence[str], about: str, *,
-          message: Message | None = None, auto_submitted: str = "auto-generated") -> None:
-    """Queue one mail on the ticket's thread and remember its Message-ID for the replies to it."""
+          message: Message | None = None, auto_submitted: str = "auto-generated",
+          thread: bool = True) -> None:
+    """Queue one mail on the ticket's thread and remember its Message-ID for the replies to it.
+
+    ``thread`` False: the ticket has no mail yet to answer (it was made in this transaction).
+    """
     # A savepoint inside the change's transaction: the mail and its
     # reference are written together or not at all, even for a caller without one.
     with transaction.atomic():
-        mail = enqueue(subject, "\n".join(lines), recipients, about, headers=_thread_headers(ticket),
+        headers = _thread_headers(ticket) if thread else []
+        mail = enqueue(subject, "\n".join(lines), recipients, about, headers=headers,
                        auto_submitted=auto_submitted)
         if mail is not None:
             MailReference.objects.create(mail_id=mail.mail_id, ticket=ticket, message=message,
@@ -115,9 +125,12 @@ def _by_mail(message: Message | None) -> str:
     return " by e-mail" if message is not None and message.channel == Channel.EMAIL else ""
 
 
-def ticket_created(ticket_id: int) -> None:
-    ticket = Ticket.objects.select_related("contact", "account", "category", "assignee").get(pk=ticket_id)
-    first = ticket.messages.order_by("created_at", "id").first()
+def ticket_created(ticket: Ticket, first: Message) -> None:
+    """Tell staff of a new ticket, given as create_ticket has just written it with its first message.
+
+    The objects in hand, not ids: a new ticket is the most frequent write of
+    the mail channel, and its relations are the ones it was made with.
+    """
     lines = [f"{ticket.contact.display_name} <{ticket.contact.email}> filed a new ticket{_by_mail(first)}."]
     if ticket.contact.is_guest:
         lines.append("They are a guest: known by this address only, with no customer account.")
@@ -126,12 +139,13 @@ def ticket_created(ticket_id: int) -> None:
         f"Priority: {ticket.get_priority_display()}",
         f"Category: {ticket.category or '-'}",
         "",
-        first.body if first else "",
+        first.body,
         "",
         *_staff_how_to_answer(ticket),
     ]
+    # Nothing was sent or received for a ticket made just now: no thread to name.
     _send(ticket, _subject(ticket, "New ticket"), lines, _staff_recipients(ticket),
-          f"new ticket {ticket.reference}", message=first)
+          f"new ticket {ticket.reference}", message=first, thread=False)
 
 
 def customer_replied(message_id: int) -> None:

@@ -403,7 +403,7 @@ def create_ticket(
         )
         _store_attachments(message, cleaned["attachments"], written)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject, version=ticket.version)
-        notifications.ticket_created(ticket.pk)
+        notifications.ticket_created(ticket, message)
     return ticket
 
 
