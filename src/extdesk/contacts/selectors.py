@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from .models import Contact
@@ -24,15 +25,9 @@ def get_contact_by_platform_id(platform_id: int) -> Contact | None:
     return Contact.objects.filter(platform_id=platform_id).first()
 
 
-def contacts_by_address(address: str) -> list[Contact]:
-    """The synchronised contacts with this e-mail address, whatever its case, lowest platform id first."""
-    return list(Contact.objects.alias(email_lower=Lower("email"))
-                .filter(email_lower=address.strip().lower(), platform_id__isnull=False)
-                .order_by("platform_id"))
-
-
-def guest_by_address(address: str) -> Contact | None:
-    """The guest who wrote in from this address, if one did."""
+def contact_by_address(address: str) -> Contact | None:
+    """Who writes from this e-mail address, whatever its case: the synchronised contact with it (the
+    lowest platform id of several), else the guest who wrote in from it before; one index probe."""
     return (Contact.objects.alias(email_lower=Lower("email"))
-            .filter(email_lower=address.strip().lower(), platform_id__isnull=True)
-            .order_by("pk").first())
+            .filter(email_lower=address.strip().lower())
+            .order_by(F("platform_id").asc(nulls_last=True), "pk").first())

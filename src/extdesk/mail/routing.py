@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from extdesk.contacts.models import Contact
-from extdesk.contacts.selectors import contacts_by_address, guest_by_address
+from extdesk.contacts.selectors import contact_by_address
 from extdesk.helpdesk.models import MailReference, Ticket
 from extdesk.helpdesk.staff import desk_users
 
@@ -62,9 +62,7 @@ def identify(address: str, name: str) -> Sender:
              .order_by("pk").first())
     if staff is not None:
         return Sender(address=address, name=name, staff=staff)
-    contacts = contacts_by_address(address)
-    contact = contacts[0] if contacts else guest_by_address(address)
-    return Sender(address=address, name=name, contact=contact)
+    return Sender(address=address, name=name, contact=contact_by_address(address))
 
 
 def may_see(sender: Sender, ticket: Ticket) -> bool:
