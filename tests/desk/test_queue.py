@@ -51,13 +51,18 @@ def world(agent):
     return {"tickets": t, "agent": agent, "other": other, "billing": billing, "network": network}
 
 
-def test_default_view_is_the_active_tickets_with_counts_per_status(desk, world):
+def test_default_view_needs_attention_with_counts_per_status(desk, world):
     t = world["tickets"]
     response = desk.get(QUEUE)
     assert response.status_code == 200
-    assert set(numbers(response)) == {t["new"].pk, t["open"].pk, t["waiting"].pk}
-    assert tab_counts(response) == {"Active": 3, "New": 1, "Open": 1, "Waiting on customer": 1,
-                                    "Resolved": 1, "Closed": 1, "All": 5}
+    assert set(numbers(response)) == {t["new"].pk, t["open"].pk}
+    assert tab_counts(response) == {"Needs attention": 2, "Active": 3, "New": 1, "Open": 1,
+                                    "Waiting on customer": 1, "Resolved": 1, "Closed": 1, "All": 5}
+
+
+def test_active_tab_lists_the_open_statuses(desk, world):
+    t = world["tickets"]
+    assert set(numbers(desk.get(QUEUE, {"status": "active"}))) == {t["new"].pk, t["open"].pk, t["waiting"].pk}
 
 
 @pytest.mark.parametrize("status", ["new", "open", "waiting", "resolved", "closed"])
@@ -77,7 +82,8 @@ def test_filter_by_priority(desk, world):
 def test_filter_by_assignee_me_someone_and_unassigned(desk, world):
     t = world["tickets"]
     assert numbers(desk.get(QUEUE, {"assignee": "me"})) == [t["open"].pk]
-    assert numbers(desk.get(QUEUE, {"assignee": world["other"].pk})) == [t["waiting"].pk]
+    assert numbers(desk.get(QUEUE, {"assignee": world["other"].pk, "status": "active"})) == [t["waiting"].pk]
+    assert numbers(desk.get(QUEUE, {"assignee": world["other"].pk})) == []
     assert numbers(desk.get(QUEUE, {"assignee": "none"})) == [t["new"].pk]
     assert set(numbers(desk.get(QUEUE, {"assignee": "none", "status": "all"}))) == {
         t["new"].pk, t["resolved"].pk, t["closed"].pk}
@@ -135,10 +141,10 @@ def test_sort_by_priority_and_number(desk, world):
         ticket.pk for ticket in t.values())
 
 
-def test_newest_activity_first_by_default(desk, world):
+def test_newest_activity_first_by_default_in_the_status_tabs(desk, world):
     t = world["tickets"]
     services.reply(t["new"], author=world["agent"], body="On it.")
-    assert numbers(desk.get(QUEUE))[0] == t["new"].pk
+    assert numbers(desk.get(QUEUE, {"status": "active"}))[0] == t["new"].pk
 
 
 @pytest.mark.parametrize("params, error", [

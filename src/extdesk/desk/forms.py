@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk.models import Category, Priority, Status, Ticket
-from extdesk.helpdesk.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS
+from extdesk.helpdesk.selectors import QUEUE_SORTS
 from extdesk.helpdesk.services import MAX_BODY_LENGTH, PropertyChanges
 from extdesk.helpdesk.staff import display_name
 from extdesk.web.forms import AttachmentsField, choice_field
@@ -19,9 +19,10 @@ from .selectors import (
     ASSIGNEE_ANY,
     ASSIGNEE_ME,
     ASSIGNEE_NONE,
-    QUEUE_STATUS_ACTIVE,
+    DEFAULT_QUEUE_TAB,
     QUEUE_STATUS_TABS,
     QueueQuery,
+    default_sort,
 )
 from .services import MAX_DISPLAY_NAME_LENGTH, MAX_SIGNATURE_LENGTH, MAX_SIGNATURE_LINES
 
@@ -51,6 +52,8 @@ class LoginForm(forms.Form):
 # ---------------------------------------------------------------- queue
 
 SORT_LABELS = {
+    "due": "Due soonest",
+    "-due": "Due latest",
     "activity": "Latest activity",
     "-activity": "Oldest activity",
     "created": "Newest",
@@ -134,14 +137,15 @@ class QueueFilterForm(forms.Form):
     def query(self) -> QueueQuery:
         """The valid fields' values; a wrong field is reported and left out (call is_valid first)."""
         data = self.cleaned_data
+        status_tab = data.get("status") or DEFAULT_QUEUE_TAB
         return QueueQuery(
-            status_tab=data.get("status") or QUEUE_STATUS_ACTIVE,
+            status_tab=status_tab,
             priority=data.get("priority"),
             assignee=data.get("assignee") or ASSIGNEE_ANY,
             account_name=(data.get("account") or "").strip(),
             category_id=data.get("category"),
             search=data.get("q") or "",
-            sort=data.get("sort") or DEFAULT_QUEUE_SORT,
+            sort=data.get("sort") or default_sort(status_tab),
             page=data.get("page") or 1,
             tag=" ".join((data.get("tag") or "").split()),
         )

@@ -12,10 +12,14 @@ from extdesk.helpdesk.models import OPEN_STATUSES, Channel, Message, Status, Tic
 from extdesk.mail import selectors as mail_selectors
 from extdesk.mail.models import InboundMail
 
-# The queue's status tabs: the open statuses together, each status, every ticket.
+# The queue's status tabs: what waits on staff (the default), the open statuses together, each
+# status, every ticket.
+QUEUE_STATUS_ATTENTION = "attention"
 QUEUE_STATUS_ACTIVE = "active"
 QUEUE_STATUS_ALL = "all"
+DEFAULT_QUEUE_TAB = QUEUE_STATUS_ATTENTION
 QUEUE_STATUS_TABS = [
+    (QUEUE_STATUS_ATTENTION, "Needs attention"),
     (QUEUE_STATUS_ACTIVE, "Active"),
     *Status.choices,
     (QUEUE_STATUS_ALL, "All"),
@@ -28,13 +32,13 @@ ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"
 class QueueQuery:
     """What the queue page asks for, as its filter form read it."""
 
-    status_tab: str = QUEUE_STATUS_ACTIVE
+    status_tab: str = DEFAULT_QUEUE_TAB
     priority: int | None = None
     assignee: str = ASSIGNEE_ANY
     account_name: str = ""
     category_id: int | None = None
     search: str = ""
-    sort: str = selectors.DEFAULT_QUEUE_SORT
+    sort: str = selectors.NEEDS_ATTENTION_SORT
     page: int = 1
     tag: str = ""
 
@@ -55,7 +59,14 @@ class Queue:
     unknown_tag: bool = False
 
 
+def default_sort(tab: str) -> str:
+    """The order a tab lists in when none is chosen: needs attention by due time, the others by activity."""
+    return selectors.NEEDS_ATTENTION_SORT if tab == QUEUE_STATUS_ATTENTION else selectors.DEFAULT_QUEUE_SORT
+
+
 def _statuses(tab: str) -> tuple[str, ...]:
+    if tab == QUEUE_STATUS_ATTENTION:
+        return tuple(selectors.NEEDS_ATTENTION_STATUSES)
     if tab == QUEUE_STATUS_ACTIVE:
         return tuple(OPEN_STATUSES)
     if tab == QUEUE_STATUS_ALL:
@@ -102,9 +113,14 @@ def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
     """A page of the queue for the staff member ``viewer_id``, with the counts its tabs show."""
     filters, unknown_account, unknown_tag = _queue_filters(query, viewer_id)
     counts = selectors.queue_status_counts(filters)
-    page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts)
+    if query.status_tab == QUEUE_STATUS_ATTENTION and query.sort in ("due", "-due"):
+        page = selectors.needs_attention_queue(filters, sort=query.sort, page=query.page,
+                                               status_counts=counts)
+    else:
+        page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts)
     tab_counts = {
         **counts,
+        QUEUE_STATUS_ATTENTION: sum(counts[s] for s in selectors.NEEDS_ATTENTION_STATUSES),
         QUEUE_STATUS_ACTIVE: sum(counts[s] for s in OPEN_STATUSES),
         QUEUE_STATUS_ALL: sum(counts.values()),
     }

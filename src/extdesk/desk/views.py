@@ -36,7 +36,7 @@ from .forms import (
     update_expected_version,
     update_initial,
 )
-from .selectors import QUEUE_STATUS_ACTIVE, QUEUE_STATUS_TABS
+from .selectors import DEFAULT_QUEUE_TAB, QUEUE_STATUS_TABS
 from .throttle import Lockout
 from .tool_forms import bulk_bar
 
@@ -111,7 +111,7 @@ def _query_string(params: QueryDict, **changes: str | None) -> str:
 
 
 # Queue columns whose heading sorts the list: column -> its sort key, most useful order first.
-_SORTABLE = {"number": "number", "priority": "priority", "activity": "activity"}
+_SORTABLE = {"number": "number", "priority": "priority", "activity": "activity", "due": "due"}
 
 
 def _sortable_columns(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
@@ -134,7 +134,8 @@ def _sortable_columns(params: QueryDict, current: str) -> dict[str, dict[str, st
 def queue(request: StaffRequest) -> HttpResponse:
     staff = selectors.staff_members()
     categories = selectors.all_categories()
-    form = QueueFilterForm(request.GET, staff=staff, categories=categories)
+    data = request.GET.copy()
+    form = QueueFilterForm(data, staff=staff, categories=categories)
     form.is_valid()
     query = form.query()  # the valid fields only; a wrong one is shown and ignored
     found = desk_selectors.queue(query, viewer_id=request.user.pk)
@@ -143,10 +144,13 @@ def queue(request: StaffRequest) -> HttpResponse:
     if found.unknown_tag:
         form.add_error("tag", f"No tag is named {query.tag!r}.")
     status_key = query.status_tab
+    if not data.get("sort"):
+        # The sort menu shows the order the tab lists in (each tab has its own when none is chosen).
+        data["sort"] = query.sort
     page = found.page
     tabs = [
         {"key": key, "label": label, "count": found.tab_counts[key], "current": key == status_key,
-         "url": _query_string(request.GET, status=None if key == QUEUE_STATUS_ACTIVE else key)}
+         "url": _query_string(request.GET, status=None if key == DEFAULT_QUEUE_TAB else key)}
         for key, label in QUEUE_STATUS_TABS
     ]
     return _page(request, "desk/queue.html", {
@@ -161,7 +165,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         "next_url": _query_string(request.GET, page=str(page.next_page_number()))
         if page.has_next() else "",
         "clear_url": _query_string(QueryDict(),
-                                   status=None if status_key == QUEUE_STATUS_ACTIVE else status_key),
+                                   status=None if status_key == DEFAULT_QUEUE_TAB else status_key),
         "bulk": bulk_bar(request.GET, staff=staff, categories=categories),
     }, 400 if form.errors else 200)
 

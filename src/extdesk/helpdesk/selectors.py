@@ -7,13 +7,13 @@ related rows are joined or prefetched, never fetched one per ticket.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, CharField, Count, F, Func, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
@@ -41,7 +41,10 @@ STATUS_SHARE_WALKED = 10
 _NUMBER = re.compile(r"\s*#?\s*([0-9]{1,18})\s*\Z")
 
 # Staff queue sort keys -> ORDER BY; the last term keeps pages stable.
-QUEUE_SORTS: dict[str, tuple[str, ...]] = {
+QUEUE_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    # Needs attention: overdue first, then the soonest due, then the oldest (index ticket_needs_attention).
+    "due": (F("next_due_at").asc(nulls_last=True), "created_at", "id"),
+    "-due": (F("next_due_at").desc(nulls_first=True), "-created_at", "-id"),
     "activity": ("-last_activity_at", "-id"),
     "-activity": ("last_activity_at", "id"),
     "created": ("-created_at", "-id"),
@@ -54,6 +57,9 @@ QUEUE_SORTS: dict[str, tuple[str, ...]] = {
     "updated": ("-updated_at", "-id"),
 }
 DEFAULT_QUEUE_SORT = "activity"
+NEEDS_ATTENTION_SORT = "due"
+# The tickets that wait on staff: the needs-attention view's statuses, those of its partial index.
+NEEDS_ATTENTION_STATUSES = (Status.NEW, Status.OPEN)
 
 
 def _search_text(text: str) -> str:
@@ -376,6 +382,68 @@ def staff_queue(
     if total is None:
         return Paginator(tickets, per_page).get_page(page)
     return _CountedPaginator(tickets, per_page, total).get_page(page)
+
+
+def _needs_attention_condition() -> RawSQL:
+    """``status IN ('new', 'open')`` spelled as the predicate of the partial index ticket_needs_attention.
+
+    A planner uses a partial index only when the query's condition implies the index's; SQLite proves
+    that from literal values alone, never from bound parameters (the statuses are constants).
+    """
+    values = ", ".join(f"'{status}'" for status in NEEDS_ATTENTION_STATUSES)
+    return RawSQL(f'"{Ticket._meta.db_table}"."status" IN ({values})', (), output_field=BooleanField())
+
+
+class NeedsAttentionTickets:
+    """The tickets waiting on staff under the other filters, in due order, as a Paginator reads them.
+
+    A page is read from the partial index ticket_needs_attention, which holds exactly these
+    tickets in this order: the page's ids from the index (SQLite is told to use it: without
+    statistics it would rather read every new and open ticket through a status index and sort
+    them), then those tickets with their joined rows. One query per page; the total is given.
+    """
+
+    def __init__(self, filters: QueueFilters, *, sort: str, total: int) -> None:
+        self._tickets = _filtered_queue(replace(filters, statuses=())).filter(
+            _needs_attention_condition())
+        self._order = QUEUE_SORTS[sort]
+        self._total = total
+
+    def count(self) -> int:
+        return self._total
+
+    def __getitem__(self, window: slice) -> list[Ticket]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or stop <= start:
+            return []
+        sql, params = _sql(self._tickets.order_by(*self._order).values("pk")[start:stop])
+        if connection.vendor == "sqlite":
+            table = f'FROM "{Ticket._meta.db_table}"'
+            sql = sql.replace(table, f'{table} INDEXED BY "ticket_needs_attention"', 1)
+        return list(
+            Ticket.objects.filter(pk__in=RawSQL(sql, params))
+            .select_related("contact", "account", "category", "assignee__staff_profile")
+            .order_by(*self._order)
+        )
+
+
+def needs_attention_queue(filters: QueueFilters = QueueFilters(), *, sort: str = NEEDS_ATTENTION_SORT,
+                          page: int | str = 1, per_page: int = STAFF_PAGE_SIZE,
+                          status_counts: dict[str, int] | None = None) -> Page:
+    """A page of the tickets waiting on staff (new, open) matching ``filters``, overdue first.
+
+    ``sort`` is ``due`` or ``-due``; ``status_counts`` (from queue_status_counts(filters)) gives the
+    total, else it is counted. One query, or two.
+    """
+    if sort not in ("due", "-due"):
+        raise ValueError(f"the needs-attention queue is sorted by due time, not {sort!r}")
+    if status_counts is None:
+        total = _filtered_queue(replace(filters, statuses=NEEDS_ATTENTION_STATUSES)).order_by().count()
+    else:
+        total = sum(status_counts.get(status, 0) for status in NEEDS_ATTENTION_STATUSES)
+    tickets = NeedsAttentionTickets(filters, sort=sort, total=total)
+    # Paginator takes count() and slices, all that NeedsAttentionTickets offers.
+    return Paginator(tickets, per_page).get_page(page)  # type: ignore[arg-type]
 
 
 def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
