@@ -16,6 +16,7 @@ urlpatterns = [
     # The admin signs in through the desk's page, which throttles failed attempts.
     path("admin/login/", RedirectView.as_view(pattern_name="desk:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("desk/reports/", include("extdesk.reports.urls")),
     path("desk/", include("extdesk.desk.urls")),
     path("", include("extdesk.sso.urls")),
     # The customer portal owns the site root; keep it last.

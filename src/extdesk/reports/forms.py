@@ -1,0 +1,93 @@
+"""The reports' query string: the period (a preset or two dates) and the optional filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.models import User
+
+from extdesk.helpdesk.models import Category, Priority
+from extdesk.helpdesk.staff import display_name
+from extdesk.web.forms import choice_field
+
+from .selectors import NONE, Filters, Period, last_days
+
+PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
+DEFAULT_PRESET = "30"
+# A year and a leap day: a longer period is a different report (and a chart of unreadable days).
+MAX_DAYS = 366
+_DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-03-31."}
+
+
+class ReportForm(forms.Form):
+    period = forms.ChoiceField(choices=PRESETS, required=False, label="Period",
+                               error_messages={"invalid_choice": "Choose the last 7, 30 or 90 days, "
+                                                                 "or give the dates."})
+    start = forms.DateField(label="From", required=False, input_formats=["%Y-%m-%d"],
+                            error_messages=_DATE_ERRORS, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, input_formats=["%Y-%m-%d"],
+                          error_messages=_DATE_ERRORS, widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(choices=[("", "Any priority"), *Priority.choices], coerce=int,
+                                      empty_value=None, required=False, label="Priority")
+    category = forms.ChoiceField(required=False, label="Category")
+    assignee = forms.ChoiceField(required=False, label="Assignee")
+
+    def __init__(self, *args, zone: ZoneInfo, staff: list[User], categories: list[Category],
+                 now: datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.now = now
+        choice_field(self, "category").choices = [
+            ("", "Any category"), (NONE, "No category"), *[(str(c.pk), c.name) for c in categories]]
+        choice_field(self, "assignee").choices = [
+            ("", "Anyone"), (NONE, "Unassigned"), *[(str(user.pk), display_name(user)) for user in staff]]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if self.has_error("start") or self.has_error("end"):
+            return data
+        if (start is None) != (end is None):
+            missing = "start" if start is None else "end"
+            self.add_error(missing, "Give both dates, from and to (or choose a preset period).")
+        elif start is not None and end is not None:
+            today = last_days(1, self.zone, now=self.now).last_day
+            if end < start:
+                self.add_error("end", f"The end date ({end:%Y-%m-%d}) is before the start date "
+                                      f"({start:%Y-%m-%d}).")
+            elif end > today:
+                self.add_error("end", f"The end date ({end:%Y-%m-%d}) is after today ({today:%Y-%m-%d}).")
+            elif (end - start).days + 1 > MAX_DAYS:
+                self.add_error("end", f"A report covers at most {MAX_DAYS} days; "
+                                      f"{start:%Y-%m-%d} to {end:%Y-%m-%d} is {(end - start).days + 1}.")
+        return data
+
+    @property
+    def custom(self) -> bool:
+        """The period is the two dates given, not a preset."""
+        return self.cleaned_data.get("start") is not None
+
+    @property
+    def preset(self) -> str:
+        return "" if self.custom else (self.cleaned_data.get("period") or DEFAULT_PRESET)
+
+    def period_chosen(self) -> Period:
+        """The period asked for (call is_valid first, and only when it was)."""
+        data = self.cleaned_data
+        if self.custom:
+            return Period(data["start"], data["end"], self.zone)
+        return last_days(int(self.preset), self.zone, now=self.now)
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(priority=data.get("priority"), category=_id_or_none(data.get("category")),
+                       assignee=_id_or_none(data.get("assignee")))
+
+
+def _id_or_none(value: str | None) -> int | Literal["none"] | None:
+    if not value:
+        return None
+    return NONE if value == NONE else int(value)

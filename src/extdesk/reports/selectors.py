@@ -1,0 +1,300 @@
+"""The reports' figures: a constant number of aggregate queries, whatever the number of tickets.
+
+Days are the business calendar's (its time zone, else EXTDESK_TIME_ZONE).
+Tickets opened per day count ``created_at``, closed per day ``closed_at``
+(the latest closing). Response and resolution times, and the SLA attained,
+are those of the tickets opened in the period; the medians and 90th
+percentiles interpolate between neighbours as PostgreSQL's percentile_cont
+does, computed by it on PostgreSQL and from the two rows either side of each
+position (one window query per measure) on SQLite, which has no percentiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+
+from extdesk.helpdesk.models import OPEN_STATUSES, Category, Priority, Status, Ticket
+from extdesk.sla.models import BusinessCalendar
+
+from .expressions import PercentileCont, SecondsBetween, local_date
+
+# Filter value for "tickets without one" (no category, nobody assigned).
+NONE: Literal["none"] = "none"
+PERCENTILES = (0.5, 0.9)
+
+
+def report_zone() -> ZoneInfo:
+    """The time zone whose midnights separate the reports' days: the business calendar's."""
+    name = BusinessCalendar.objects.filter(pk=1).values_list("time_zone", flat=True).first()
+    return ZoneInfo(name or settings.EXTDESK_TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, ``first_day`` to ``last_day`` included, in ``zone``."""
+
+    first_day: date
+    last_day: date
+    zone: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time.min, tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period (the next day's midnight)."""
+        return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
+
+
+def last_days(count: int, zone: ZoneInfo, *, now: datetime | None = None) -> Period:
+    """Today (in ``zone``) and the ``count - 1`` days before it."""
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    return Period(today - timedelta(days=count - 1), today, zone)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which tickets a report counts; None: any."""
+
+    priority: int | None = None
+    category: int | Literal["none"] | None = None
+    assignee: int | Literal["none"] | None = None
+
+    def apply(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.priority is not None:
+            tickets = tickets.filter(priority=self.priority)
+        if self.category == NONE:
+            tickets = tickets.filter(category__isnull=True)
+        elif self.category is not None:
+            tickets = tickets.filter(category_id=self.category)
+        if self.assignee == NONE:
+            tickets = tickets.filter(assignee__isnull=True)
+        elif self.assignee is not None:
+            tickets = tickets.filter(assignee_id=self.assignee)
+        return tickets
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    opened: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One bar of a breakdown: a label and how many tickets."""
+
+    label: str
+    tickets: int
+
+
+@dataclass(frozen=True)
+class Times:
+    """How long tickets took for one measure: how many were measured, median and p90 in seconds."""
+
+    key: str
+    label: str
+    tickets: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Attained:
+    """One target's outcome for one priority: known (met or breached) and met."""
+
+    known: int
+    met: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.met / self.known if self.known else None
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    priority: int
+    label: str
+    opened: int
+    first_response: Attained
+    resolution: Attained
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    filters: Filters
+    days: list[Day]
+    backlog: list[Tally]
+    categories: list[Tally]
+    times: list[Times]
+    sla: list[SlaRow]
+    opened: int = field(init=False)
+    closed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opened", sum(d.opened for d in self.days))
+        object.__setattr__(self, "closed", sum(d.closed for d in self.days))
+
+
+# The measures of time: (key, label, the datetime column that ends it).
+MEASURES = (("first_response", "First response", "first_responded_at"),
+            ("resolution", "Resolution", "resolved_at"))
+
+
+def report(period: Period, filters: Filters, categories: Sequence[Category]) -> Report:
+    """Every figure of the reports page (``categories`` names the category breakdown's bars)."""
+    tickets = filters.apply(Ticket.objects.all())
+    opened = tickets.filter(created_at__gte=period.start, created_at__lt=period.end)
+    sla = sla_attained(opened)
+    measured = {"first_response": sum(row.first_response_measured for row in sla),
+                "resolution": sum(row.resolution_measured for row in sla)}
+    return Report(
+        period=period,
+        filters=filters,
+        days=opened_and_closed_per_day(tickets, period),
+        backlog=backlog(tickets),
+        categories=opened_per_category(opened, categories),
+        times=response_times(opened, measured),
+        sla=[row.as_row() for row in sla],
+    )
+
+
+def opened_and_closed_per_day(tickets: QuerySet[Ticket], period: Period) -> list[Day]:
+    """Every day of the period (none left out), with the tickets opened and closed on it. Two queries."""
+    vendor = connection.vendor
+    per_day = {}
+    for column in ("created_at", "closed_at"):
+        rows = (tickets.filter(**{f"{column}__gte": period.start, f"{column}__lt": period.end})
+                .annotate(day=local_date(column, period.zone, period.start, period.end, vendor))
+                .order_by().values("day").annotate(n=Count("id")).values_list("day", "n"))
+        per_day[column] = dict(rows)
+    return [Day(day, per_day["created_at"].get(day, 0), per_day["closed_at"].get(day, 0))
+            for day in period.days]
+
+
+def backlog(tickets: QuerySet[Ticket]) -> list[Tally]:
+    """The tickets not yet resolved, by status, now. One query."""
+    counts = dict(tickets.filter(status__in=OPEN_STATUSES).order_by().values("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    return [Tally(Status(status).label, counts.get(status, 0)) for status in OPEN_STATUSES]
+
+
+def opened_per_category(opened: QuerySet[Ticket], categories: Sequence[Category]) -> list[Tally]:
+    """The period's new tickets by category, most first (those without one last). One query."""
+    counts: dict[int | None, int] = dict(
+        opened.order_by().values("category").annotate(n=Count("id")).values_list("category", "n"))
+    names = {category.pk: category.name for category in categories}
+    named = sorted(((names.get(pk, f"Category {pk}"), n) for pk, n in counts.items() if pk is not None),
+                   key=lambda pair: (-pair[1], pair[0].casefold()))
+    rows = [Tally(name, n) for name, n in named]
+    if counts.get(None):
+        rows.append(Tally("No category", counts[None]))
+    return rows
+
+
+@dataclass(frozen=True)
+class _SlaCounts:
+    priority: int
+    opened: int
+    first_response_measured: int
+    first_response_known: int
+    first_response_met: int
+    resolution_measured: int
+    resolution_known: int
+    resolution_met: int
+
+    def as_row(self) -> SlaRow:
+        return SlaRow(self.priority, Priority(self.priority).label, self.opened,
+                      Attained(self.first_response_known, self.first_response_met),
+                      Attained(self.resolution_known, self.resolution_met))
+
+
+def sla_attained(opened: QuerySet[Ticket]) -> list[_SlaCounts]:
+    """Per priority, most urgent first: of the period's tickets whose outcome is known (answered or
+    resolved, or already breached), how many met their target. One query.
+
+    A ticket still waiting for its answer within the target counts neither way yet.
+    """
+    rows = (opened.order_by().values("priority").annotate(
+        opened=Count("id"),
+        first_response_measured=Count("id", filter=Q(first_responded_at__isnull=False)),
+        first_response_known=Count("id", filter=Q(first_responded_at__isnull=False)
+                                   | Q(first_response_breached=True)),
+        first_response_met=Count("id", filter=Q(first_responded_at__isnull=False,
+                                                first_response_breached=False)),
+        resolution_measured=Count("id", filter=Q(resolved_at__isnull=False)),
+        resolution_known=Count("id", filter=Q(resolved_at__isnull=False) | Q(resolution_breached=True)),
+        resolution_met=Count("id", filter=Q(resolved_at__isnull=False, resolution_breached=False)),
+    ))
+    found = {row["priority"]: _SlaCounts(**row) for row in rows}
+    return [found.get(priority, _SlaCounts(priority, 0, 0, 0, 0, 0, 0, 0))
+            for priority in sorted(Priority.values, reverse=True)]
+
+
+def response_times(opened: QuerySet[Ticket], measured: dict[str, int]) -> list[Times]:
+    """Median and 90th percentile of each measure (``measured``: how many tickets each has).
+
+    One query on PostgreSQL; one per measure that has tickets on SQLite.
+    """
+    if connection.vendor == "postgresql":
+        found = _percentiles_in_postgresql(opened)
+    else:
+        found = {key: _percentiles_by_position(opened, column) if measured[key]
+                 else (None,) * len(PERCENTILES) for key, _label, column in MEASURES}
+    return [Times(key, label, measured[key], *found[key]) for key, label, _column in MEASURES]
+
+
+def _percentiles_in_postgresql(opened: QuerySet[Ticket]) -> dict[str, tuple[float | None, ...]]:
+    aggregates = {
+        f"{key}_{index}": PercentileCont(SecondsBetween("created_at", column), fraction=fraction,
+                                         filter=Q(**{f"{column}__isnull": False}))
+        for key, _label, column in MEASURES for index, fraction in enumerate(PERCENTILES)
+    }
+    values = opened.order_by().aggregate(**aggregates)
+    return {key: tuple(values[f"{key}_{index}"] for index in range(len(PERCENTILES)))
+            for key, _label, _column in MEASURES}
+
+
+def _percentiles_by_position(opened: QuerySet[Ticket], column: str) -> tuple[float | None, ...]:
+    """percentile_cont without it: the durations numbered in order (a window function), and of them only
+    the two either side of each position p * (n - 1), counted from 0; one query, whose own count n is
+    the one the positions are taken from."""
+    durations = (opened.filter(**{f"{column}__isnull": False}).order_by()
+                 .annotate(seconds=SecondsBetween("created_at", column)).values("seconds"))
+    inner, params = durations.query.sql_with_params()
+    # CAST(... AS INTEGER) truncates: the floor of a position, which is never negative.
+    near = " OR ".join(
+        "(position BETWEEN CAST(%s * (n - 1) AS INTEGER) AND CAST(%s * (n - 1) AS INTEGER) + 1)"
+        for _ in PERCENTILES)
+    sql = (f"SELECT position, seconds, n FROM (SELECT seconds, ROW_NUMBER() OVER (ORDER BY seconds) - 1 "
+           f"AS position, COUNT(*) OVER () AS n FROM ({inner}) AS durations) AS numbered WHERE {near}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *(fraction for fraction in PERCENTILES for _ in range(2))))
+        rows = cursor.fetchall()
+    if not rows:
+        return (None,) * len(PERCENTILES)
+    at = {position: seconds for position, seconds, _n in rows}
+    count = rows[0][2]
+    result: list[float | None] = []
+    for fraction in PERCENTILES:
+        position = fraction * (count - 1)
+        low = math.floor(position)
+        high = min(low + 1, count - 1)
+        result.append(at[low] + (position - low) * (at[high] - at[low]))
+    return tuple(result)
