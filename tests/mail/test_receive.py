@@ -245,6 +245,15 @@ def test_more_new_tickets_an_hour_than_the_limit_are_held(settings):
     assert receive(mail(subject=f"Re: [#{ticket.pk}]"), source="pipe").outcome == Outcome.REPLY
 
 
+def test_a_strangers_flood_is_held_too(settings):
+    # Their first mail makes the guest; the count starts there.
+    settings.EXTDESK_MAIL_MAX_NEW_PER_HOUR = 2
+    outcomes = [receive(mail(sender="flood@example.net", subject=f"Buy {n}"), source="pipe").outcome
+                for n in range(4)]
+    assert outcomes == [Outcome.TICKET] * 2 + [Outcome.HELD] * 2
+    assert Ticket.objects.filter(contact__email="flood@example.net").count() == 2
+
+
 def test_the_helpdesks_own_mail_coming_back_is_dropped():
     make_contact(email="ann@example.com")
     receipt = receive(mail(sender="support@example.com",

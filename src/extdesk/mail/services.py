@@ -143,7 +143,9 @@ def _route(record: InboundMail, parsed: ParsedMail, raw: bytes, written: list[st
     if ticket is not None:
         return _store_reply(record, parsed, raw, written, sender, ticket)
     limit = settings.EXTDESK_MAIL_MAX_NEW_PER_HOUR
-    if hold and routing.new_tickets_last_hour(parsed.sender_address) >= limit:
+    # A sender the helpdesk has never seen (no contact, no guest yet) has opened no ticket to count:
+    # a flood's first mail makes its guest, and the next ones are counted.
+    if hold and sender.known and routing.new_tickets_last_hour(parsed.sender_address) >= limit:
         return _hold(record, raw, written, f"more than {limit} new tickets in an hour from this sender")
     if sender.contact is None and settings.EXTDESK_MAIL_UNKNOWN_SENDERS == "reject":
         return _refuse_stranger(record, parsed)
