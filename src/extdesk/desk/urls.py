@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, canned_views, merge_views, tag_views, views
+from . import bulk_views, canned_views, merge_views, sla_views, tag_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -27,4 +27,9 @@ urlpatterns = [
     path("canned/new/", canned_views.canned_create, name="canned_create"),
     path("canned/<int:pk>/edit/", canned_views.canned_edit, name="canned_edit"),
     path("canned/<int:pk>/delete/", canned_views.canned_delete, name="canned_delete"),
+    path("sla/", sla_views.sla_settings, name="sla"),
+    path("sla/targets/", sla_views.sla_policies, name="sla_policies"),
+    path("sla/hours/", sla_views.sla_calendar, name="sla_calendar"),
+    path("sla/holidays/", sla_views.sla_holiday_add, name="sla_holiday_add"),
+    path("sla/holidays/<int:pk>/remove/", sla_views.sla_holiday_remove, name="sla_holiday_remove"),
 ]

@@ -296,6 +296,8 @@ class EventKind(models.TextChoices):
     CATEGORY = "category", "Category changed"
     TAGS = "tags", "Tags changed"
     MERGED = "merged", "Merged"
+    # A resolved ticket the customer did not answer for EXTDESK_AUTO_CLOSE_DAYS (extdesk.sla.duties).
+    AUTO_CLOSED = "auto_closed", "Closed automatically"
 
 
 class StaffProfile(models.Model):

@@ -26,7 +26,7 @@ from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
 from .models import Channel, MailReference, Message, Status, Ticket
-from .staff import desk_users
+from .staff import desk_users, display_name
 
 # References names the thread's first Message-ID and this many of the
 # latest: enough for any mail program to thread it, a short header still.
@@ -267,3 +267,54 @@ def ticket_merged(source_id: int, target_id: int) -> None:
     ]
     _send(target, _subject(target, f"Merged with {source.reference}"), lines, [source.contact.email],
           f"the merge of {source.reference} into {target.reference}")
+
+
+def closed_unanswered(ticket_id: int, days: int) -> None:
+    """Tell the contact that their resolved ticket was closed, nobody having answered it for ``days`` days."""
+    ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
+    span = f"{days} day{'s' if days != 1 else ''}"
+    lines = [
+        f"Hello {ticket.contact.display_name},",
+        "",
+        f"Your ticket {ticket.reference} (“{ticket.subject}”) was resolved {span} ago",
+        "and has had no reply since, so we have closed it.",
+        "",
+        "If the problem is back, or not solved after all, reply to this e-mail to reopen it.",
+    ]
+    if not ticket.contact.is_guest:
+        # A guest has no portal access: the mail is their only way back.
+        lines += [f"You can also reopen it at {_customer_ticket_url(ticket)}",
+                  "(or open the helpdesk from your control panel)."]
+    _send(ticket, _subject(ticket, "Closed"), lines, [ticket.contact.email],
+          f"the automatic closing of {ticket.reference}")
+
+
+# What each escalation step tells staff, by target and step (extdesk.helpdesk.models.Escalation).
+_ESCALATION_TEXT = {
+    ("first_response", 1): ("First response due soon", "is close to its first-response target"),
+    ("first_response", 2): ("First response overdue", "has missed its first-response target"),
+    ("resolution", 1): ("Resolution due soon", "is close to its resolution target"),
+    ("resolution", 2): ("Resolution overdue", "has missed its resolution target"),
+}
+
+
+def escalated(ticket_id: int, target: str, step: int) -> bool:
+    """Tell the assignee (nobody assigned: every desk user) that a target is at 80 % (step 1) or missed
+    (step 2); ``target`` is "first_response" or "resolution". False when nobody could be told."""
+    ticket = Ticket.objects.select_related("contact", "assignee").get(pk=ticket_id)
+    title, sentence = _ESCALATION_TEXT[(target, step)]
+    due = ticket.first_response_due_at if target == "first_response" else ticket.resolution_due_at
+    recipients = _staff_recipients(ticket)
+    nobody = "nobody (so every staff member is told)"
+    lines = [
+        f"Ticket {ticket.reference} (“{ticket.subject}”) {sentence}.",
+        "",
+        f"Due: {due:%Y-%m-%d %H:%M} UTC" if due else "Due: now",
+        f"Priority: {ticket.get_priority_display()}",
+        f"Customer: {ticket.contact.display_name} <{ticket.contact.email}>",
+        f"Assigned to: {display_name(ticket.assignee) if ticket.assignee else nobody}",
+        "",
+        *_staff_how_to_answer(ticket),
+    ]
+    _send(ticket, _subject(ticket, title), lines, recipients, f"the escalation of {ticket.reference}")
+    return bool(recipients)

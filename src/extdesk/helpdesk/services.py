@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack, cast
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, ForeignKey
+from django.dispatch import Signal
 from django.utils import timezone
 
 from extdesk.contacts.models import Account, Contact
@@ -52,6 +53,14 @@ MAX_BODY_LENGTH = 50_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SWEEP_BATCH = 500
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\Z")
+
+
+# Sent inside every write that can move a ticket's SLA clock, with the locked ticket as saved and:
+# ``status_before`` and ``priority_before`` (its status and priority before the write; an empty status
+# for a new ticket), ``message`` (the message the write added, if any), ``thread_moved`` (a merge
+# brought messages over). extdesk.sla keeps the clocks from it (connected in its AppConfig.ready):
+# this package cannot import that one, whose models refer to these.
+ticket_written = Signal()
 
 
 class PropertyChanges(TypedDict, total=False):
@@ -289,6 +298,20 @@ def _sync(target: Ticket, source: Ticket) -> None:
             relation.delete_cached_value(target)
 
 
+def _before(current: Ticket) -> tuple[str, int]:
+    """What _follow compares a write's outcome with: the locked ticket's status and priority."""
+    return current.status, current.priority
+
+
+def _follow(current: Ticket, before: tuple[str, int], *, message: Message | None = None,
+            thread_moved: bool = False) -> None:
+    """Tell the SLA clocks about a write to a locked ticket, when it can move them (ticket_written)."""
+    if message is None and not thread_moved and _before(current) == before:
+        return
+    ticket_written.send(sender=Ticket, ticket=current, status_before=before[0], priority_before=before[1],
+                        message=message, thread_moved=thread_moved)
+
+
 def _user_label(user: User | None) -> str:
     return "" if user is None else display_name(user)
 
@@ -297,7 +320,7 @@ def _user_label(user: User | None) -> str:
 # the change; it returns False (and writes nothing) when the value is the same.
 
 
-def _set_status(current: Ticket, status: str, actor: Actor, *, notify: bool = True) -> bool:
+def _set_status(current: Ticket, status: str, actor: Actor | None, *, notify: bool = True) -> bool:
     """A status change counts as activity; staff's is mailed to the contact (unless ``notify`` is False)."""
     old = current.status
     if old == status:
@@ -306,7 +329,7 @@ def _set_status(current: Ticket, status: str, actor: Actor, *, notify: bool = Tr
     current.updated_at = current.last_activity_at = timezone.now()
     current.save(update_fields=["status", "updated_at", "last_activity_at"])
     _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
-    if notify and not isinstance(actor, Contact):
+    if notify and isinstance(actor, User):
         notifications.status_changed(current.pk, old, status)
     return True
 
@@ -403,6 +426,7 @@ def create_ticket(
         )
         _store_attachments(message, cleaned["attachments"], written)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject, version=ticket.version)
+        _follow(ticket, ("", ticket.priority), message=message)
         notifications.ticket_created(ticket, message)
     return ticket
 
@@ -454,6 +478,7 @@ def reply(
             raise Conflict(current, expected_version)
         if by_contact and current.status == Status.CLOSED:
             raise InvalidInput({"body": "This ticket is closed; reopen it to reply."})
+        before = _before(current)
         message = Message.objects.create(ticket=current, body=cleaned["body"], is_internal=internal,
                                          channel=channel, created_at=now, **_actor_fields(author, "author"))
         _store_attachments(message, cleaned["attachments"], written)
@@ -477,6 +502,7 @@ def reply(
                 notifications.staff_replied(message.pk)
         if then_status:
             _set_status(current, then_status, author)
+        _follow(current, before, message=message)
         bump_version(current)
     _sync(ticket, current)
     return message
@@ -484,10 +510,10 @@ def reply(
 
 # The history kind of each property's changes: what tells a stale form that someone else changed it.
 _PROPERTY_EVENTS = {
-    "status": EventKind.STATUS,
-    "priority": EventKind.PRIORITY,
-    "assignee": EventKind.ASSIGNEE,
-    "category": EventKind.CATEGORY,
+    "status": (EventKind.STATUS, EventKind.AUTO_CLOSED),
+    "priority": (EventKind.PRIORITY,),
+    "assignee": (EventKind.ASSIGNEE,),
+    "category": (EventKind.CATEGORY,),
 }
 
 
@@ -501,7 +527,7 @@ def _wanted_value(name: str, value: Any) -> object:
 
 def _changed_by_others(current: Ticket, names: Iterable[str], *, since: int, actor: User) -> bool:
     """Whether anyone but ``actor`` changed one of ``names`` after version ``since``."""
-    kinds = [_PROPERTY_EVENTS[name] for name in names]
+    kinds = [kind for name in names for kind in _PROPERTY_EVENTS[name]]
     return (TicketEvent.objects.filter(ticket_id=current.pk, version__gt=since, kind__in=kinds)
             .exclude(actor_user=actor).exists())
 
@@ -536,8 +562,10 @@ def update_properties(ticket: Ticket, *, actor: User, expected_version: int | No
                          if _current_value(current, name) != _wanted_value(name, value)]
             if differing and _changed_by_others(current, differing, since=expected_version, actor=actor):
                 raise Conflict(current, expected_version)
+        before = _before(current)
         changed = [name for name, value in wanted.items() if _PROPERTIES[name][1](current, value, actor)]
         if changed:
+            _follow(current, before)
             bump_version(current)
     _sync(ticket, current)
     return changed
@@ -549,10 +577,12 @@ def _status_by_customer(
     _check_customer(ticket, contact)
     with transaction.atomic():
         current = _locked(ticket)
+        before = _before(current)
         # A merged ticket stays closed: its conversation goes on where it was merged into.
         changed = (current.merged_into_id is None and current.status in from_statuses
                    and _set_status(current, status, contact))
         if changed:
+            _follow(current, before)
             bump_version(current)
     _sync(ticket, current)
     return changed
@@ -567,6 +597,33 @@ def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
 def reopen_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
     """The customer reopens a resolved or closed ticket; True when it changed."""
     return _status_by_customer(ticket, contact, Status.OPEN, from_statuses=CLOSED_STATUSES)
+
+
+def close_unanswered(ticket_id: int, *, resolved_before: datetime, days: int) -> bool:
+    """Close a ticket resolved before ``resolved_before`` and not answered since; True when this closed it.
+
+    The system's closing (extdesk.sla.duties.auto_close): its history says
+    why, and the customer is told by mail. One short transaction; a ticket
+    that is no longer resolved (the customer answered, which reopens it), or
+    that another worker holds right now, is left alone.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = (Ticket.objects.select_for_update(skip_locked=True)
+                   .filter(pk=ticket_id, status=Status.RESOLVED, resolved_at__lte=resolved_before,
+                           merged_into__isnull=True).first())
+        if current is None:
+            return False
+        before = _before(current)
+        current.status = Status.CLOSED
+        current.updated_at = current.last_activity_at = now
+        current.save(update_fields=["status", "updated_at", "last_activity_at"])
+        _record(current, None, EventKind.AUTO_CLOSED, Status.RESOLVED.label,
+                f"{Status.CLOSED.label}: no reply from the customer in {days} day{'s' if days != 1 else ''}")
+        notifications.closed_unanswered(current.pk, days)
+        _follow(current, before)
+        bump_version(current)
+    return True
 
 
 def sweep_orphans(older_than: timedelta, *, dry_run: bool = False) -> list[str]:
@@ -726,10 +783,12 @@ def bulk_update(ticket_ids: Iterable[int], *, actor: User, **changes: Unpack[Bul
         removed = _tag(wanted["remove_tag"], create=False) if "remove_tag" in wanted else None
         remove = [removed] if removed is not None else []
         for current in tickets:
+            before = _before(current)
             done = [_PROPERTIES[name][1](current, value, actor) for name, value in properties.items()]
             if add or remove:
                 done.append(_set_tags(current, cast(list[Tag], add), remove, actor))
             if any(done):
+                _follow(current, before)
                 bump_version(current)
                 changed.append(current.pk)
     return changed
@@ -789,6 +848,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
         old, new = locked[source.pk], locked[target.pk]
         if problem := merge_refusal(old, new):
             raise InvalidInput({"target": problem})
+        old_before, new_before = _before(old), _before(new)
         # Their versions counted the old ticket's writes: left empty, bump_version(new) stamps
         # them with the merge's version, so a form drawn on the target before sees them as new.
         moved = Message.objects.filter(ticket=old).update(ticket=new, version=None)
@@ -805,6 +865,8 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
         # Its customer is told of it: activity, as a status change is.
         new.updated_at = new.last_activity_at = timezone.now()
         new.save(update_fields=["updated_at", "last_activity_at"])
+        _follow(old, old_before)
+        _follow(new, new_before, thread_moved=True)
         bump_version(old)
         bump_version(new)
         notifications.ticket_merged(old.pk, new.pk)

@@ -21,6 +21,9 @@ class BusinessCalendar(models.Model):
     working_days = models.CharField(max_length=7, default="01234")
     opens_at = models.TimeField(default=time(9, 0))
     closes_at = models.TimeField(default=time(17, 0))
+    # Raised by every change to the calendar, its holidays or the policies (extdesk.sla.services):
+    # each process keeps what it read and reads again only when this has moved.
+    revision = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return "business hours"

@@ -1,0 +1,86 @@
+"""The forms of the service-level pages (extdesk.desk.sla_views): they read input, the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.models import Priority
+
+from .models import WEEKDAYS, SlaPolicy
+from .services import format_minutes, parse_duration
+
+
+def _field_name(priority: int, target: str) -> str:
+    return f"{Priority(priority).label.lower()}_{target}"
+
+
+class PolicyForm(forms.Form):
+    """Both targets of every priority, as durations: "90m", "4h", "1h 30m", "2d"."""
+
+    def __init__(self, *args, policies: list[SlaPolicy], day_minutes: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.day_minutes = day_minutes
+        by_priority = {policy.priority: policy for policy in policies}
+        self.help_text = help_text = (f"Business time, such as 90m, 4h, 1h 30m or 2d (a business day is "
+                     f"{format_minutes(day_minutes)} of the calendar's hours).")
+        for priority in sorted(Priority.values, reverse=True):
+            policy = by_priority.get(priority)
+            for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
+                minutes = getattr(policy, f"{target}_minutes") if policy else None
+                self.fields[_field_name(priority, target)] = forms.CharField(
+                    label=f"{Priority(priority).label}: {label.lower()}", max_length=40, help_text=help_text,
+                    initial=format_minutes(minutes) if minutes else "")
+
+    def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """(priority label, [first-response field, resolution field]), most urgent first."""
+        return [(Priority(priority).label, [self[_field_name(priority, target)]
+                                            for target in ("first_response", "resolution")])
+                for priority in sorted(Priority.values, reverse=True)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        targets: dict[int, tuple[int, int]] = {}
+        for priority in Priority.values:
+            minutes = []
+            for target in ("first_response", "resolution"):
+                name = _field_name(priority, target)
+                if name not in cleaned:
+                    continue
+                try:
+                    minutes.append(parse_duration(cleaned[name], day_minutes=self.day_minutes, field=name))
+                except InvalidInput as exc:
+                    self.add_error(name, exc.message_dict[name])
+            if len(minutes) == 2:
+                targets[priority] = (minutes[0], minutes[1])
+        cleaned["targets"] = targets
+        return cleaned
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class CalendarForm(forms.Form):
+    time_zone = forms.CharField(label="Time zone", required=False, max_length=64,
+                                widget=forms.TextInput(attrs={"placeholder": "Europe/Berlin",
+                                                              "autocomplete": "off", "spellcheck": "false"}))
+    working_days = forms.TypedMultipleChoiceField(
+        label="Working days", coerce=int, widget=forms.CheckboxSelectMultiple,
+        choices=list(enumerate(WEEKDAYS)),
+        error_messages={"required": "Choose at least one working day."})
+    opens_at = forms.TimeField(label="Opens at", widget=_time_input())
+    closes_at = forms.TimeField(label="Closes at", widget=_time_input())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].help_text = (
+            f"An IANA name such as Europe/Berlin or America/New_York; "
+            f"empty: the server's EXTDESK_TIME_ZONE ({settings.EXTDESK_TIME_ZONE}).")
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label="Name", required=False, max_length=100,
+                           widget=forms.TextInput(attrs={"placeholder": "New Year's Day"}))
