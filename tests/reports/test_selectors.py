@@ -190,9 +190,9 @@ def test_a_constant_number_of_queries(tickets, django_assert_num_queries, count)
     period = Period(date(2026, 4, 1), date(2026, 4, 30), BERLIN)
     from django.db import connection
 
-    # Days opened, days closed, backlog, categories, SLA counts; percentiles: one query on PostgreSQL,
-    # one per measure on SQLite.
-    expected = 6 if connection.vendor == "postgresql" else 7
+    # Days opened, days closed, backlog, counts per priority and category; percentiles: one query on
+    # PostgreSQL, one per measure on SQLite.
+    expected = 5 if connection.vendor == "postgresql" else 6
     with django_assert_num_queries(expected):
         found = report(period)
     assert found.opened == count
