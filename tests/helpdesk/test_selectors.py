@@ -30,7 +30,9 @@ def _bulk_tickets(contact, count: int, **fields) -> None:
 def test_customer_list_runs_two_queries_whatever_the_size(django_assert_num_queries, count):
     contact = make_contact("acme")
     _bulk_tickets(contact, count, category=make_category())
-    with django_assert_num_queries(2):  # count + page, categories and accounts joined
+    # A search of words: count, the ranked page with its snippets, its tickets (categories and
+    # accounts joined).
+    with django_assert_num_queries(3):
         page = selectors.contact_tickets(contact, state="all", search="bulk")
         rows = [(t.subject, t.category.name, t.account.name, t.contact.email) for t in page.object_list]
     assert len(rows) == min(count, selectors.CUSTOMER_PAGE_SIZE)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "extdesk.mail",
     "extdesk.sla",
     "extdesk.reports",
+    "extdesk.search",
 ]
 
 MIDDLEWARE = [

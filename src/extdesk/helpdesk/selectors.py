@@ -18,6 +18,8 @@ from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
+from extdesk.search import selectors as text_search
+from extdesk.search.terms import TextQuery
 
 from .models import (
     CLOSED_STATUSES,
@@ -40,6 +42,7 @@ FEW_SEARCH_MATCHES = 1000
 STATUS_SHARE_WALKED = 10
 _NUMBER = re.compile(r"\s*#?\s*([0-9]{1,18})\s*\Z")
 
+RELEVANCE_SORT = "relevance"
 # Staff queue sort keys -> ORDER BY; the last term keeps pages stable.
 QUEUE_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     # Needs attention: overdue first, then the soonest due, then the oldest (index ticket_needs_attention).
@@ -55,6 +58,8 @@ QUEUE_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "number": ("-id",),
     "-number": ("id",),
     "updated": ("-updated_at", "-id"),
+    # A text search's results, best match first (RankedTickets); without one, by activity.
+    RELEVANCE_SORT: ("-last_activity_at", "-id"),
 }
 DEFAULT_QUEUE_SORT = "activity"
 NEEDS_ATTENTION_SORT = "due"
@@ -73,12 +78,29 @@ def _number_q(text: str) -> Q | None:
     return None
 
 
+def _text_match_q(query: TextQuery, *, staff: bool) -> Q:
+    """The tickets whose text (subject, messages; notes too for ``staff``) matches ``query``.
+
+    On PostgreSQL ``id = ANY(ARRAY(...))``, for the reason _InSubquery gives.
+    """
+    sql, params = text_search.matching_ids(query, staff=staff)
+    column = f'"{Ticket._meta.db_table}"."id"'
+    test = f"{column} = ANY(ARRAY({sql}))" if connection.vendor == "postgresql" else f"{column} IN ({sql})"
+    return Q(RawSQL(test, params, output_field=BooleanField()))
+
+
 def _search_q(text: str) -> Q | None:
-    """The ticket numbered ``text`` (#123 or 123), or else the subject contains the text."""
+    """The ticket numbered ``text`` (#123 or 123), or else the subject contains the text or the
+    subject and public messages match it as a full-text search."""
     text = _search_text(text)
     if not text:
         return None
-    return _number_q(text) or Q(subject__icontains=text)
+    if (number := _number_q(text)) is not None:
+        return number
+    found = Q(subject__icontains=text)
+    if (query := text_search.text_query(text)) is not None:
+        found |= _text_match_q(query, staff=False)
+    return found
 
 
 class _InSubquery(Func):
@@ -101,21 +123,81 @@ class _InSubquery(Func):
                            **extra)
 
 
-def _staff_search_q(text: str) -> Q | None:
-    """A ticket number, or a subject, contact e-mail or account name containing the text.
+def _customer_named_q(text: str) -> Q:
+    """Tickets whose contact's e-mail or account's name contains the text.
 
-    E-mail and account name are matched in subqueries of their own tables, so
-    the tickets are never joined to them just to be filtered.
+    Matched in subqueries of their own tables, so the tickets are never joined to them just to
+    be filtered.
     """
+    emails = Contact.objects.filter(email__icontains=text).order_by().values("pk")
+    names = Account.objects.filter(name__icontains=text).order_by().values("pk")
+    return Q(_InSubquery("contact_id", emails)) | Q(_InSubquery("account_id", names))
+
+
+def _staff_search_q(text: str) -> Q | None:
+    """A ticket number, or a subject, contact e-mail or account name containing the text, or a
+    full-text match of the subject and every message (internal notes included)."""
     text = _search_text(text)
     if not text:
         return None
     if (number := _number_q(text)) is not None:
         return number
-    emails = Contact.objects.filter(email__icontains=text).order_by().values("pk")
-    names = Account.objects.filter(name__icontains=text).order_by().values("pk")
-    return (Q(subject__icontains=text) | Q(_InSubquery("contact_id", emails))
-            | Q(_InSubquery("account_id", names)))
+    found = Q(subject__icontains=text) | _customer_named_q(text)
+    if (query := text_search.text_query(text)) is not None:
+        found |= _text_match_q(query, staff=True)
+    return found
+
+
+def _ranked_query(text: str) -> TextQuery | None:
+    """The full-text query a search's results are ranked by; None for a number or no words."""
+    text = _search_text(text)
+    if not text or _number_q(text) is not None:
+        return None
+    return text_search.text_query(text)
+
+
+class RankedTickets:
+    """The tickets a text search finds among ``candidates``, best match first, as a Paginator reads them.
+
+    A ticket matches by its text (ranked by the engine: bm25 on SQLite, ts_rank on PostgreSQL)
+    or by the ``others`` querysets, each with the rank it gives (a customer the search names
+    ranks above any text match; a subject containing the text as a part of a word, below).
+    The count stops past text_search.COUNT_LIMIT (``more`` then says so). A page is ranked,
+    with its snippets, then its tickets fetched with their joined rows (given ``search_snippet``):
+    three queries.
+    """
+
+    def __init__(self, candidates: QuerySet[Ticket], query: TextQuery, *, staff: bool,
+                 others: list[tuple[QuerySet[Ticket], float]], total: int | None = None) -> None:
+        self._candidates = _sql(candidates.order_by().values("id", "last_activity_at"))
+        self._query = query
+        self._staff = staff
+        self._others = [(_sql(other.order_by().values("id")), rank) for other, rank in others]
+        self._total = total
+        self.more = False
+
+    def count(self) -> int:
+        if self._total is None:
+            counted = text_search.count_matches(self._candidates, self._query, staff=self._staff,
+                                                others=self._others)
+            self.more = counted > text_search.COUNT_LIMIT
+            self._total = min(counted, text_search.COUNT_LIMIT)
+        return self._total
+
+    def __getitem__(self, window: slice) -> list[Ticket]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or stop <= start:
+            return []
+        ranked = text_search.ranked_page(self._candidates, self._query, staff=self._staff,
+                                         others=self._others, offset=start, limit=stop - start)
+        found = Ticket.objects.select_related("contact", "account", "category", "assignee__staff_profile")
+        tickets = found.in_bulk([number for number, _snippet in ranked])
+        page = []
+        for number, snippet in ranked:
+            if (ticket := tickets.get(number)) is not None:
+                ticket.search_snippet = snippet  # type: ignore[attr-defined]
+                page.append(ticket)
+        return page
 
 
 # ---------------------------------------------------------------- customer side
@@ -239,7 +321,8 @@ def contact_tickets(
     contact: Contact, *, state: str = "open", search: str = "", page: int | str = 1,
     per_page: int = CUSTOMER_PAGE_SIZE,
 ) -> Page:
-    """A page of the tickets ``contact`` may see, newest activity first.
+    """A page of the tickets ``contact`` may see, newest activity first (best match first for a
+    search of words, see RankedTickets).
 
     ``state`` is ``open``, ``closed`` or ``all``. Two queries: count and page (see ContactTickets).
     """
@@ -247,6 +330,12 @@ def contact_tickets(
     if state in ("open", "closed"):
         statuses = OPEN_STATUSES if state == "open" else CLOSED_STATUSES
         tickets = tickets.alias(state=_NoIndex("status", output_field=CharField())).filter(state__in=statuses)
+    if (text := _ranked_query(search)) is not None:
+        # Best match first among the tickets the contact may see; a subject containing the
+        # search as a part of a word comes after the full-text matches.
+        ranked = RankedTickets(tickets.filter(visible_to_contact(contact)), text, staff=False,
+                               others=[(Ticket.objects.filter(subject__icontains=_search_text(search)), 0.0)])
+        return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
     if (query := _search_q(search)) is not None:
         tickets = tickets.filter(query)
     # Paginator takes count() and slices, all that ContactTickets offers.
@@ -361,6 +450,15 @@ def staff_queue(
     without counting the same tickets again: one query (the page) instead of two.
     """
     order = QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])
+    if sort == RELEVANCE_SORT and (text := _ranked_query(filters.search)) is not None:
+        total = None if status_counts is None else sum(
+            status_counts.get(status, 0) for status in (filters.statuses or status_counts))
+        search = _search_text(filters.search)
+        ranked = RankedTickets(
+            _filtered_queue(replace(filters, search="")), text, staff=True, total=total,
+            others=[(Ticket.objects.filter(_customer_named_q(search)), text_search.CUSTOMER_NAMED_RANK),
+                    (Ticket.objects.filter(subject__icontains=search), 0.0)])
+        return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
     tickets = _filtered_queue(filters)
     total = None
     if status_counts is not None:
