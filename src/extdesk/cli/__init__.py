@@ -14,7 +14,7 @@ from extdesk.private_files import private_umask
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
-from . import backup, client, createstaff, fetch_mail, manage, receive_mail, send_queued_mail, serve
+from . import backup, client, createstaff, fetch_mail, manage, receive_mail, send_queued_mail, serve, worker
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve.add_parser,
@@ -25,6 +25,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     send_queued_mail.add_parser,
     receive_mail.add_parser,
     fetch_mail.add_parser,
+    worker.add_parser,
 ]
 
 

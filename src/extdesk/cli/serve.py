@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "with /platform/ playing the control panel")
     parser.add_argument("--threads", type=int, default=None,
                         help="application threads per worker (None: EXTDESK_THREADS, else 4)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="do not start `extdesk worker` beside the server (run it yourself, on this "
+                             "host or another)")
     parser.set_defaults(handler=run)
 
 
@@ -93,6 +96,13 @@ def run(args: argparse.Namespace) -> int:
         # The made-up customers' mail is kept as files, not sent, nor printed over the log.
         outgoing = Path(os.environ["EXTDESK_DATA_DIR"]) / "outgoing-mail"
         os.environ.setdefault("EXTDESK_EMAIL_URL", f"file://{outgoing}")
+    if not args.no_worker:
+        from extdesk.worker.schedule import ScheduleError, intervals
+
+        try:
+            intervals(os.environ)  # the worker's intervals, checked before anything starts
+        except ScheduleError as exc:
+            return fail(str(exc))
     busy = _port_in_use(args.host, args.port)
     if busy:
         return fail(busy)
@@ -136,16 +146,27 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         print(f"extdesk: demo: the control panel is {config.base_url}/platform/", file=sys.stderr, flush=True)
     from extdesk.serving.server import ServerOptions, serve
+    from extdesk.worker.child import WorkerProcess
 
-    serve(ServerOptions(
-        target="extdesk.conf.rsgi:application",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        header_timeout=config.header_timeout,
-        certfile=args.certfile,
-        keyfile=args.keyfile,
-    ))
+    worker = None
+    if not args.no_worker:
+        worker = WorkerProcess()
+        worker.start()
+        print(f"extdesk: periodic duties run in `extdesk worker` (process {worker.pid}; --no-worker to "
+              "run it elsewhere)", file=sys.stderr, flush=True)
+    try:
+        serve(ServerOptions(
+            target="extdesk.conf.rsgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            header_timeout=config.header_timeout,
+            certfile=args.certfile,
+            keyfile=args.keyfile,
+        ))
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "extdesk.outbox",
     "extdesk.mail",
     "extdesk.sla",
+    "extdesk.worker",
     "extdesk.reports",
     "extdesk.search",
 ]
