@@ -45,6 +45,10 @@ class Chart:
     svg: SafeString
 
 
+# The charts that share a row of the page with another.
+HALF_WIDTH = 480
+
+
 def _hours(value: float) -> str:
     return "0" if value == 0 else format_duration(value * 3600)
 
@@ -70,14 +74,15 @@ def charts(report: Report) -> dict[str, Chart]:
         description="Tickets not yet resolved: " + ", ".join(
             f"{row.label.lower()} {row.tickets:,}" for row in report.backlog) + ".",
         labels=[row.label for row in report.backlog], series=[svg.Series("Tickets", [
-            row.tickets for row in report.backlog])], unit="tickets")
+            row.tickets for row in report.backlog])], unit="tickets", width=HALF_WIDTH)
     categories = svg.bar_chart(
         chart_id="chart-categories", title="Tickets opened per category",
         description=(f"From {period}: " + "; ".join(f"{row.label} {row.tickets:,}"
                                                      for row in report.categories) + "."
                      if report.categories else f"No tickets were opened from {period}."),
         labels=[row.label for row in report.categories],
-        series=[svg.Series("Tickets", [row.tickets for row in report.categories])], unit="tickets")
+        series=[svg.Series("Tickets", [row.tickets for row in report.categories])], unit="tickets",
+        width=HALF_WIDTH)
     times = svg.bar_chart(
         chart_id="chart-times", title="First response and resolution times",
         description=f"Tickets opened from {period}: " + "; ".join(

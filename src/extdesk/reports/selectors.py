@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -197,7 +197,7 @@ def backlog(tickets: QuerySet[Ticket]) -> list[Tally]:
     return [Tally(Status(status).label, counts.get(status, 0)) for status in OPEN_STATUSES]
 
 
-def opened_per_category(groups: list[dict], categories: Sequence[Category]) -> list[Tally]:
+def opened_per_category(groups: list[dict[str, Any]], categories: Sequence[Category]) -> list[Tally]:
     """The period's new tickets by category, most first (those without one last), from opened_counts."""
     counts: dict[int | None, int] = defaultdict(int)
     for group in groups:
@@ -232,12 +232,12 @@ _COUNTED = ("opened", "first_response_measured", "first_response_known", "first_
             "resolution_measured", "resolution_known", "resolution_met")
 
 
-def opened_counts(opened: QuerySet[Ticket]) -> list[dict]:
+def opened_counts(opened: QuerySet[Ticket]) -> list[dict[str, Any]]:
     """The period's new tickets counted per priority and category (one scan of them, one query): how
     many, how many were answered or resolved, whose outcome is known (answered or resolved, or already
     breached) and met. A ticket still waiting for its answer within the target counts neither way yet.
     """
-    return list(opened.order_by().values("priority", "category").annotate(
+    groups = opened.order_by().values("priority", "category").annotate(
         opened=Count("id"),
         first_response_measured=Count("id", filter=Q(first_responded_at__isnull=False)),
         first_response_known=Count("id", filter=Q(first_responded_at__isnull=False)
@@ -247,10 +247,11 @@ def opened_counts(opened: QuerySet[Ticket]) -> list[dict]:
         resolution_measured=Count("id", filter=Q(resolved_at__isnull=False)),
         resolution_known=Count("id", filter=Q(resolved_at__isnull=False) | Q(resolution_breached=True)),
         resolution_met=Count("id", filter=Q(resolved_at__isnull=False, resolution_breached=False)),
-    ))
+    )
+    return [dict(group) for group in groups]
 
 
-def sla_attained(groups: list[dict]) -> list[_SlaCounts]:
+def sla_attained(groups: list[dict[str, Any]]) -> list[_SlaCounts]:
     """opened_counts per priority, most urgent first, every priority listed."""
     totals = {priority: dict.fromkeys(_COUNTED, 0) for priority in Priority.values}
     for group in groups:

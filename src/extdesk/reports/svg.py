@@ -21,6 +21,7 @@ PALETTE = ("#2452c7", "#c2410c", "#146c43", "#7c3aed")
 _AXIS = "#55607a"
 _GRID = "#dfe4ee"
 
+# The drawing's own size; the page scales it to its box.
 WIDTH = 720
 HEIGHT = 280
 _LEFT, _RIGHT, _TOP, _BOTTOM = 60, 16, 36, 44
@@ -80,7 +81,7 @@ class _Canvas:
 
     def __init__(self, chart_id: str, title: str, description: str, series: Sequence[Series],
                  labels: Sequence[str], *, value_format: ValueFormat, whole: bool, unit: str,
-                 at_least: float) -> None:
+                 at_least: float, width: int) -> None:
         if not _CHART_ID.fullmatch(chart_id):
             raise ValueError(f"a chart id is lower-case letters, digits and hyphens, not {chart_id!r}")
         for one in series:
@@ -92,11 +93,11 @@ class _Canvas:
         top_value = max((v for one in series for v in one.values), default=0.0)
         self.ticks = nice_ticks(max(top_value, at_least), whole=whole)
         self.top = self.ticks[-1]
-        self.plot_left, self.plot_right = _LEFT, WIDTH - _RIGHT
+        self.plot_left, self.plot_right = _LEFT, width - _RIGHT
         self.plot_top, self.plot_bottom = _TOP, HEIGHT - _BOTTOM
         self.parts = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {HEIGHT}" '
+            f'width="{width}" height="{HEIGHT}" role="img" '
             f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" '
             f'font-size="12" fill="#1c2434">',
             f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -135,12 +136,12 @@ class _Canvas:
             x += 17 + len(name) * _CHAR_WIDTH + 18
         self.parts.append("</g>")
 
-    def category_labels(self, centres: Sequence[float], slot: float) -> None:
-        """The labels under the plot, every k-th one when they would not fit side by side."""
-        # Long labels are cut rather than left out; short ones (days) are thinned out when crowded.
+    def category_labels(self, centres: Sequence[float], slot: float, *, thin: bool) -> None:
+        """The labels under the plot: cut to their slot, or with ``thin`` (a sequence such as days, where
+        the neighbours tell) every k-th one when they would not fit side by side."""
         wanted = min(max((len(label) for label in self.labels), default=1), _LABEL_CHARACTERS)
-        every = max(math.ceil((wanted * _CHAR_WIDTH + 8) / slot), 1)
-        limit = max(int((slot * every - 8) / _CHAR_WIDTH), 4)
+        every = max(math.ceil((wanted * _CHAR_WIDTH + 8) / slot), 1) if thin else 1
+        limit = max(int((slot * every - 8) / _CHAR_WIDTH), 3)
         self.parts.append('<g class="axis label-axis" aria-hidden="true">')
         for index, (label, x) in enumerate(zip(self.labels, centres, strict=True)):
             if index % every:
@@ -161,10 +162,10 @@ class _Canvas:
 
 def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[str],
               series: Sequence[Series], value_format: ValueFormat = whole_number, whole: bool = True,
-              unit: str = "", at_least: float = 0) -> str:
+              unit: str = "", at_least: float = 0, width: int = WIDTH) -> str:
     """Bars for each label, side by side when there are several series; the SVG as a string."""
     canvas = _Canvas(chart_id, title, description, series, labels, value_format=value_format,
-                     whole=whole, unit=unit, at_least=at_least)
+                     whole=whole, unit=unit, at_least=at_least, width=width)
     slot = (canvas.plot_right - canvas.plot_left) / max(len(labels), 1)
     bar = slot * 0.76 / max(len(series), 1)
     centres = [canvas.plot_left + slot * (index + 0.5) for index in range(len(labels))]
@@ -179,16 +180,16 @@ def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[s
                 f'height="{_number(canvas.plot_bottom - y)}" fill="{colour}">'
                 f"{canvas.point_title(label, one, value)}</rect>")
     canvas.parts.append("</g>")
-    canvas.category_labels(centres, slot)
+    canvas.category_labels(centres, slot, thin=False)
     return canvas.finish()
 
 
 def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[str],
                series: Sequence[Series], value_format: ValueFormat = whole_number, whole: bool = True,
-               unit: str = "", at_least: float = 0) -> str:
+               unit: str = "", at_least: float = 0, width: int = WIDTH) -> str:
     """A line per series through one point per label (days, in order); the SVG as a string."""
     canvas = _Canvas(chart_id, title, description, series, labels, value_format=value_format,
-                     whole=whole, unit=unit, at_least=at_least)
+                     whole=whole, unit=unit, at_least=at_least, width=width)
     width = canvas.plot_right - canvas.plot_left
     if len(labels) > 1:
         slot = width / (len(labels) - 1)
@@ -211,5 +212,5 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
                     f'<circle cx="{_number(x)}" cy="{_number(canvas.y(value))}" r="{radius}" fill="{colour}">'
                     f"{canvas.point_title(label, one, value)}</circle>")
     canvas.parts.append("</g>")
-    canvas.category_labels(centres, slot)
+    canvas.category_labels(centres, slot, thin=True)
     return canvas.finish()
