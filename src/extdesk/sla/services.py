@@ -89,7 +89,8 @@ def excerpt(body: str) -> str:
 
 
 def _rebase(ticket: Ticket, calendar: Calendar, now: datetime) -> int:
-    """Bring the clock to ``now`` (running in the ticket's status, else stopped); the seconds counted."""
+    """Count the clock up to ``now``, and run it from there if the ticket's (new) status runs it;
+    the seconds counted."""
     elapsed = elapsed_at(ticket, calendar, now)
     ticket.sla_elapsed_seconds = elapsed
     ticket.sla_clock_since = now if ticket.status in RUNNING else None
@@ -188,12 +189,8 @@ def follow_write(ticket: Ticket, *, status_before: str, priority_before: int, me
     now = now or timezone.now()
     levels = selectors.current()
     targets = levels.for_priority(ticket.priority)
-    # What the clock counted up to now, in the status the ticket had before the write.
-    status = ticket.status
-    if status_before:
-        ticket.status = status_before
+    # What the clock counted up to now (it ran if it had a start); from now it runs in the new status.
     elapsed = _rebase(ticket, levels.calendar, now)
-    ticket.status = status
     public = message is not None and not message.is_internal
     if public and message is not None:
         if message.author_user_id is not None and ticket.first_responded_at is None:
@@ -207,9 +204,7 @@ def follow_write(ticket: Ticket, *, status_before: str, priority_before: int, me
         if latest is not None:
             _speaker(ticket, latest)
     _milestones(ticket, status_before, targets, elapsed, now)
-    _rebase(ticket, levels.calendar, now)
-    targets_changed = bool(status_before) and priority_before != ticket.priority
-    _mark_breaches(ticket, targets, elapsed, rederive=targets_changed)
+    _mark_breaches(ticket, targets, elapsed, rederive=priority_before != ticket.priority)
     _derive(ticket, levels)
     ticket.save(update_fields=CLOCK_FIELDS)
 
