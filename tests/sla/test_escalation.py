@@ -58,6 +58,7 @@ def test_the_assignee_alone_is_told_and_the_resolution_is_escalated_after_the_an
     [mail] = escalation_mail()
     assert mail.recipients == ["agent1@example.com"]
     assert "Resolution due soon" in mail.subject and "close to its resolution target" in mail.body
+    assert "Due: 2026-03-02 13:00 (UTC)" in mail.body and "Assigned to: agent1" in mail.body
     assert Ticket.objects.get(pk=ticket.pk).resolution_escalation == Escalation.WARNED
 
 

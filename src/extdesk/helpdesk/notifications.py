@@ -16,6 +16,7 @@ message it reports.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -298,9 +299,10 @@ _ESCALATION_TEXT = {
 }
 
 
-def escalated(ticket_id: int, target: str, step: int) -> bool:
+def escalated(ticket_id: int, target: str, step: int, *, zone: tzinfo) -> bool:
     """Tell the assignee (nobody assigned: every desk user) that a target is at 80 % (step 1) or missed
-    (step 2); ``target`` is "first_response" or "resolution". False when nobody could be told."""
+    (step 2); ``target`` is "first_response" or "resolution", the due time is given in ``zone`` (the
+    business calendar's). False when nobody could be told."""
     ticket = Ticket.objects.select_related("contact", "assignee").get(pk=ticket_id)
     title, sentence = _ESCALATION_TEXT[(target, step)]
     due = ticket.first_response_due_at if target == "first_response" else ticket.resolution_due_at
@@ -309,7 +311,7 @@ def escalated(ticket_id: int, target: str, step: int) -> bool:
     lines = [
         f"Ticket {ticket.reference} (“{ticket.subject}”) {sentence}.",
         "",
-        f"Due: {due:%Y-%m-%d %H:%M} UTC" if due else "Due: now",
+        f"Due: {due.astimezone(zone):%Y-%m-%d %H:%M} ({zone})" if due else "Due: now",
         f"Priority: {ticket.get_priority_display()}",
         f"Customer: {ticket.contact.display_name} <{ticket.contact.email}>",
         f"Assigned to: {display_name(ticket.assignee) if ticket.assignee else nobody}",

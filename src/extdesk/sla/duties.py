@@ -19,6 +19,7 @@ from extdesk.helpdesk import notifications
 from extdesk.helpdesk import services as helpdesk
 from extdesk.helpdesk.models import Status, Ticket
 
+from . import selectors
 from .services import claim_escalation
 
 BATCH = 200
@@ -50,7 +51,7 @@ def escalate(now: datetime | None = None) -> int:
             claimed = claim_escalation(ticket_id, now)
             if claimed is not None:
                 ticket, target, step = claimed
-                notifications.escalated(ticket.pk, target, step)
+                notifications.escalated(ticket.pk, target, step, zone=selectors.current().calendar.zone)
                 sent += 1
     return sent
 
