@@ -255,8 +255,9 @@ def claim_escalation(ticket_id: int, now: datetime) -> tuple[Ticket, str, Escala
 
 
 _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?", re.IGNORECASE)
-# A target of more than a year of business days is a typing mistake.
-MAX_TARGET_MINUTES = 366 * 24 * 60
+# A target beyond a working year (250 days of 8 hours) is a typing mistake.
+MAX_TARGET_MINUTES = 2000 * 60
+_TOO_LONG = f"Keep a target to at most {MAX_TARGET_MINUTES // 60:,} business hours (about a working year)."
 
 
 def parse_duration(text: str, *, day_minutes: int, field: str) -> int:
@@ -271,7 +272,7 @@ def parse_duration(text: str, *, day_minutes: int, field: str) -> int:
     if total <= 0:
         raise InvalidInput({field: "A target must be longer than zero."})
     if total > MAX_TARGET_MINUTES:
-        raise InvalidInput({field: f"Keep a target under {MAX_TARGET_MINUTES // (24 * 60)} days."})
+        raise InvalidInput({field: _TOO_LONG})
     return total
 
 
@@ -307,8 +308,7 @@ def update_policies(targets: Mapping[int, tuple[int, int]]) -> ServiceLevels:
                 f"Resolution of {label} tickets cannot be due before their first response "
                 f"({format_minutes(resolution)} < {format_minutes(first)}).")
         elif max(first, resolution) > MAX_TARGET_MINUTES:
-            errors.setdefault(f"{label}_resolution", []).append(
-                f"Keep a target under {MAX_TARGET_MINUTES // (24 * 60)} days.")
+            errors.setdefault(f"{label}_resolution", []).append(_TOO_LONG)
     if errors:
         raise InvalidInput(errors)
     before = selectors.current()
