@@ -63,6 +63,7 @@ SORT_LABELS = {
     "number": "Number, descending",
     "-number": "Number, ascending",
     "updated": "Recently changed",
+    "relevance": "Best match",
 }
 
 
@@ -106,7 +107,7 @@ class QueueFilterForm(forms.Form):
 
     status = forms.ChoiceField(choices=QUEUE_STATUS_TABS, required=False)
     q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
-        attrs={"placeholder": "Subject, #, e-mail, account"}))
+        attrs={"placeholder": "Words, #, e-mail, account"}))
     priority = forms.TypedChoiceField(
         choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False,
         widget=QuickSelect,

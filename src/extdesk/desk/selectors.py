@@ -117,7 +117,8 @@ def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
         page = selectors.needs_attention_queue(filters, sort=query.sort, page=query.page,
                                                status_counts=counts)
     else:
-        page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts)
+        page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts,
+                                     ties=default_sort(query.status_tab))
     tab_counts = {
         **counts,
         QUEUE_STATUS_ATTENTION: sum(counts[s] for s in selectors.NEEDS_ATTENTION_STATUSES),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -138,6 +140,9 @@ def queue(request: StaffRequest) -> HttpResponse:
     form = QueueFilterForm(data, staff=staff, categories=categories)
     form.is_valid()
     query = form.query()  # the valid fields only; a wrong one is shown and ignored
+    if not data.get("sort") and selectors.ranks_search(query.search):
+        # A search of words lists the best matches first, unless another order is chosen.
+        query = replace(query, sort=selectors.RELEVANCE_SORT)
     found = desk_selectors.queue(query, viewer_id=request.user.pk)
     if found.unknown_account:
         form.add_error("account", f"No account is named {query.account_name!r}.")

@@ -62,6 +62,8 @@ QUEUE_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     RELEVANCE_SORT: ("-last_activity_at", "-id"),
 }
 DEFAULT_QUEUE_SORT = "activity"
+# Among a search's equally good matches, the needs-attention order (QUEUE_SORTS["due"]) in SQL.
+_RELEVANCE_TIES = {"due": ("next_due_at ASC NULLS LAST", "created_at ASC", "id ASC")}
 NEEDS_ATTENTION_SORT = "due"
 # The tickets that wait on staff: the needs-attention view's statuses, those of its partial index.
 NEEDS_ATTENTION_STATUSES = (Status.NEW, Status.OPEN)
@@ -156,6 +158,11 @@ def _ranked_query(text: str) -> TextQuery | None:
     return text_search.text_query(text)
 
 
+def ranks_search(text: str) -> bool:
+    """Whether a search of ``text`` has words to rank its results by (a number or no words has not)."""
+    return _ranked_query(text) is not None
+
+
 class RankedTickets:
     """The tickets a text search finds among ``candidates``, best match first, as a Paginator reads them.
 
@@ -168,8 +175,11 @@ class RankedTickets:
     """
 
     def __init__(self, candidates: QuerySet[Ticket], query: TextQuery, *, staff: bool,
-                 others: list[tuple[QuerySet[Ticket], float]], total: int | None = None) -> None:
-        self._candidates = _sql(candidates.order_by().values("id", "last_activity_at"))
+                 others: list[tuple[QuerySet[Ticket], float]], total: int | None = None,
+                 ties: tuple[str, ...] = text_search.NEWEST_FIRST) -> None:
+        self._ties = ties
+        columns = dict.fromkeys(["id", *(tie.split()[0] for tie in ties)])
+        self._candidates = _sql(candidates.order_by().values(*columns))
         self._query = query
         self._staff = staff
         self._others = [(_sql(other.order_by().values("id")), rank) for other, rank in others]
@@ -189,7 +199,8 @@ class RankedTickets:
         if stop is None or stop <= start:
             return []
         ranked = text_search.ranked_page(self._candidates, self._query, staff=self._staff,
-                                         others=self._others, offset=start, limit=stop - start)
+                                         others=self._others, offset=start, limit=stop - start,
+                                         ties=self._ties)
         found = Ticket.objects.select_related("contact", "account", "category", "assignee__staff_profile")
         tickets = found.in_bulk([number for number, _snippet in ranked])
         page = []
@@ -442,10 +453,13 @@ class _CountedPaginator(Paginator):
 def staff_queue(
     filters: QueueFilters = QueueFilters(), *, sort: str = DEFAULT_QUEUE_SORT, page: int | str = 1,
     per_page: int = STAFF_PAGE_SIZE, status_counts: dict[str, int] | None = None,
+    ties: str = DEFAULT_QUEUE_SORT,
 ) -> Page:
     """A page of every ticket matching ``filters``.
 
-    ``sort`` is a key of QUEUE_SORTS (an unknown key sorts by activity).
+    ``sort`` is a key of QUEUE_SORTS (an unknown key sorts by activity); ``relevance`` with a
+    search of words lists the best matches first, equal ones in the order of the sort ``ties``
+    (due or, for any other, activity).
     ``status_counts``, from queue_status_counts(filters), gives the page total
     without counting the same tickets again: one query (the page) instead of two.
     """
@@ -456,6 +470,7 @@ def staff_queue(
         search = _search_text(filters.search)
         ranked = RankedTickets(
             _filtered_queue(replace(filters, search="")), text, staff=True, total=total,
+            ties=_RELEVANCE_TIES.get(ties, text_search.NEWEST_FIRST),
             others=[(Ticket.objects.filter(_customer_named_q(search)), text_search.CUSTOMER_NAMED_RANK),
                     (Ticket.objects.filter(subject__icontains=search), 0.0)])
         return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]

@@ -9,12 +9,11 @@ page's rows are ranked in full order and given snippets; counts stop at COUNT_LI
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.db import connection
-from django.utils.safestring import SafeString
 
 from . import schema, snippets
+from .snippets import Snippet
 from .terms import TRIGRAM, TextQuery, fold_greek, fts5_expression, like_pattern, parse, websearch_text
 
 # A count of matches stops here: the list says "1,000+" rather than count every ticket a common
@@ -36,14 +35,6 @@ SqlParams = tuple[str, Sequence]
 def text_query(text: str) -> TextQuery | None:
     """The full-text part of a search box's text, None when it has none."""
     return parse(text)
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """The matching passage of a ticket, ready to show, and whether it is from an internal note."""
-
-    html: SafeString
-    internal: bool = False
 
 
 def _columns(staff: bool) -> tuple[str, ...]:
@@ -136,22 +127,28 @@ def _hits(query: TextQuery, staff: bool, others: Iterable[tuple[SqlParams, float
     return f"SELECT h.ticket_id, MAX(h.rank) AS rank FROM ({union}) h GROUP BY h.ticket_id", all_params
 
 
-def ranked_page(candidates: SqlParams, query: TextQuery, *, staff: bool,
-                others: Iterable[tuple[SqlParams, float]] = (), offset: int,
-                limit: int) -> list[tuple[int, Snippet | None]]:
-    """A page of the ``candidates`` (``SELECT id, last_activity_at``) that match: best first, newest
-    among equals, each with its snippet (notes' too for ``staff``). One query.
+# Among equally good matches: the newest activity first.
+NEWEST_FIRST = ("last_activity_at DESC", "id DESC")
 
-    ``others``: (``SELECT id`` of tickets matching another way, the rank they get). Tickets
-    matched by their subject alone have no snippet: the subject is shown anyway.
+
+def ranked_page(candidates: SqlParams, query: TextQuery, *, staff: bool,
+                others: Iterable[tuple[SqlParams, float]] = (), offset: int, limit: int,
+                ties: Sequence[str] = NEWEST_FIRST) -> list[tuple[int, Snippet | None]]:
+    """A page of the ``candidates`` that match: best first, each with its snippet (notes' too for
+    ``staff``). One query.
+
+    ``candidates`` selects ``id`` and the columns of ``ties`` (``column ASC|DESC [NULLS LAST]``,
+    the order among equal ranks). ``others``: (``SELECT id`` of tickets matching another way, the
+    rank they get). Tickets matched by their subject alone have no snippet: the subject is shown.
     """
     hits, hit_params = _hits(query, staff, others)
-    page = (f"SELECT c.id, r.rank, c.last_activity_at FROM ({candidates[0]}) c "
+    columns = ", ".join(f"c.{column}" for column in dict.fromkeys(["id", *(tie.split()[0] for tie in ties)]))
+    page = (f"SELECT {columns}, r.rank FROM ({candidates[0]}) c "
             f"JOIN ({hits}) r ON r.ticket_id = c.id "
-            f"ORDER BY r.rank DESC, c.last_activity_at DESC, c.id DESC "
+            f"ORDER BY r.rank DESC, {', '.join(f'c.{tie}' for tie in ties)} "
             f"LIMIT {int(limit)} OFFSET {int(offset)}")
     page_params = [*candidates[1], *hit_params]
-    order = "ORDER BY p.rank DESC, p.last_activity_at DESC, p.id DESC"
+    order = f"ORDER BY p.rank DESC, {', '.join(f'p.{tie}' for tie in ties)}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             def headline(text: str) -> str:
@@ -218,8 +215,7 @@ def _from_pg(headline: str | None) -> str | None:
 def _thread_of(ticket: str) -> str:
     """The ticket's public messages' text (pub) and its notes' text (note), as indexed."""
     limit = schema.INDEXED_CHARS
-    return (f"SELECT left(string_agg(body, E'\\n' ORDER BY created_at, id) FILTER (WHERE NOT is_internal), "
-            f"{limit}) AS pub, "
-            f"left(string_agg(body, E'\\n' ORDER BY created_at, id) FILTER (WHERE is_internal), "
-            f"{limit}) AS note "
-            f"FROM helpdesk_message WHERE ticket_id = {ticket}")
+    ordered = "string_agg(m.body, E'\\n' ORDER BY m.created_at, m.id)"
+    return (f"SELECT left({ordered} FILTER (WHERE NOT m.is_internal), {limit}) AS pub, "
+            f"left({ordered} FILTER (WHERE m.is_internal), {limit}) AS note "
+            f"FROM helpdesk_message m WHERE m.ticket_id = {ticket}")

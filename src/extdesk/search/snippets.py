@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .schema import CJK_SEPARATOR, MARK_END, MARK_START
@@ -22,6 +23,29 @@ _MARKERS = re.compile(f"([{MARK_START}{MARK_END}])")
 _WORD_END_SIGMA = re.compile(r"σ(?![^\W\d_])")
 # Context shown around a match found without the engine's snippet (trigram searches).
 _BEFORE, _AFTER = 40, 80
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """The matching passage of a ticket, ready to show, and whether it is from an internal note."""
+
+    html: SafeString
+    internal: bool = False
+
+
+_LINE = '<div class="search-snippet small">{}{}</div>'
+_NOTE = '<span class="snippet-note">Internal note:</span> '
+
+
+def snippet_line(row: object) -> str:
+    """The snippet a ranked search gave ``row`` (a ticket of its page) as the line under its subject.
+
+    Empty for a row without one: not found by a search of words, or matched by its subject alone.
+    """
+    snippet = getattr(row, "search_snippet", None)
+    if not isinstance(snippet, Snippet):
+        return ""
+    return format_html(_LINE, mark_safe(_NOTE) if snippet.internal else "", snippet.html)
 
 
 def has_match(raw: str | None) -> bool:

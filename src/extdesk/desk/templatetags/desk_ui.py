@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from extdesk.helpdesk.models import Escalation, Speaker, Status, Ticket
 from extdesk.helpdesk.staff import display_name
+from extdesk.search.snippets import snippet_line
 from extdesk.web.templatetags.extdesk_ui import (
     category_note,
     moment_iso,
@@ -163,7 +164,7 @@ def queue_rows(tickets: Iterable[Ticket], viewer_id: int | None = None) -> SafeS
             format_html(' class="row-{}"', state) if (state := due_state(ticket, now)) else "",
             ticket.pk, ticket.reference,
             ticket.reference, url(ticket.pk), ticket.subject,
-            category_note(ticket.category), _last_message(ticket),
+            category_note(ticket.category), snippet_line(ticket) or _last_message(ticket),
             ticket.contact.display_name, ticket.account if ticket.account else "no account",
             status_badge(ticket.status), priority_badge(ticket.priority), _assignee(ticket.assignee),
             _assign_me(ticket, assign_url(ticket.pk), viewer_id),

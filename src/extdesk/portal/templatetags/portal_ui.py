@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from extdesk.helpdesk.models import Ticket
+from extdesk.search.snippets import snippet_line
 from extdesk.web.templatetags.extdesk_ui import (
     category_note,
     moment_iso,
@@ -23,7 +24,7 @@ register = template.Library()
 _ROW = (
     '<tr>\n'
     '  <td class="number">{}</td>\n'
-    '  <td class="subject"><a href="{}">{}</a>{}</td>\n'
+    '  <td class="subject"><a href="{}">{}</a>{}{}</td>\n'
     '  <td>{}</td>\n'
     '  <td>{}</td>\n'
     '  <td>{}</td>\n'
@@ -39,7 +40,7 @@ def ticket_rows(tickets: Iterable[Ticket]) -> SafeString:
     return format_html_join("", _ROW, (
         (
             ticket.reference, url(ticket.pk), ticket.subject,
-            category_note(ticket.category),
+            category_note(ticket.category), snippet_line(ticket),
             status_badge(ticket.status), priority_badge(ticket.priority),
             ticket.account if ticket.account else "—",
             moment_iso(ticket.last_activity_at), moment_text(ticket.last_activity_at),
