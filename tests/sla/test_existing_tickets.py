@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from extdesk.helpdesk import services
 from extdesk.helpdesk.models import Priority, Speaker, Status, Ticket
@@ -40,7 +41,7 @@ def test_existing_tickets_get_clocks_from_now_and_what_their_history_says(clock)
     as_before_the_clocks()
     upgrade = clock.advance(days=30)
 
-    migration.start_clocks(apps, None)
+    migration.start_clocks(apps, connection.schema_editor())
 
     fresh, answered, resolved, waiting = (Ticket.objects.get(pk=t.pk)
                                           for t in (fresh, answered, resolved, waiting))

@@ -73,8 +73,20 @@ def start_clocks(apps, schema_editor):
             elif ticket.status == "closed":
                 ticket.closed_at = ticket.closed_event or ticket.updated_at
                 ticket.resolved_at = ticket.resolved_event or ticket.closed_at
-        Ticket.objects.bulk_update(batch, FIELDS)
+        _write(schema_editor.connection, Ticket, batch)
         last_id = batch[-1].pk
+
+
+def _write(connection, Ticket, tickets):
+    # One UPDATE per ticket in one executemany: bulk_update's CASE per field and row costs milliseconds
+    # a ticket, minutes on a large helpdesk.
+    fields = [Ticket._meta.get_field(name) for name in FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    rows = [[field.get_db_prep_save(getattr(ticket, field.attname), connection) for field in fields] + [ticket.pk]
+            for ticket in tickets]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {quote(Ticket._meta.db_table)} SET {assignments} WHERE id = %s", rows)
 
 
 class Migration(migrations.Migration):
