@@ -67,7 +67,7 @@ def _load(row: BusinessCalendar) -> ServiceLevels:
                            row.closes_at, (holiday.date for holiday in holidays()))
     found = {policy.priority: Targets(policy.first_response_minutes * 60, policy.resolution_minutes * 60)
              for policy in policies()}
-    # A priority without a policy (deleted in the admin) keeps the normal one's targets.
+    # A priority without a policy row (removed from the database by hand) keeps the normal targets.
     fallback = found.get(Priority.NORMAL) or next(iter(found.values()), Targets(8 * 3600, 24 * 3600))
     return ServiceLevels(row.revision, calendar,
                          {priority: found.get(priority, fallback) for priority in Priority.values})
