@@ -197,3 +197,13 @@ def test_the_calendar_is_read_again_when_it_changes(clock, customer):
     assert ticket.first_response_due_at == clock.now.replace(day=2, hour=17)
     # Five days of eight hours: Monday, Wednesday to Friday, and the next Monday.
     assert ticket.resolution_due_at == clock.now.replace(day=9, hour=17)
+
+
+def test_a_calendar_without_a_zone_counts_in_the_servers_zone_across_a_summer_time_change(clock, customer,
+                                                                                            settings):
+    settings.EXTDESK_TIME_ZONE = "America/New_York"
+    # Friday 6 March 2026, 15:00 in New York (EST, UTC-5); summer time begins on Sunday the 8th.
+    clock.set(2026, 3, 6, 20)
+    ticket = fresh(make_ticket(customer))
+    # Two hours on Friday, six from Monday's 09:00 EDT (13:00 UTC): 15:00 EDT, 19:00 UTC.
+    assert ticket.first_response_due_at == clock.now.replace(day=9, hour=19)
