@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Aggregate, Case, DateField, F, FloatField, Func, Value, When
+from django.db.models import Aggregate, Case, DateField, DurationField, F, FloatField, Func, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import TruncDate
 
 _SECOND = timedelta(seconds=1)
 
@@ -24,7 +23,8 @@ class SecondsBetween(Func):
     output_field = FloatField()
     arity = 2
     # The arguments are given as (end, start).
-    template = "ROUND(EXTRACT(EPOCH FROM (%(expressions)s)))::double precision"
+    # date_part() is double precision; EXTRACT() is numeric, several times slower to compute and sort.
+    template = "ROUND(date_part('epoch', %(expressions)s))"
     arg_joiner = " - "
 
     def __init__(self, start: str, end: str) -> None:
@@ -80,28 +80,37 @@ def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
     return moment.astimezone(zone).utcoffset() or timedelta(0)
 
 
-class _SqliteLocalDate(Func):
-    """date(column, '+N seconds') with N the zone's offset at the moment (a CASE over its changes)."""
+class _LocalDate(Func):
+    """The date of a UTC moment shifted by an offset: ``date(moment, '+N seconds')`` on SQLite (which
+    stores UTC text), ``((moment AT TIME ZONE 'UTC') + interval)::date`` on PostgreSQL."""
 
-    function = "date"
     output_field = DateField()
+    arity = 2
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="date", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((%(expressions)s))::date",
+                           arg_joiner=" AT TIME ZONE 'UTC') + (", **extra)
 
 
 def local_date(field: str, zone: ZoneInfo, start: datetime, end: datetime, vendor: str) -> Expression:
     """The calendar day in ``zone`` of the datetime column ``field``, for rows between ``start`` and ``end``.
 
-    PostgreSQL converts with AT TIME ZONE itself. SQLite stores UTC text and knows
-    no time zones: the offsets of the period (more than one across a change to or
-    from summer time) go into the query.
+    The zone's offsets during the period (more than one across a change to or from summer time) go
+    into the query as a CASE on the moment: SQLite knows no time zones, and on PostgreSQL adding the
+    offset costs less than converting each row with AT TIME ZONE and the zone's name.
     """
-    if vendor != "sqlite":
-        return TruncDate(field, tzinfo=zone)
     changes = utc_offset_changes(zone, start.astimezone(UTC), end.astimezone(UTC))
-    modifiers = [Value(f"{int(offset.total_seconds()):+d} seconds") for _, offset in changes]
-    if len(changes) == 1:
-        shift: Expression = modifiers[0]
+    if vendor == "sqlite":
+        offsets = [Value(f"{int(offset.total_seconds()):+d} seconds") for _, offset in changes]
     else:
-        shift = Case(*[When(**{f"{field}__lt": since}, then=modifier)
-                       for (since, _), modifier in zip(changes[1:], modifiers, strict=False)],
-                     default=modifiers[-1])
-    return _SqliteLocalDate(F(field), shift)
+        offsets = [Value(offset, output_field=DurationField()) for _, offset in changes]
+    if len(changes) == 1:
+        shift: Expression = offsets[0]
+    else:
+        shift = Case(*[When(**{f"{field}__lt": since}, then=offset)
+                       for (since, _), offset in zip(changes[1:], offsets, strict=False)],
+                     default=offsets[-1])
+    return _LocalDate(F(field), shift)
