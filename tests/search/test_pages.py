@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from extdesk.helpdesk import services
+from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import Status
+from extdesk.search import selectors as text_search
 from tests.helpdesk.factories import make_contact, make_staff, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,20 @@ def test_portal_search_by_number_and_subject_still_works(client):
     assert numbers(client.get("/tickets/", {"q": f"#{theirs.pk}", "state": "all"})) == []
     assert numbers(client.get("/tickets/", {"q": "voice", "state": "all"})) == [mine.pk]
     assert numbers(client.get("/tickets/", {"q": "invoice", "state": "all"})) == [mine.pk]
+
+
+def test_counts_of_a_common_word_stop_at_the_limit(desk, monkeypatch):
+    monkeypatch.setattr(text_search, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 3)
+    ann = make_contact("acme")
+    made = [make_ticket(ann, f"Case {n}", "The toucan again.") for n in range(5)]
+    response = desk.get("/desk/", {"q": "toucan", "status": "all"})
+    html = response.content.decode()
+    assert "3+ tickets" in html
+    assert '<span class="count">3+</span>' in html
+    # The newest three matches are ranked (equal here: newest first).
+    assert numbers(response) == [t.pk for t in reversed(made)][:3]
+    # Another order reaches as many: the pages stop at the limit too.
+    by_number = desk.get("/desk/", {"q": "toucan", "status": "all", "sort": "-number"})
+    assert numbers(by_number) == [t.pk for t in made][:3]
+    assert "3+ tickets" in by_number.content.decode()

@@ -153,6 +153,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         # The sort menu shows the order the tab lists in (each tab has its own when none is chosen).
         data["sort"] = query.sort
     page = found.page
+    count_limit = selectors.SEARCH_COUNT_LIMIT if selectors.ranks_search(query.search) else None
     tabs = [
         {"key": key, "label": label, "count": found.tab_counts[key], "current": key == status_key,
          "url": _query_string(request.GET, status=None if key == DEFAULT_QUEUE_TAB else key)}
@@ -172,6 +173,9 @@ def queue(request: StaffRequest) -> HttpResponse:
         "clear_url": _query_string(QueryDict(),
                                    status=None if status_key == DEFAULT_QUEUE_TAB else status_key),
         "bulk": bulk_bar(request.GET, staff=staff, categories=categories),
+        # A search of words counts each tab up to this many matches (selectors.queue_status_counts).
+        "count_limit": count_limit,
+        "more": count_limit is not None and found.tab_counts[status_key] > count_limit,
     }, 400 if form.errors else 200)
 
 

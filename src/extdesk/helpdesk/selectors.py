@@ -43,6 +43,8 @@ STATUS_SHARE_WALKED = 10
 _NUMBER = re.compile(r"\s*#?\s*([0-9]{1,18})\s*\Z")
 
 RELEVANCE_SORT = "relevance"
+# A search of words counts its matches up to this many (RankedTickets, queue_status_counts).
+SEARCH_COUNT_LIMIT = text_search.COUNT_LIMIT
 # Staff queue sort keys -> ORDER BY; the last term keeps pages stable.
 QUEUE_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     # Needs attention: overdue first, then the soonest due, then the oldest (index ticket_needs_attention).
@@ -158,6 +160,11 @@ def _ranked_query(text: str) -> TextQuery | None:
     return text_search.text_query(text)
 
 
+def _staff_other_matches(text: str) -> list[tuple[Q, float]]:
+    """The desk's ways of matching a search besides its text, and the rank each gives (RankedTickets)."""
+    return [(_customer_named_q(text), text_search.CUSTOMER_NAMED_RANK), (Q(subject__icontains=text), 0.0)]
+
+
 def ranks_search(text: str) -> bool:
     """Whether a search of ``text`` has words to rank its results by (a number or no words has not)."""
     return _ranked_query(text) is not None
@@ -167,29 +174,31 @@ class RankedTickets:
     """The tickets a text search finds among ``candidates``, best match first, as a Paginator reads them.
 
     A ticket matches by its text (ranked by the engine: bm25 on SQLite, ts_rank on PostgreSQL)
-    or by the ``others`` querysets, each with the rank it gives (a customer the search names
+    or by the ``others`` conditions, each with the rank it gives (a customer the search names
     ranks above any text match; a subject containing the text as a part of a word, below).
-    The count stops past text_search.COUNT_LIMIT (``more`` then says so). A page is ranked,
-    with its snippets, then its tickets fetched with their joined rows (given ``search_snippet``):
-    three queries.
+    The newest text_search.COUNT_LIMIT matches of each way are ranked, and counted: past that,
+    ``more`` says so. A page is ranked, with its snippets, then its tickets fetched with their
+    joined rows (given ``search_snippet``): three queries, and the count unless ``total`` is given.
     """
 
     def __init__(self, candidates: QuerySet[Ticket], query: TextQuery, *, staff: bool,
-                 others: list[tuple[QuerySet[Ticket], float]], total: int | None = None,
+                 others: list[tuple[Q, float]], total: int | None = None,
                  ties: tuple[str, ...] = text_search.NEWEST_FIRST) -> None:
         self._ties = ties
-        columns = dict.fromkeys(["id", *(tie.split()[0] for tie in ties)])
-        self._candidates = _sql(candidates.order_by().values(*columns))
+        columns = list(dict.fromkeys(["id", *(tie.split()[0] for tie in ties)]))
+        candidates = candidates.order_by()
+        self._candidates = _sql(candidates.values(*columns))
+        self._others = [(_sql(candidates.filter(other).values(*columns)), rank) for other, rank in others]
+        self._counted = (_sql(candidates.values("id")),
+                         [_sql(candidates.filter(other).values("id")) for other, _rank in others])
         self._query = query
         self._staff = staff
-        self._others = [(_sql(other.order_by().values("id")), rank) for other, rank in others]
-        self._total = total
-        self.more = False
+        self.more = total is not None and total > text_search.COUNT_LIMIT
+        self._total = None if total is None else min(total, text_search.COUNT_LIMIT)
 
     def count(self) -> int:
         if self._total is None:
-            counted = text_search.count_matches(self._candidates, self._query, staff=self._staff,
-                                                others=self._others)
+            [counted] = text_search.count_matches([self._counted], self._query, staff=self._staff)
             self.more = counted > text_search.COUNT_LIMIT
             self._total = min(counted, text_search.COUNT_LIMIT)
         return self._total
@@ -345,7 +354,7 @@ def contact_tickets(
         # Best match first among the tickets the contact may see; a subject containing the
         # search as a part of a word comes after the full-text matches.
         ranked = RankedTickets(tickets.filter(visible_to_contact(contact)), text, staff=False,
-                               others=[(Ticket.objects.filter(subject__icontains=_search_text(search)), 0.0)])
+                               others=[(Q(subject__icontains=_search_text(search)), 0.0)])
         return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
     if (query := _search_q(search)) is not None:
         tickets = tickets.filter(query)
@@ -471,13 +480,15 @@ def staff_queue(
         ranked = RankedTickets(
             _filtered_queue(replace(filters, search="")), text, staff=True, total=total,
             ties=_RELEVANCE_TIES.get(ties, text_search.NEWEST_FIRST),
-            others=[(Ticket.objects.filter(_customer_named_q(search)), text_search.CUSTOMER_NAMED_RANK),
-                    (Ticket.objects.filter(subject__icontains=search), 0.0)])
+            others=_staff_other_matches(search))
         return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
     tickets = _filtered_queue(filters)
     total = None
     if status_counts is not None:
         total = sum(status_counts.get(status, 0) for status in (filters.statuses or status_counts))
+        if _ranked_query(filters.search) is not None:
+            # Counted up to the limit (queue_status_counts): the pages reach that many.
+            total = min(total, SEARCH_COUNT_LIMIT)
         if filters.statuses and total * STATUS_SHARE_WALKED >= sum(status_counts.values()):
             # A tenth or more of the tickets have a wanted status: reading the sort order's index
             # and skipping the others reaches a page within a few rows, where reading every ticket of
@@ -560,8 +571,22 @@ def needs_attention_queue(filters: QueueFilters = QueueFilters(), *, sort: str =
 
 
 def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
-    """Tickets per status under the other filters (every status present, zero included). One query."""
+    """Tickets per status under the other filters (every status present, zero included). One query.
+
+    Under a search of words each count stops past text_search.COUNT_LIMIT (a common word is in
+    most tickets: the desk shows "1,000+" rather than count them all).
+    """
     counts = dict.fromkeys(Status.values, 0)
+    if (text := _ranked_query(filters.search)) is not None:
+        search = _search_text(filters.search)
+        groups = []
+        for status in Status.values:
+            candidates = _filtered_queue(replace(filters, search="", statuses=(status,))).order_by()
+            groups.append((_sql(candidates.values("id")),
+                           [_sql(candidates.filter(other).values("id")) for other, _rank in
+                            _staff_other_matches(search)]))
+        counts.update(zip(Status.values, text_search.count_matches(groups, text, staff=True), strict=True))
+        return counts
     # COUNT(*), not COUNT(id): counting a column reads and null-checks it in
     # every row.
     rows = (

@@ -43,13 +43,14 @@ def _columns(staff: bool) -> tuple[str, ...]:
 
 def _trigram_term(term: str, columns: tuple[str, ...]) -> SqlParams:
     """Tickets with ``term`` in one of ``columns`` of the trigram table: by index, or LIKE when short."""
+    table = schema.CJK_TABLE
     term = fold_greek(term)
     if len(term) >= TRIGRAM:
         phrase = '"' + term.replace('"', '""') + '"'
-        return (f"rowid IN (SELECT rowid FROM {schema.CJK_TABLE} WHERE {schema.CJK_TABLE} MATCH %s)",
+        return (f"{table}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)",
                 ["{" + " ".join(columns) + "} : " + phrase])
     # The concatenation keeps FTS5 from taking the LIKE, which it cannot answer below three characters.
-    tests = " OR ".join(f"({column} || '') LIKE %s ESCAPE '\\'" for column in columns)
+    tests = " OR ".join(f"({table}.{column} || '') LIKE %s ESCAPE '\\'" for column in columns)
     return f"({tests})", [like_pattern(term)] * len(columns)
 
 
@@ -59,22 +60,28 @@ def _occurrences(column: str, term: str) -> SqlParams:
     return (f"(length({column}) - length(replace(lower({column}), %s, ''))) / {len(folded)}.0", [folded])
 
 
-def _sqlite_trigram_matches(query: TextQuery, staff: bool) -> SqlParams:
-    """Matches among the tickets with CJK text, ranked by term frequency (subject weighted, length damped).
+def _trigram_rank(query: TextQuery, staff: bool) -> SqlParams:
+    """A match's rank among the tickets with CJK text: term frequency, subject weighted, length damped.
 
     bm25 over trigrams would rank substrings of three characters, not words; what counts here is
     how often the terms occur.
     """
-    columns = _columns(staff)
+    columns = [f"{schema.CJK_TABLE}.{column}" for column in _columns(staff)]
     params: list = []
     scores: list[str] = []
     for term in query.terms:
         for column in columns:
             sql, term_params = _occurrences(column, term)
-            scores.append(f"{SUBJECT_WEIGHT} * {sql}" if column == "subject" else sql)
+            scores.append(f"{SUBJECT_WEIGHT} * {sql}" if column.endswith(".subject") else sql)
             params.extend(term_params)
-    length = " + ".join(f"length({column})" for column in columns if column != "subject")
-    rank = f"({' + '.join(scores)}) / (1.0 + ({length}) / 2000.0)"
+    length = " + ".join(f"length({column})" for column in columns if not column.endswith(".subject"))
+    return f"({' + '.join(scores)}) / (1.0 + ({length}) / 2000.0)", params
+
+
+def _trigram_test(query: TextQuery, staff: bool) -> SqlParams:
+    """The condition on the trigram table's row that ``query`` matches."""
+    columns = _columns(staff)
+    params: list = []
     alternatives: list[str] = []
     for group in query.groups:
         tests: list[str] = []
@@ -87,44 +94,74 @@ def _sqlite_trigram_matches(query: TextQuery, staff: bool) -> SqlParams:
             tests.append(f"NOT {sql}")
             params.extend(term_params)
         alternatives.append("(" + " AND ".join(tests) + ")")
-    return (f"SELECT rowid AS ticket_id, {rank} AS rank FROM {schema.CJK_TABLE} "
-            f"WHERE {' OR '.join(alternatives)}", params)
+    return " OR ".join(alternatives), params
 
 
-def matches(query: TextQuery, *, staff: bool) -> SqlParams:
-    """``SELECT ticket_id, rank``: the tickets whose text matches, a higher rank a better match.
+def _document(staff: bool) -> str:
+    return "staff_document" if staff else "public_document"
+
+
+def matching_ids(query: TextQuery, *, staff: bool) -> SqlParams:
+    """``SELECT ticket_id`` of every ticket whose text matches, for ``id IN (...)``.
 
     ``staff`` searches internal notes too; a customer's search reads subjects and public messages.
     """
     if connection.vendor == "postgresql":
-        document = "staff_document" if staff else "public_document"
-        return (f"SELECT d.ticket_id, ts_rank(d.{document}, q.query, 1) AS rank FROM {schema.PG_TABLE} d, "
-                f"websearch_to_tsquery('{schema.PG_CONFIG}', %s) AS q(query) WHERE d.{document} @@ q.query",
+        return (f"SELECT d.ticket_id FROM {schema.PG_TABLE} d "
+                f"WHERE d.{_document(staff)} @@ websearch_to_tsquery('{schema.PG_CONFIG}', %s)",
                 [websearch_text(query)])
     if query.has_cjk:
-        return _sqlite_trigram_matches(query, staff)
+        test, params = _trigram_test(query, staff)
+        return f"SELECT {schema.CJK_TABLE}.rowid AS ticket_id FROM {schema.CJK_TABLE} WHERE {test}", params
     table = schema.FTS_TABLE
-    weights = ", ".join([str(SUBJECT_WEIGHT), "1.0", "1.0"])
-    return (f"SELECT rowid AS ticket_id, -bm25({table}, {weights}) AS rank FROM {table} "
-            f"WHERE {table} MATCH %s",
+    return (f"SELECT rowid AS ticket_id FROM {table} WHERE {table} MATCH %s",
             [fts5_expression(query, None if staff else _columns(staff))])
 
 
-def matching_ids(query: TextQuery, *, staff: bool) -> SqlParams:
-    """``SELECT ticket_id`` of the matches, for ``id IN (...)``."""
-    sql, params = matches(query, staff=staff)
-    return f"SELECT m.ticket_id FROM ({sql}) m", params
+def _text_part(candidates: SqlParams, columns: str, query: TextQuery, staff: bool, limit: int) -> SqlParams:
+    """``SELECT <columns of c>, rank``: the ``limit`` candidates with the highest numbers whose text
+    matches, with their rank (a higher rank is a better match).
+
+    Newest first, so that a common word stops after ``limit`` rows read in number order instead
+    of ranking every ticket it is in; a rare one is found through the index and sorted.
+    """
+    cand_sql, cand_params = candidates
+    if connection.vendor == "postgresql":
+        document, config = _document(staff), schema.PG_CONFIG
+        inner = (f"SELECT {columns} FROM ({cand_sql}) c JOIN {schema.PG_TABLE} d ON d.ticket_id = c.id "
+                 f"WHERE d.{document} @@ websearch_to_tsquery('{config}', %s) "
+                 f"ORDER BY c.id DESC LIMIT {limit}")
+        text = websearch_text(query)
+        # Ranked outside the LIMIT: ts_rank reads the whole document, only for the rows kept.
+        return (f"SELECT x.*, ts_rank(d.{document}, websearch_to_tsquery('{config}', %s), 1) AS rank "
+                f"FROM ({inner}) x JOIN {schema.PG_TABLE} d ON d.ticket_id = x.id",
+                [text, *cand_params, text])
+    if query.has_cjk:
+        table = schema.CJK_TABLE
+        rank, rank_params = _trigram_rank(query, staff)
+        test, test_params = _trigram_test(query, staff)
+        return (f"SELECT {columns}, {rank} AS rank FROM {table} JOIN ({cand_sql}) c ON c.id = {table}.rowid "
+                f"WHERE {test} ORDER BY {table}.rowid DESC LIMIT {limit}",
+                [*rank_params, *cand_params, *test_params])
+    table = schema.FTS_TABLE
+    weights = ", ".join([str(SUBJECT_WEIGHT), "1.0", "1.0"])
+    return (f"SELECT {columns}, -bm25({table}, {weights}) AS rank FROM {table} "
+            f"JOIN ({cand_sql}) c ON c.id = {table}.rowid WHERE {table} MATCH %s "
+            f"ORDER BY {table}.rowid DESC LIMIT {limit}",
+            [*cand_params, fts5_expression(query, None if staff else _columns(staff))])
 
 
-def _hits(query: TextQuery, staff: bool, others: Iterable[tuple[SqlParams, float]]) -> SqlParams:
-    """Per matching ticket its best rank: the text's, or that given to another way of matching."""
-    sql, params = matches(query, staff=staff)
-    parts, all_params = [sql], list(params)
-    for (other_sql, other_params), rank in others:
-        parts.append(f"SELECT o.id AS ticket_id, {float(rank)} AS rank FROM ({other_sql}) o")
+def _parts(candidates: SqlParams, query: TextQuery, staff: bool, others: Iterable[tuple[SqlParams, float]],
+           columns: str, limit: int) -> SqlParams:
+    """The text part and one part per other way of matching, each of at most ``limit`` rows, as
+    ``UNION ALL`` (a ticket may be in several, with different ranks)."""
+    text_sql, params = _text_part(candidates, columns, query, staff, limit)
+    parts, all_params = [f"SELECT * FROM ({text_sql}) t"], list(params)
+    for n, ((other_sql, other_params), rank) in enumerate(others):
+        parts.append(f"SELECT * FROM (SELECT {columns}, {float(rank)} AS rank FROM ({other_sql}) c "
+                     f"ORDER BY c.id DESC LIMIT {limit}) o{n}")
         all_params.extend(other_params)
-    union = " UNION ALL ".join(parts)
-    return f"SELECT h.ticket_id, MAX(h.rank) AS rank FROM ({union}) h GROUP BY h.ticket_id", all_params
+    return " UNION ALL ".join(parts), all_params
 
 
 # Among equally good matches: the newest activity first.
@@ -134,20 +171,23 @@ NEWEST_FIRST = ("last_activity_at DESC", "id DESC")
 def ranked_page(candidates: SqlParams, query: TextQuery, *, staff: bool,
                 others: Iterable[tuple[SqlParams, float]] = (), offset: int, limit: int,
                 ties: Sequence[str] = NEWEST_FIRST) -> list[tuple[int, Snippet | None]]:
-    """A page of the ``candidates`` that match: best first, each with its snippet (notes' too for
+    """A page of the ``candidates`` that match, best first, each with its snippet (notes' too for
     ``staff``). One query.
 
-    ``candidates`` selects ``id`` and the columns of ``ties`` (``column ASC|DESC [NULLS LAST]``,
-    the order among equal ranks). ``others``: (``SELECT id`` of tickets matching another way, the
-    rank they get). Tickets matched by their subject alone have no snippet: the subject is shown.
+    ``candidates`` and ``others`` (the candidates matching another way, and the rank that gives)
+    select ``id`` and the columns of ``ties`` (``column ASC|DESC [NULLS LAST]``, the order among
+    equal ranks). The newest COUNT_LIMIT matches of each way are ranked: the pages of a common
+    word's thousands of matches rank the newest thousand. Tickets matched by their subject alone
+    have no snippet: the subject is shown.
     """
-    hits, hit_params = _hits(query, staff, others)
-    columns = ", ".join(f"c.{column}" for column in dict.fromkeys(["id", *(tie.split()[0] for tie in ties)]))
-    page = (f"SELECT {columns}, r.rank FROM ({candidates[0]}) c "
-            f"JOIN ({hits}) r ON r.ticket_id = c.id "
-            f"ORDER BY r.rank DESC, {', '.join(f'c.{tie}' for tie in ties)} "
+    names = list(dict.fromkeys(["id", *(tie.split()[0] for tie in ties)]))
+    union, union_params = _parts(candidates, query, staff, others,
+                                 ", ".join(f"c.{name}" for name in names), COUNT_LIMIT)
+    grouped = ", ".join(f"h.{name}" for name in names)
+    page = (f"SELECT {grouped}, MAX(h.rank) AS rank FROM ({union}) h GROUP BY {grouped} "
+            f"ORDER BY MAX(h.rank) DESC, {', '.join(f'h.{tie}' for tie in ties)} "
             f"LIMIT {int(limit)} OFFSET {int(offset)}")
-    page_params = [*candidates[1], *hit_params]
+    page_params = union_params
     order = f"ORDER BY p.rank DESC, {', '.join(f'p.{tie}' for tie in ties)}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -183,20 +223,20 @@ def ranked_page(candidates: SqlParams, query: TextQuery, *, staff: bool,
     return [(number, _pick(public, internal if staff else None)) for number, public, internal in rows]
 
 
-def count_matches(candidates: SqlParams, query: TextQuery, *, staff: bool,
-                  others: Iterable[tuple[SqlParams, float]] = (), limit: int = COUNT_LIMIT) -> int:
-    """How many of ``candidates`` match, counted up to ``limit`` + 1 (more than ``limit``: "limit+")."""
-    sql, params = matches(query, staff=staff)
-    parts, hit_params = [f"SELECT m.ticket_id FROM ({sql}) m"], list(params)
-    for other_sql, other_params in (other for other, _rank in others):
-        parts.append(f"SELECT o.id FROM ({other_sql}) o")
-        hit_params.extend(other_params)
-    union = " UNION ".join(parts)
-    counted = (f"SELECT COUNT(*) FROM (SELECT 1 FROM ({candidates[0]}) c "
-               f"WHERE c.id IN ({union}) LIMIT {int(limit) + 1}) n")
+def count_matches(groups: Sequence[tuple[SqlParams, Sequence[SqlParams]]], query: TextQuery, *,
+                  staff: bool) -> list[int]:
+    """Per group of (candidates, others) (each ``SELECT id``), how many candidates match, counted up
+    to COUNT_LIMIT + 1 (more than COUNT_LIMIT: the list says "1,000+"). One query."""
+    counts: list[str] = []
+    params: list = []
+    for candidates, others in groups:
+        union, union_params = _parts(candidates, query, staff, [(other, 0.0) for other in others], "c.id",
+                                     COUNT_LIMIT + 1)
+        counts.append(f"(SELECT COUNT(DISTINCT h.id) FROM ({union}) h)")
+        params.extend(union_params)
     with connection.cursor() as cursor:
-        cursor.execute(counted, [*candidates[1], *hit_params])
-        return cursor.fetchone()[0]
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        return [min(n, COUNT_LIMIT + 1) for n in cursor.fetchone()]
 
 
 def _pick(public: str | None, internal: str | None) -> Snippet | None:
