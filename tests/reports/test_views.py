@@ -86,6 +86,8 @@ def test_a_preset_and_the_filters_go_into_the_csv_links(desk):
     ({"start": "2024-01-01", "end": "2025-01-02"}, "end",
      "A report covers at most 366 days; 2024-01-01 to 2025-01-02 is 368."),
     ({"start": "2026-01-01", "end": "2999-01-01"}, "end", "The end date (2999-01-01) is after today"),
+    ({"start": "0001-01-01", "end": "0001-01-31"}, "start",
+     "The start date (0001-01-01) is before 1970-01-01."),
     ({"priority": "9"}, "priority", "Select a valid choice."),
     ({"category": "12345"}, "category", "Select a valid choice."),
     ({"assignee": "x"}, "assignee", "Select a valid choice."),

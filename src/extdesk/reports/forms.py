@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,8 @@ PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PRESET = "30"
 # A year and a leap day: a longer period is a different report (and a chart of unreadable days).
 MAX_DAYS = 366
+# No helpdesk holds tickets from before it; earlier dates only reach the limits of date arithmetic.
+EARLIEST = date(1970, 1, 1)
 _DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-03-31."}
 
 
@@ -55,14 +57,16 @@ class ReportForm(forms.Form):
             self.add_error(missing, "Give both dates, from and to (or choose a preset period).")
         elif start is not None and end is not None:
             today = last_days(1, self.zone, now=self.now).last_day
-            if end < start:
-                self.add_error("end", f"The end date ({end:%Y-%m-%d}) is before the start date "
-                                      f"({start:%Y-%m-%d}).")
+            first, last = start.isoformat(), end.isoformat()
+            if start < EARLIEST:
+                self.add_error("start", f"The start date ({first}) is before {EARLIEST.isoformat()}.")
+            elif end < start:
+                self.add_error("end", f"The end date ({last}) is before the start date ({first}).")
             elif end > today:
-                self.add_error("end", f"The end date ({end:%Y-%m-%d}) is after today ({today:%Y-%m-%d}).")
+                self.add_error("end", f"The end date ({last}) is after today ({today.isoformat()}).")
             elif (end - start).days + 1 > MAX_DAYS:
                 self.add_error("end", f"A report covers at most {MAX_DAYS} days; "
-                                      f"{start:%Y-%m-%d} to {end:%Y-%m-%d} is {(end - start).days + 1}.")
+                                      f"{first} to {last} is {(end - start).days + 1}.")
         return data
 
     @property

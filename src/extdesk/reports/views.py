@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from extdesk.desk.access import StaffRequest, staff_required
 from extdesk.helpdesk import selectors as helpdesk_selectors
+from extdesk.helpdesk.models import Category
 from extdesk.mail import selectors as mail_selectors
 
 from . import csv_export, selectors
@@ -16,7 +17,7 @@ from .charts import charts
 from .forms import PRESETS, ReportForm
 
 
-def _form(request: StaffRequest) -> tuple[ReportForm, list]:
+def _form(request: StaffRequest) -> tuple[ReportForm, list[Category]]:
     categories = helpdesk_selectors.all_categories()
     form = ReportForm(request.GET, zone=selectors.report_zone(), staff=helpdesk_selectors.staff_members(),
                       categories=categories)
