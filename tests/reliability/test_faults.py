@@ -73,6 +73,14 @@ def test_database_outage_answers_faults_and_503_then_service_resumes(tmp_path):
             proxy.stop()
 
 
+def _is_duty_worker(pid: int) -> bool:
+    """`extdesk worker`, which serve starts beside its web workers (not one of them)."""
+    try:
+        return b"\0worker\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def _worker_pids(master: int) -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):
@@ -81,7 +89,7 @@ def _worker_pids(master: int) -> list[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master and not _is_duty_worker(int(entry)):
                 pids.append(int(entry))
     return pids
 

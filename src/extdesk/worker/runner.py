@@ -41,6 +41,13 @@ class StopRequest:
         self.requested = True
 
 
+def _drop_stale_connection() -> None:
+    """Close this thread's database connection if it broke or outlived CONN_MAX_AGE (a long-running
+    process gets no request boundaries to do that); never inside a transaction of its caller's."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -101,7 +108,7 @@ class Worker:
     def attempt(self, duty: Duty, *, only_when_due: bool = True) -> bool | None:
         """Run ``duty`` if its turn can be taken: True done, False failed, None not taken."""
         every = timedelta(seconds=self.intervals[duty.name])
-        close_old_connections()
+        _drop_stale_connection()
         if not services.claim(duty.name, self.holder, lease=LEASE, only_when_due=only_when_due):
             return None
         renewal = _Renewal(duty.name, self.holder)
@@ -121,7 +128,7 @@ class Worker:
                 self._say(f"{duty.name}: {outcome}")
         finally:
             renewal.finish()
-            close_old_connections()
+            _drop_stale_connection()
             try:
                 services.release(duty.name, self.holder, every=every, outcome=outcome or "nothing to do",
                                  failed=failed)
@@ -169,7 +176,7 @@ class Worker:
         except DatabaseError as exc:
             self._say(f"database error, trying {duty.name} again in {DATABASE_RETRY:.0f} s: {_one_line(exc)}",
                       error=True)
-            close_old_connections()
+            _drop_stale_connection()
             return min(every, DATABASE_RETRY)
         if chance is None:
             # Its row was deleted (by hand): made again, due at once.
