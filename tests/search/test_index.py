@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import connection
 
@@ -205,3 +207,30 @@ def test_number_email_and_account_searches_still_work(agent):
     assert staff_finds("ann@acme.example") == [first.pk, second.pk]
     assert staff_finds("acme corp") == [first.pk]
     assert staff_finds("voic") == [first.pk]
+
+
+def test_the_rebuild_command(agent):
+    from django.core.management import call_command
+
+    ann = make_contact("acme")
+    ticket = make_ticket(ann, "Help", "The booby is here.")
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "search index rebuilt" in out.getvalue()
+    assert staff_finds("booby") == [ticket.pk]
+
+
+@pytest.mark.parametrize("text", ['foo" OR (bar* NEAR', "AND OR NOT", "^ * : { } ( )", '""', "-", "-walrus",
+                                  "東%_\\", "a:b col:umn", "'; DROP TABLE helpdesk_ticket; --"])
+def test_any_text_is_a_search_not_a_syntax_error(agent, text):
+    ann = make_contact("acme")
+    make_ticket(ann, "Help", "Plain words only.")
+    assert staff_finds(text) == []
+    assert customer_finds(ann, text) == []
+
+
+def test_operators_typed_are_words(agent):
+    ann = make_contact("acme")
+    ticket = make_ticket(ann, "Help", "Press AND hold the NEAR button.")
+    assert staff_finds("near") == [ticket.pk]
+    assert staff_finds('"and hold"') == [ticket.pk]

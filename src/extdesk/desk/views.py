@@ -38,7 +38,7 @@ from .forms import (
     update_expected_version,
     update_initial,
 )
-from .selectors import DEFAULT_QUEUE_TAB, QUEUE_STATUS_TABS
+from .selectors import DEFAULT_QUEUE_TAB, QUEUE_STATUS_ALL, QUEUE_STATUS_TABS
 from .throttle import Lockout
 from .tool_forms import bulk_bar
 
@@ -175,7 +175,8 @@ def queue(request: StaffRequest) -> HttpResponse:
         "bulk": bulk_bar(request.GET, staff=staff, categories=categories),
         # A search of words counts each tab up to this many matches (selectors.queue_status_counts).
         "count_limit": count_limit,
-        "more": count_limit is not None and found.tab_counts[status_key] > count_limit,
+        # Past the limit every count is a lower bound.
+        "more": count_limit is not None and found.tab_counts[QUEUE_STATUS_ALL] > count_limit,
     }, 400 if form.errors else 200)
 
 

@@ -191,14 +191,18 @@ class RankedTickets:
         self._others = [(_sql(candidates.filter(other).values(*columns)), rank) for other, rank in others]
         self._counted = (_sql(candidates.values("id")),
                          [_sql(candidates.filter(other).values("id")) for other, _rank in others])
+        # A total given above the limit is a lower bound (queue_status_counts): counted again here.
+        if total is not None and total > text_search.COUNT_LIMIT:
+            total = None
         self._query = query
         self._staff = staff
-        self.more = total is not None and total > text_search.COUNT_LIMIT
-        self._total = None if total is None else min(total, text_search.COUNT_LIMIT)
+        self.more = False
+        self._total = total
 
     def count(self) -> int:
         if self._total is None:
-            [counted] = text_search.count_matches([self._counted], self._query, staff=self._staff)
+            candidates, others = self._counted
+            counted = text_search.count_matches(candidates, others, self._query, staff=self._staff).get("", 0)
             self.more = counted > text_search.COUNT_LIMIT
             self._total = min(counted, text_search.COUNT_LIMIT)
         return self._total
@@ -486,9 +490,9 @@ def staff_queue(
     total = None
     if status_counts is not None:
         total = sum(status_counts.get(status, 0) for status in (filters.statuses or status_counts))
-        if _ranked_query(filters.search) is not None:
-            # Counted up to the limit (queue_status_counts): the pages reach that many.
-            total = min(total, SEARCH_COUNT_LIMIT)
+        if _ranked_query(filters.search) is not None and sum(status_counts.values()) > SEARCH_COUNT_LIMIT:
+            # Counts that are lower bounds (queue_status_counts): the pages reach the limit.
+            total = SEARCH_COUNT_LIMIT
         if filters.statuses and total * STATUS_SHARE_WALKED >= sum(status_counts.values()):
             # A tenth or more of the tickets have a wanted status: reading the sort order's index
             # and skipping the others reaches a page within a few rows, where reading every ticket of
@@ -573,19 +577,17 @@ def needs_attention_queue(filters: QueueFilters = QueueFilters(), *, sort: str =
 def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
     """Tickets per status under the other filters (every status present, zero included). One query.
 
-    Under a search of words each count stops past text_search.COUNT_LIMIT (a common word is in
-    most tickets: the desk shows "1,000+" rather than count them all).
+    Under a search of words the newest text_search.COUNT_LIMIT + 1 matches of each way of matching
+    are counted: a common word is in most tickets. When they add up to more than COUNT_LIMIT,
+    every count is a lower bound (the desk shows "1,000+", "212+").
     """
     counts = dict.fromkeys(Status.values, 0)
     if (text := _ranked_query(filters.search)) is not None:
-        search = _search_text(filters.search)
-        groups = []
-        for status in Status.values:
-            candidates = _filtered_queue(replace(filters, search="", statuses=(status,))).order_by()
-            groups.append((_sql(candidates.values("id")),
-                           [_sql(candidates.filter(other).values("id")) for other, _rank in
-                            _staff_other_matches(search)]))
-        counts.update(zip(Status.values, text_search.count_matches(groups, text, staff=True), strict=True))
+        candidates = _filtered_queue(replace(filters, search=""), with_status=False).order_by()
+        others = [_sql(candidates.filter(other).values("id", "status"))
+                  for other, _rank in _staff_other_matches(_search_text(filters.search))]
+        counts.update(text_search.count_matches(_sql(candidates.values("id", "status")), others, text,
+                                                staff=True, by="status"))
         return counts
     # COUNT(*), not COUNT(id): counting a column reads and null-checks it in
     # every row.

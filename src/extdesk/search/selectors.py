@@ -118,9 +118,10 @@ def matching_ids(query: TextQuery, *, staff: bool) -> SqlParams:
             [fts5_expression(query, None if staff else _columns(staff))])
 
 
-def _text_part(candidates: SqlParams, columns: str, query: TextQuery, staff: bool, limit: int) -> SqlParams:
+def _text_part(candidates: SqlParams, columns: str, query: TextQuery, staff: bool, limit: int,
+               ranked: bool = True) -> SqlParams:
     """``SELECT <columns of c>, rank``: the ``limit`` candidates with the highest numbers whose text
-    matches, with their rank (a higher rank is a better match).
+    matches, with their rank (a higher rank is a better match; 0 unless ``ranked``).
 
     Newest first, so that a common word stops after ``limit`` rows read in number order instead
     of ranking every ticket it is in; a rare one is found through the index and sorted.
@@ -132,30 +133,33 @@ def _text_part(candidates: SqlParams, columns: str, query: TextQuery, staff: boo
                  f"WHERE d.{document} @@ websearch_to_tsquery('{config}', %s) "
                  f"ORDER BY c.id DESC LIMIT {limit}")
         text = websearch_text(query)
+        if not ranked:
+            return f"SELECT x.*, 0.0 AS rank FROM ({inner}) x", [*cand_params, text]
         # Ranked outside the LIMIT: ts_rank reads the whole document, only for the rows kept.
         return (f"SELECT x.*, ts_rank(d.{document}, websearch_to_tsquery('{config}', %s), 1) AS rank "
                 f"FROM ({inner}) x JOIN {schema.PG_TABLE} d ON d.ticket_id = x.id",
                 [text, *cand_params, text])
     if query.has_cjk:
         table = schema.CJK_TABLE
-        rank, rank_params = _trigram_rank(query, staff)
+        rank, rank_params = _trigram_rank(query, staff) if ranked else ("0.0", [])
         test, test_params = _trigram_test(query, staff)
         return (f"SELECT {columns}, {rank} AS rank FROM {table} JOIN ({cand_sql}) c ON c.id = {table}.rowid "
                 f"WHERE {test} ORDER BY {table}.rowid DESC LIMIT {limit}",
                 [*rank_params, *cand_params, *test_params])
     table = schema.FTS_TABLE
     weights = ", ".join([str(SUBJECT_WEIGHT), "1.0", "1.0"])
-    return (f"SELECT {columns}, -bm25({table}, {weights}) AS rank FROM {table} "
+    rank = f"-bm25({table}, {weights})" if ranked else "0.0"
+    return (f"SELECT {columns}, {rank} AS rank FROM {table} "
             f"JOIN ({cand_sql}) c ON c.id = {table}.rowid WHERE {table} MATCH %s "
             f"ORDER BY {table}.rowid DESC LIMIT {limit}",
             [*cand_params, fts5_expression(query, None if staff else _columns(staff))])
 
 
 def _parts(candidates: SqlParams, query: TextQuery, staff: bool, others: Iterable[tuple[SqlParams, float]],
-           columns: str, limit: int) -> SqlParams:
+           columns: str, limit: int, ranked: bool = True) -> SqlParams:
     """The text part and one part per other way of matching, each of at most ``limit`` rows, as
     ``UNION ALL`` (a ticket may be in several, with different ranks)."""
-    text_sql, params = _text_part(candidates, columns, query, staff, limit)
+    text_sql, params = _text_part(candidates, columns, query, staff, limit, ranked)
     parts, all_params = [f"SELECT * FROM ({text_sql}) t"], list(params)
     for n, ((other_sql, other_params), rank) in enumerate(others):
         parts.append(f"SELECT * FROM (SELECT {columns}, {float(rank)} AS rank FROM ({other_sql}) c "
@@ -223,20 +227,23 @@ def ranked_page(candidates: SqlParams, query: TextQuery, *, staff: bool,
     return [(number, _pick(public, internal if staff else None)) for number, public, internal in rows]
 
 
-def count_matches(groups: Sequence[tuple[SqlParams, Sequence[SqlParams]]], query: TextQuery, *,
-                  staff: bool) -> list[int]:
-    """Per group of (candidates, others) (each ``SELECT id``), how many candidates match, counted up
-    to COUNT_LIMIT + 1 (more than COUNT_LIMIT: the list says "1,000+"). One query."""
-    counts: list[str] = []
-    params: list = []
-    for candidates, others in groups:
-        union, union_params = _parts(candidates, query, staff, [(other, 0.0) for other in others], "c.id",
-                                     COUNT_LIMIT + 1)
-        counts.append(f"(SELECT COUNT(DISTINCT h.id) FROM ({union}) h)")
-        params.extend(union_params)
+def count_matches(candidates: SqlParams, others: Sequence[SqlParams], query: TextQuery, *,
+                  staff: bool, by: str = "") -> dict[str, int]:
+    """How many ``candidates`` match (``others``: the candidates matching another way), per value of
+    their column ``by`` (else under the key ""). One query.
+
+    Each way of matching reads at most COUNT_LIMIT + 1 matches, newest first: a total above
+    COUNT_LIMIT is a lower bound ("1,000+"), and so is each count beside it. ``candidates`` and
+    ``others`` select ``id`` and ``by``.
+    """
+    columns = f"c.id, c.{by}" if by else "c.id"
+    union, params = _parts(candidates, query, staff, [(other, 0.0) for other in others], columns,
+                           COUNT_LIMIT + 1, ranked=False)
+    grouped = f"h.{by}, COUNT(DISTINCT h.id) FROM ({union}) h GROUP BY h.{by}" if by else \
+        f"'', COUNT(DISTINCT h.id) FROM ({union}) h"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(counts)}", params)
-        return [min(n, COUNT_LIMIT + 1) for n in cursor.fetchone()]
+        cursor.execute(f"SELECT {grouped}", params)
+        return dict(cursor.fetchall())
 
 
 def _pick(public: str | None, internal: str | None) -> Snippet | None:
