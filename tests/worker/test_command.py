@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import server_env
+from tests.support.server import free_port, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,3 +143,19 @@ def test_a_worker_whose_parent_died_stops_too(env):
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{pid}").exists(), "the orphaned worker kept running"
+
+
+def test_fetch_mail_is_a_duty_once_a_mailbox_is_configured(env):
+    # Nothing listens there: the mailbox cannot be read this time; the other duties still run.
+    port = free_port()
+    env = {**env, "EXTDESK_INBOX_URL": f"imap://user:secret@127.0.0.1:{port}/INBOX"}
+    done = _run(env, "worker", "--once")
+    assert done.returncode == 1
+    failures = [line for line in done.stderr.splitlines() if line.startswith("extdesk worker: ")]
+    assert failures == ["extdesk worker: fetch-mail failed (trying again in 60 s): DutyFailed: not every "
+                        "mailbox was read or every message stored (fetch-mail status 75)"], done.stderr
+    _counts, leases = _report(env)
+    assert len(leases) == 10
+    assert [line for line in leases if " True " in line] == [
+        "fetch-mail '' True DutyFailed: not every mailbox was read or every message stored "
+        "(fetch-mail status 75)"]

@@ -15,6 +15,7 @@ import os
 import signal
 
 from .errors import StartupError, fail
+from .fetch_mail import _one_pass as fetch_pass
 from .setup import check_database, start_django
 
 EXIT_DUTY_FAILED = 1
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     stop = StopRequest()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker = Worker(all_duties(config, chosen), chosen, stop=stop, parent_pid=args.parent_pid)
+    duties = all_duties(config, chosen, fetch_pass=fetch_pass)
+    worker = Worker(duties, chosen, stop=stop, parent_pid=args.parent_pid)
     try:
         worker.prepare()
     except DatabaseError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
 
-from extdesk.config import Config
+from extdesk.config import Config, Inbox
 
 Stopping = Callable[[], bool]
 
@@ -42,13 +42,16 @@ def send_mail(stopping: Stopping) -> str | None:
     return f"queued mail: {report}" if report.sent or report.retrying or report.given_up else None
 
 
-def fetch_mail(config: Config, every: int) -> Callable[[Stopping], str | None]:
+# fetch-mail's pass over the mailboxes: (inboxes, largest mail, stopping, seconds to the next pass) ->
+# its exit status. The command line hands it in (extdesk.cli.fetch_mail), which it lies above.
+FetchPass = Callable[[tuple[Inbox, ...], int, Stopping, int | None], int]
+
+
+def fetch_mail(config: Config, every: int, one_pass: FetchPass) -> Callable[[Stopping], str | None]:
     """A pass over the IMAP mailboxes of EXTDESK_INBOX_URL (extdesk fetch-mail), which logs what it did."""
 
     def run(stopping: Stopping) -> str | None:
-        from extdesk.cli.fetch_mail import _one_pass
-
-        status = _one_pass(config.mail_in.inboxes, config.mail_in.max_bytes, stopping, every)
+        status = one_pass(config.mail_in.inboxes, config.mail_in.max_bytes, stopping, every)
         if status:
             raise DutyFailed("not every mailbox was read or every message stored "
                              f"(fetch-mail status {status})")
@@ -120,11 +123,12 @@ def sweep_attachments(stopping: Stopping) -> str | None:
     return f"{_plural(len(deleted), 'orphaned attachment file')} deleted" if deleted else None
 
 
-def all_duties(config: Config, intervals: dict[str, int]) -> list[Duty]:
+def all_duties(config: Config, intervals: dict[str, int], *, fetch_pass: FetchPass) -> list[Duty]:
     """Every duty this installation has, in the order a pass runs them; fetch-mail only with mailboxes."""
+    fetching = fetch_mail(config, intervals["fetch-mail"], fetch_pass) if config.mail_in.inboxes else None
     duties = [
         Duty("send-mail", send_mail),
-        Duty("fetch-mail", fetch_mail(config, intervals["fetch-mail"])) if config.mail_in.inboxes else None,
+        Duty("fetch-mail", fetching) if fetching else None,
         Duty("escalate", escalate),
         Duty("auto-close", auto_close),
         Duty("prune-audit", prune_audit),
