@@ -40,7 +40,8 @@ def test_named_for_screen_readers_and_no_styles():
     tree = parse(svg.bar_chart(chart_id="chart-sla", title="SLA", description="Half met.", labels=["a"],
                                series=[svg.Series("met", [50])]))
     assert tree.get("role") == "img"
-    assert tree.get("aria-labelledby") == "chart-sla-title chart-sla-desc"
+    assert tree.get("aria-labelledby") == "chart-sla-title"
+    assert tree.get("aria-describedby") == "chart-sla-desc"
     assert tree.xpath("/svg:svg/svg:title/@id", namespaces=NS) == ["chart-sla-title"]
     assert tree.xpath("/svg:svg/svg:desc/@id", namespaces=NS) == ["chart-sla-desc"]
     # The site's Content-Security-Policy refuses style attributes: colours are presentation attributes.

@@ -1,6 +1,6 @@
 """Bar and line charts drawn as SVG from numbers on the server: no script, no style sheet needed.
 
-Every chart is an ``<svg role="img">`` named by its ``<title>`` and ``<desc>``
+Every chart is an ``<svg role="img">`` named by its ``<title>``, described by its ``<desc>``
 (what a screen reader announces), each bar or point carries a ``<title>`` of
 its own (the browser shows it on hover), and every text that goes in, labels
 and series names from the database among them, is escaped and stripped of
@@ -98,7 +98,8 @@ class _Canvas:
         self.parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {HEIGHT}" '
             f'width="{width}" height="{HEIGHT}" role="img" '
-            f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" '
+            f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" '
+            'font-family="system-ui, sans-serif" '
             f'font-size="12" fill="#1c2434">',
             f'<title id="{chart_id}-title">{escape(title)}</title>',
             f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
