@@ -234,3 +234,16 @@ def test_operators_typed_are_words(agent):
     ticket = make_ticket(ann, "Help", "Press AND hold the NEAR button.")
     assert staff_finds("near") == [ticket.pk]
     assert staff_finds('"and hold"') == [ticket.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_goes_back_and_forth_and_indexes_what_is_there():
+    from django.core.management import call_command
+
+    make_staff("agent", password=None)
+    ann = make_contact("acme")
+    ticket = make_ticket(ann, "Help", "The shoebill waits.")
+    call_command("migrate", "search", "zero", verbosity=0)
+    services.reply(ticket, author=ann, body="And the hoatzin.")
+    call_command("migrate", "search", verbosity=0)
+    assert staff_finds("shoebill hoatzin") == [ticket.pk]
