@@ -79,6 +79,20 @@ def test_ninety_days_are_labelled_every_few_days_and_long_labels_cut():
     assert texts(long, "//svg:rect/svg:title")[0] == "x" * 200 + ": 1"
 
 
+def test_no_value_is_a_titled_dash_not_a_zero_bar():
+    tree = parse(svg.bar_chart(chart_id="c", title="t", description="d", labels=["Urgent", "Low"],
+                               series=[svg.Series("First response", [None, 50]),
+                                       svg.Series("Resolution", [0, 100])],
+                               missing="no outcome known yet"))
+    assert len(tree.xpath("//svg:rect[svg:title]", namespaces=NS)) == 3
+    assert texts(tree, "//svg:g[@class='bars']/svg:text") == ["\u2013"]
+    assert texts(tree, "//svg:g[@class='bars']/svg:text/svg:title") == [
+        "Urgent: First response: no outcome known yet"]
+    with pytest.raises(ValueError, match="a value for every label"):
+        svg.line_chart(chart_id="c", title="t", description="d", labels=["a"],
+                       series=[svg.Series("n", [None])])
+
+
 def test_no_data_still_draws_an_axis():
     tree = parse(svg.bar_chart(chart_id="c", title="t", description="d", labels=[],
                                series=[svg.Series("n", [])]))

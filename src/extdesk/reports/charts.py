@@ -53,6 +53,10 @@ def _hours(value: float) -> str:
     return "0" if value == 0 else format_duration(value * 3600)
 
 
+def _in_hours(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 3600
+
+
 def _percent(value: float) -> str:
     return f"{value:g} %"
 
@@ -89,18 +93,18 @@ def charts(report: Report) -> dict[str, Chart]:
             f"{row.label.lower()} median {format_duration(row.median)}, 90th percentile "
             f"{format_duration(row.p90)} ({row.tickets:,} tickets)" for row in report.times) + ".",
         labels=[row.label for row in report.times],
-        series=[svg.Series("Median", [(row.median or 0) / 3600 for row in report.times]),
-                svg.Series("90th percentile", [(row.p90 or 0) / 3600 for row in report.times])],
-        value_format=_hours, whole=False, unit="time")
+        series=[svg.Series("Median", [_in_hours(row.median) for row in report.times]),
+                svg.Series("90th percentile", [_in_hours(row.p90) for row in report.times])],
+        value_format=_hours, whole=False, unit="time", missing="no tickets measured")
     sla = svg.bar_chart(
         chart_id="chart-sla", title="SLA attained per priority",
         description=f"Tickets opened from {period} whose target was met, of those whose outcome is known: "
         + "; ".join(f"{row.label.lower()}: first response {format_percent(row.first_response.percent)}, "
                     f"resolution {format_percent(row.resolution.percent)}" for row in report.sla) + ".",
         labels=[row.label for row in report.sla],
-        series=[svg.Series("First response", [row.first_response.percent or 0 for row in report.sla]),
-                svg.Series("Resolution", [row.resolution.percent or 0 for row in report.sla])],
-        value_format=_percent, whole=False, unit="% met", at_least=100)
+        series=[svg.Series("First response", [row.first_response.percent for row in report.sla]),
+                svg.Series("Resolution", [row.resolution.percent for row in report.sla])],
+        value_format=_percent, whole=False, unit="% met", at_least=100, missing="no outcome known yet")
     drawn = {"days": ("Opened and closed per day", days), "backlog": ("Backlog by status", backlog),
              "categories": ("Opened per category", categories),
              "times": ("Response and resolution times", times), "sla": ("SLA attained per priority", sla)}

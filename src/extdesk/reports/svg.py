@@ -43,10 +43,10 @@ def whole_number(value: float) -> str:
 
 @dataclass(frozen=True)
 class Series:
-    """One named row of values, one value per label of the chart."""
+    """One named row of values, one value per label of the chart; None: no value (bar charts only)."""
 
     name: str
-    values: Sequence[float]
+    values: Sequence[float | None]
 
 
 def escape(value: str) -> str:
@@ -90,7 +90,7 @@ class _Canvas:
         self.labels = labels
         self.series = series
         self.value_format = value_format
-        top_value = max((v for one in series for v in one.values), default=0.0)
+        top_value = max((v for one in series for v in one.values if v is not None), default=0.0)
         self.ticks = nice_ticks(max(top_value, at_least), whole=whole)
         self.top = self.ticks[-1]
         self.plot_left, self.plot_right = _LEFT, width - _RIGHT
@@ -163,8 +163,11 @@ class _Canvas:
 
 def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[str],
               series: Sequence[Series], value_format: ValueFormat = whole_number, whole: bool = True,
-              unit: str = "", at_least: float = 0, width: int = WIDTH) -> str:
-    """Bars for each label, side by side when there are several series; the SVG as a string."""
+              unit: str = "", at_least: float = 0, width: int = WIDTH, missing: str = "no value") -> str:
+    """Bars for each label, side by side when there are several series; the SVG as a string.
+
+    A value of None draws a dash on the axis instead of a bar, titled ``missing``: "no value" is not 0.
+    """
     canvas = _Canvas(chart_id, title, description, series, labels, value_format=value_format,
                      whole=whole, unit=unit, at_least=at_least, width=width)
     slot = (canvas.plot_right - canvas.plot_left) / max(len(labels), 1)
@@ -175,6 +178,13 @@ def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[s
         colour = PALETTE[index % len(PALETTE)]
         for position, (label, value) in enumerate(zip(labels, one.values, strict=True)):
             x = centres[position] - slot * 0.38 + index * bar
+            if value is None:
+                name = f"{one.name}: " if len(series) > 1 else ""
+                canvas.parts.append(
+                    f'<text x="{_number(x + bar / 2)}" y="{_number(canvas.plot_bottom - 4)}" '
+                    f'text-anchor="middle" fill="{_AXIS}">\u2013<title>{escape(f"{label}: {name}{missing}")}'
+                    "</title></text>")
+                continue
             y = canvas.y(value)
             canvas.parts.append(
                 f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(max(bar - 1, 1))}" '
@@ -191,6 +201,9 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
     """A line per series through one point per label (days, in order); the SVG as a string."""
     canvas = _Canvas(chart_id, title, description, series, labels, value_format=value_format,
                      whole=whole, unit=unit, at_least=at_least, width=width)
+    lines = [[value for value in one.values if value is not None] for one in series]
+    if any(len(line) != len(labels) for line in lines):
+        raise ValueError("a line chart needs a value for every label")
     width = canvas.plot_right - canvas.plot_left
     if len(labels) > 1:
         slot = width / (len(labels) - 1)
@@ -201,14 +214,14 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
     # Points only where there are few enough to hover one by one.
     radius = 3 if len(labels) <= 120 else 0
     canvas.parts.append('<g class="lines">')
-    for index, one in enumerate(series):
+    for index, (one, values) in enumerate(zip(series, lines, strict=True)):
         colour = PALETTE[index % len(PALETTE)]
-        points = " ".join(f"{_number(x)},{_number(canvas.y(v))}" for x, v in zip(centres, one.values,
-                                                                                   strict=True))
+        points = " ".join(f"{_number(x)},{_number(canvas.y(value))}"
+                          for x, value in zip(centres, values, strict=True))
         canvas.parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" '
                             'stroke-linejoin="round"/>')
         if radius:
-            for x, label, value in zip(centres, labels, one.values, strict=True):
+            for x, label, value in zip(centres, labels, values, strict=True):
                 canvas.parts.append(
                     f'<circle cx="{_number(x)}" cy="{_number(canvas.y(value))}" r="{radius}" fill="{colour}">'
                     f"{canvas.point_title(label, one, value)}</circle>")
