@@ -154,8 +154,9 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     expect(box).to_have_value(f"Hello Ann, about #{number}.\n\nRegards, Sam")
     expect(desk).to_have_url(f"{server.base_url}/desk/tickets/{number}/")  # no page drawn again
     shot(desk, "staff-canned-reply")
-    # A bulk change from the queue: tick the row, choose, apply.
-    desk.goto(f"{server.base_url}/desk/")
+    # A bulk change from the queue: tick the row, choose, apply (the ticket waits on the customer now:
+    # it is in the Active tab, not in Needs attention).
+    desk.goto(f"{server.base_url}/desk/?status=active")
     row = desk.get_by_role("row").filter(has_text="Shop checkout fails")
     row.get_by_role("checkbox", name=f"Select #{number}").check()
     desk.locator("#bulk-priority").select_option(label="Urgent")
@@ -166,7 +167,7 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     # On a phone the same pages stack into one column.
     desk.set_viewport_size({"width": 390, "height": 844})
     shot(desk, "staff-ticket-phone")
-    desk.goto(f"{server.base_url}/desk/")
+    desk.goto(f"{server.base_url}/desk/?status=active")
     expect(desk.get_by_role("link", name="Shop checkout fails")).to_be_visible()
     shot(desk, "staff-queue-phone")
 
