@@ -20,7 +20,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 SCENARIOS = {
-    "active (default)": {},
+    "needs attention (default)": {},
+    "needs attention, page 20": {"page": "20"},
+    "active": {"status": "active"},
     "all, by priority": {"status": "all", "sort": "priority"},
     "all, page 150": {"status": "all", "page": "150"},
     "search subject": {"status": "all", "q": "backup"},
@@ -48,7 +50,7 @@ def _fill(up_to: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from extdesk.contacts.models import Account, Contact
-    from extdesk.helpdesk.models import Category, Priority, Status, Ticket
+    from extdesk.helpdesk.models import Category, Priority, Speaker, Status, Ticket
 
     if not Account.objects.exists():
         Account.objects.bulk_create(Account(name=f"account-{i:05d}") for i in range(2000))
@@ -71,9 +73,15 @@ def _fill(up_to: int, rng: random.Random) -> None:
     batch = []
     for i in range(start, up_to):
         moment = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 700))
+        status = rng.choice(statuses)
+        # The SLA fields the services keep: a due time while waiting on staff, some overdue.
+        due = (now + timedelta(minutes=rng.randrange(-3000, 10000))
+               if status in (Status.NEW, Status.OPEN) and rng.random() < 0.9 else None)
         batch.append(Ticket(
             subject=f"{rng.choice(WORDS)} {rng.choice(WORDS)} problem {i}",
-            status=rng.choice(statuses), priority=rng.choice(Priority.values),
+            status=status, priority=rng.choice(Priority.values), next_due_at=due,
+            first_response_breached=due is not None and due < now, last_speaker=rng.choice(Speaker.values),
+            last_message_excerpt=f"The first line of the latest message on ticket {i}",
             category_id=rng.choice(categories), account_id=rng.choice(accounts),
             contact_id=rng.choice(contacts), assignee_id=rng.choice(staff),
             created_at=moment, updated_at=moment, last_activity_at=moment,
@@ -135,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     rng = random.Random(7)
-    print(f"{'tickets':>8}  {'page':<22} {'queries':>7}  {'median ms':>9}  {'of it SQL':>9}")
+    print(f"{'tickets':>8}  {'page':<26} {'queries':>7}  {'median ms':>9}  {'of it SQL':>9}")
     for size in sizes:
         _fill(size, rng)
         for name, queries, median, sql in _measure(args.repeat):
-            print(f"{size:>8}  {name:<22} {queries:>7}  {median:>9.1f}  {sql:>9.1f}", flush=True)
+            print(f"{size:>8}  {name:<26} {queries:>7}  {median:>9.1f}  {sql:>9.1f}", flush=True)
     return 0
 
 
