@@ -108,7 +108,6 @@ class Tally:
 class Times:
     """How long tickets took for one measure: how many were measured, median and p90 in seconds."""
 
-    key: str
     label: str
     tickets: int
     median: float | None
@@ -139,7 +138,6 @@ class SlaRow:
 @dataclass(frozen=True)
 class Report:
     period: Period
-    filters: Filters
     days: list[Day]
     backlog: list[Tally]
     categories: list[Tally]
@@ -168,7 +166,6 @@ def report(period: Period, filters: Filters, categories: Sequence[Category]) -> 
                 "resolution": sum(row.resolution_measured for row in sla)}
     return Report(
         period=period,
-        filters=filters,
         days=opened_and_closed_per_day(tickets, period),
         backlog=backlog(tickets),
         categories=opened_per_category(groups, categories),
@@ -270,7 +267,7 @@ def response_times(opened: QuerySet[Ticket], measured: dict[str, int]) -> list[T
     else:
         found = {key: _percentiles_by_position(opened, column) if measured[key]
                  else (None,) * len(PERCENTILES) for key, _label, column in MEASURES}
-    return [Times(key, label, measured[key], *found[key]) for key, label, _column in MEASURES]
+    return [Times(label, measured[key], *found[key]) for key, label, _column in MEASURES]
 
 
 def _percentiles_in_postgresql(opened: QuerySet[Ticket]) -> dict[str, tuple[float | None, ...]]:
