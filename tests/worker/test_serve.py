@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import live_server
+from tests.support.server import free_port, live_server, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -58,3 +60,11 @@ def test_serve_without_worker(tmp_path):
         time.sleep(1)
         assert "extdesk worker" not in server.log_path.read_text()
 
+
+
+def test_serve_refuses_a_wrong_worker_interval_at_start(tmp_path):
+    env = server_env(tmp_path / "data", None, EXTDESK_WORKER_EVERY="escalate=fast")
+    done = subprocess.run([sys.executable, "-m", "extdesk.cli", "serve", "--port", str(free_port())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "extdesk: EXTDESK_WORKER_EVERY: escalate='fast': not a whole number of seconds\n"
