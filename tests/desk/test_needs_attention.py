@@ -208,3 +208,12 @@ def test_page_query_reads_the_partial_index(queue):
             cursor.execute(f"EXPLAIN {query['sql']}")
             plan = " ".join(row[0] for row in cursor.fetchall())
     assert "ticket_needs_attention" in plan, plan
+
+
+def test_a_search_sorted_by_due_time_stays_in_the_view(desk, queue):
+    t = queue
+    # Words of the messages (full-text search) and of the subjects, in the view's own order.
+    listed = numbers(desk.get(QUEUE, {"q": "morning", "sort": "due"}))
+    assert listed == [t[name].pk for name in ("overdue_long", "overdue_short", "close", "later", "tie_a",
+                                              "tie_b", "undated_old", "undated_new")]
+    assert numbers(desk.get(QUEUE, {"q": "tie", "sort": "-due"})) == [t["tie_b"].pk, t["tie_a"].pk]
