@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -152,3 +153,19 @@ def test_wrong_intervals_are_named(env, flags, message):
     with pytest.raises(ScheduleError) as error:
         intervals(env, flags)
     assert message in str(error.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_run_keeps_its_claim_past_the_lease():
+    seen = []
+
+    def long_duty(stopping):
+        time.sleep(2.5)  # past the 1.5 s lease: only the renewals keep it
+        seen.append(services.claim("sweep-attachments", "other-host", lease=LEASE, only_when_due=False))
+
+    worker = Worker([Duty("sweep-attachments", long_duty)], {"sweep-attachments": 60}, stop=StopRequest(),
+                    holder="test-host", lease=timedelta(seconds=1.5), out=io.StringIO())
+    worker.prepare()
+    assert worker.run_once() is True
+    assert seen == [False]
+    assert DutyLease.objects.get(name="sweep-attachments").claimed_by == ""

@@ -19,8 +19,8 @@ from .duties import Duty
 
 # A claim lapses this long after its last renewal: a worker that died mid-duty holds it no longer.
 LEASE = timedelta(seconds=60)
-# A running duty renews its claim this often, so that a long run keeps it.
-RENEW_EVERY = LEASE.total_seconds() / 3
+# A running duty renews its claim three times per lease, so that a long run keeps it.
+RENEWALS_PER_LEASE = 3
 # A database that could not be reached is tried again after this many seconds.
 DATABASE_RETRY = 10.0
 
@@ -56,16 +56,16 @@ def _one_line(exc: BaseException) -> str:
 class _Renewal(threading.Thread):
     """Renews a claim while its duty runs, on a database connection of its own (this thread's)."""
 
-    def __init__(self, name: str, holder: str) -> None:
+    def __init__(self, name: str, holder: str, lease: timedelta) -> None:
         super().__init__(name=f"renew-{name}", daemon=True)
-        self._duty, self._holder = name, holder
+        self._duty, self._holder, self._lease = name, holder, lease
         self._done = threading.Event()
 
     def run(self) -> None:
         try:
-            while not self._done.wait(RENEW_EVERY):
+            while not self._done.wait(self._lease.total_seconds() / RENEWALS_PER_LEASE):
                 try:
-                    services.renew(self._duty, self._holder, lease=LEASE)
+                    services.renew(self._duty, self._holder, lease=self._lease)
                 except DatabaseError as exc:
                     # The claim may lapse; the duties claim their own rows, so an overlap stays safe.
                     print(f"extdesk worker: could not renew the claim on {self._duty}: {_one_line(exc)}",
@@ -82,13 +82,14 @@ class Worker:
     """Runs ``duties``, each every ``intervals[name]`` seconds across all workers sharing the database."""
 
     def __init__(self, duties: Sequence[Duty], intervals: dict[str, int], *, stop: StopRequest,
-                 holder: str | None = None, parent_pid: int | None = None,
+                 holder: str | None = None, parent_pid: int | None = None, lease: timedelta = LEASE,
                  out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.duties = list(duties)
         self.intervals = intervals
         self.stop = stop
         self.holder = holder or services.holder_name()
         self.parent_pid = parent_pid
+        self.lease = lease
         self.out = out or sys.stdout
         self.err = err or sys.stderr
 
@@ -109,9 +110,9 @@ class Worker:
         """Run ``duty`` if its turn can be taken: True done, False failed, None not taken."""
         every = timedelta(seconds=self.intervals[duty.name])
         _drop_stale_connection()
-        if not services.claim(duty.name, self.holder, lease=LEASE, only_when_due=only_when_due):
+        if not services.claim(duty.name, self.holder, lease=self.lease, only_when_due=only_when_due):
             return None
-        renewal = _Renewal(duty.name, self.holder)
+        renewal = _Renewal(duty.name, self.holder, self.lease)
         renewal.start()
         outcome, failed = "", False
         try:
