@@ -26,16 +26,17 @@ def test_every_deploy_file_is_referenced_and_every_reference_exists():
 
 def test_the_units_run_commands_the_command_line_accepts():
     units = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
-    assert len(units) == 3
-    commands = set()
+    assert len(units) == 2
+    commands = {}
     for unit in units:
         (line,) = [ln for ln in unit.read_text().splitlines() if ln.startswith("ExecStart=")]
         argv = shlex.split(line.removeprefix("ExecStart="))
         assert argv[0].endswith("/bin/extdesk")
         args = build_parser().parse_args(argv[1:])
-        commands.add(args.command)
-        if args.command != "serve":
-            assert args.loop == 60
-    assert commands == {"serve", "send-queued-mail", "fetch-mail"}
+        commands[args.command] = args
+    assert commands.keys() == {"serve", "worker"}
+    # The worker unit runs the duties: the server must not start a second worker of its own.
+    assert commands["serve"].no_worker
+    assert not commands["worker"].once
     script = (ROOT / "deploy" / "postfix" / "receive-mail").read_text()
     assert "exec /opt/extdesk/.venv/bin/extdesk receive-mail" in script
