@@ -19,12 +19,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from extdesk.helpdesk.models import OPEN_STATUSES, Category, Priority, Status, Ticket
-from extdesk.sla.models import BusinessCalendar
+from extdesk.sla import selectors as sla_selectors
 
 from .expressions import PercentileCont, SecondsBetween, local_date
 
@@ -35,8 +34,7 @@ PERCENTILES = (0.5, 0.9)
 
 def report_zone() -> ZoneInfo:
     """The time zone whose midnights separate the reports' days: the business calendar's."""
-    name = BusinessCalendar.objects.filter(pk=1).values_list("time_zone", flat=True).first()
-    return ZoneInfo(name or settings.EXTDESK_TIME_ZONE)
+    return ZoneInfo(sla_selectors.zone_name(sla_selectors.calendar_row()))
 
 
 @dataclass(frozen=True)
