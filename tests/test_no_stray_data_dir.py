@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.database_independent
+
 COMMANDS = [
     (("createstaff", "alice", "--password-stdin"), 2),
     (("manage", "migrate", "--no-input"), 2),

@@ -14,7 +14,7 @@ import requests
 
 from tests.support.server import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database_independent]
 
 ROOT = Path(__file__).resolve().parent.parent
 

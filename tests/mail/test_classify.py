@@ -7,6 +7,8 @@ import pytest
 from extdesk.mail.classify import automatic_reason, is_spam
 from extdesk.mail.parsing import parse
 
+pytestmark = pytest.mark.database_independent
+
 PERSON = "ann@customer.example"
 
 

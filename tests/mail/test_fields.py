@@ -7,6 +7,8 @@ import pytest
 
 from extdesk.mail import charsets, fields, flowed
 
+pytestmark = pytest.mark.database_independent
+
 
 @pytest.mark.parametrize(("raw", "text"), [
     ("=?utf-8?q?Gr=C3=BC=C3=9Fe?=", "Grüße"),

@@ -9,6 +9,8 @@ from extdesk.mail import html
 from extdesk.mail.html import html_to_text, safe_html
 from extdesk.mail.quotes import new_text
 
+pytestmark = pytest.mark.database_independent
+
 
 def test_paragraphs_breaks_and_inline_markup():
     assert html_to_text("<p>Hello <b>World</b>,</p><p>second&nbsp;paragraph<br>next line</p>") == (

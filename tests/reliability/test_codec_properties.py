@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from extdesk.soap.envelope import decode_call, decode_response, encode_call, encode_response
 from extdesk.soap.exceptions import ClientFault, FaultReceived
 
+pytestmark = pytest.mark.database_independent
+
 # Every Unicode scalar value; lone surrogates are not characters and cannot
 # be written in UTF-8 at all.
 unicode_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)

@@ -25,7 +25,7 @@ from tests.reliability.soap_calls import contact, value
 from tests.support.server import live_server_any_db
 from tests.support.signing import signed_headers
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database_independent]
 
 MIB = 1024 * 1024
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

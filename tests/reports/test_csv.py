@@ -9,6 +9,8 @@ import pytest
 
 from extdesk.reports.csv_export import render, safe_cell
 
+pytestmark = pytest.mark.database_independent
+
 
 # The last four: the full-width forms, which some spreadsheet applications take for the ASCII ones.
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1",

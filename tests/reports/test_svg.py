@@ -7,6 +7,8 @@ from lxml import etree
 
 from extdesk.reports import svg
 
+pytestmark = pytest.mark.database_independent
+
 NS = {"svg": "http://www.w3.org/2000/svg"}
 HOSTILE = '</text></svg><script>alert("x")</script> & \'quotes\' \x01\x0b]]>'
 HOSTILE_SHOWN = '</text></svg><script>alert("x")</script> & \'quotes\' ]]>'

@@ -19,6 +19,8 @@ from extdesk.soap.exceptions import ClientFault, FaultReceived
 from extdesk.soap.faults import encode_fault
 from tests.support.captures import capture_body
 
+pytestmark = pytest.mark.database_independent
+
 NS = "urn:HSPC/ExternalHelpdesk"
 ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope '

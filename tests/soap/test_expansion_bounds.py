@@ -26,6 +26,8 @@ from tests.client.test_transport_failures import tiny_server
 from tests.soap.test_soaplite_fast_path import _HEAD, _TAIL
 from tests.support.server import SECRET
 
+pytestmark = pytest.mark.database_independent
+
 
 def test_the_dag_of_issue_10_is_refused_quickly_by_the_request_decoder():
     data = dag_body(depth=24, fan_out=2)

@@ -14,6 +14,8 @@ from extdesk.soap.exceptions import ClientFault
 from tests.soap.test_soaplite_fast_path import _HEAD as _PUSH_HEAD
 from tests.soap.test_soaplite_fast_path import _TAIL
 
+pytestmark = pytest.mark.database_independent
+
 _HEAD = _PUSH_HEAD.format(n=2)
 
 

@@ -8,6 +8,8 @@ import pytest
 from extdesk.soap.envelope import decode_call
 from extdesk.soap.exceptions import ClientFault
 
+pytestmark = pytest.mark.database_independent
+
 _OPEN = (
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
