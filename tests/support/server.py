@@ -108,11 +108,14 @@ def live_server(
     scheme: str = "http",
     verify: bool | str = True,
     data_dir: Path | None = None,
+    duty_worker: bool = False,
 ) -> Iterator[LiveServer]:
     """Start ``extdesk serve`` on a free loopback port; stop it afterwards.
 
     Two servers given the same ``data_dir`` (or ``database_url``) share one
-    database, as two app servers behind a load balancer would.
+    database, as two app servers behind a load balancer would. Without
+    ``duty_worker`` the server starts no worker (``--no-worker``): a test
+    sees only what it does itself, never a duty running beside it.
     """
     port = free_port()
     data_dir = data_dir or tmp_path / f"server-{port}"
@@ -123,7 +126,7 @@ def live_server(
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "extdesk.cli", "serve", "--port", str(port),
-             "--workers", str(workers), *serve_args],
+             "--workers", str(workers), *(() if duty_worker else ("--no-worker",)), *serve_args],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:

@@ -45,7 +45,7 @@ def _worker_pid(log: Path) -> int:
 
 
 def test_serve_runs_the_worker_and_stops_it_with_itself(tmp_path):
-    with live_server(tmp_path, workers=1) as server:
+    with live_server(tmp_path, workers=1, duty_worker=True) as server:
         pid = _worker_pid(server.log_path)
         assert b"\0worker\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
         assert _alive(pid)
