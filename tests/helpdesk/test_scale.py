@@ -69,7 +69,9 @@ def test_ten_thousand_tickets(client):
         count, median = _measure(lambda q=query: customer_page(q))
         print(f"\n[{vendor}] customer list ({label}), {TICKETS} tickets: {count} queries, "
               f"median {median:.1f} ms (whole request, template included)")
-        assert count == 5
+        # Session, user, contact, count and page; a search of words ranks its page (with the
+        # snippets) before fetching it: one more.
+        assert count == (6 if label == "search" else 5)
         assert median < 2000
 
     def queue() -> None:
