@@ -207,7 +207,9 @@ def test_postgresql_answers_queue_search_and_priority_sort_from_indexes():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "ticket_subject_trgm" in plan
-        assert "helpdesk_ticket_contact_id" in plan and "helpdesk_ticket_account_id" in plan
+        # Either index on the contact (the account) answers the e-mail's (the account name's) branch.
+        assert "helpdesk_ticket_contact_id" in plan or "ticket_contact_list" in plan
+        assert "helpdesk_ticket_account_id" in plan or "ticket_account_list" in plan
         cursor.execute("SET LOCAL enable_sort = off")
         for sort in ("priority", "-priority"):
             sql, params = selectors.staff_queue(sort=sort).object_list.query.sql_with_params()

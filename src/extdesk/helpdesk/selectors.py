@@ -82,15 +82,21 @@ def _number_q(text: str) -> Q | None:
     return None
 
 
-def _text_match_q(query: TextQuery, *, staff: bool) -> Q:
-    """The tickets whose text (subject, messages; notes too for ``staff``) matches ``query``.
+def _matching_any(ways: list[Q], query: TextQuery | None, *, staff: bool) -> Q:
+    """The tickets matching any of ``ways`` or, with a ``query``, whose text (subject, messages;
+    notes too for ``staff``) matches it.
 
-    On PostgreSQL ``id = ANY(ARRAY(...))``, for the reason _InSubquery gives.
+    ``id IN (... UNION ...)``: each way is answered by its own index (subject trigrams,
+    contacts, accounts, the search index), the union once. Not an OR of the ways: with the
+    text's matches among them neither planner can combine them (a common word's matches, as an
+    array, would be searched from the start for each ticket).
     """
-    sql, params = text_search.matching_ids(query, staff=staff)
-    column = f'"{Ticket._meta.db_table}"."id"'
-    test = f"{column} = ANY(ARRAY({sql}))" if connection.vendor == "postgresql" else f"{column} IN ({sql})"
-    return Q(RawSQL(test, params, output_field=BooleanField()))
+    parts = [_sql(Ticket.objects.filter(way).order_by().values("id")) for way in ways]
+    if query is not None:
+        parts.append(text_search.matching_ids(query, staff=staff))
+    sql = " UNION ".join(f"SELECT * FROM ({part_sql}) w{n}" for n, (part_sql, _params) in enumerate(parts))
+    params = [param for _sql_text, part_params in parts for param in part_params]
+    return Q(RawSQL(f'"{Ticket._meta.db_table}"."id" IN ({sql})', params, output_field=BooleanField()))
 
 
 def _search_q(text: str) -> Q | None:
@@ -101,10 +107,7 @@ def _search_q(text: str) -> Q | None:
         return None
     if (number := _number_q(text)) is not None:
         return number
-    found = Q(subject__icontains=text)
-    if (query := text_search.text_query(text)) is not None:
-        found |= _text_match_q(query, staff=False)
-    return found
+    return _matching_any([Q(subject__icontains=text)], text_search.text_query(text), staff=False)
 
 
 class _InSubquery(Func):
@@ -146,10 +149,8 @@ def _staff_search_q(text: str) -> Q | None:
         return None
     if (number := _number_q(text)) is not None:
         return number
-    found = Q(subject__icontains=text) | _customer_named_q(text)
-    if (query := text_search.text_query(text)) is not None:
-        found |= _text_match_q(query, staff=True)
-    return found
+    return _matching_any([Q(subject__icontains=text), _customer_named_q(text)], text_search.text_query(text),
+                         staff=True)
 
 
 def _ranked_query(text: str) -> TextQuery | None:
@@ -178,7 +179,7 @@ class RankedTickets:
     ranks above any text match; a subject containing the text as a part of a word, below).
     The newest text_search.COUNT_LIMIT matches of each way are ranked, and counted: past that,
     ``more`` says so. A page is ranked, with its snippets, then its tickets fetched with their
-    joined rows (given ``search_snippet``): three queries, and the count unless ``total`` is given.
+    joined rows (given ``search_snippet``): two queries, and the count unless ``total`` is given.
     """
 
     def __init__(self, candidates: QuerySet[Ticket], query: TextQuery, *, staff: bool,
@@ -348,7 +349,8 @@ def contact_tickets(
     """A page of the tickets ``contact`` may see, newest activity first (best match first for a
     search of words, see RankedTickets).
 
-    ``state`` is ``open``, ``closed`` or ``all``. Two queries: count and page (see ContactTickets).
+    ``state`` is ``open``, ``closed`` or ``all``. Two queries: count and page (see ContactTickets);
+    a search of words three.
     """
     tickets = Ticket.objects.all()
     if state in ("open", "closed"):
@@ -482,7 +484,9 @@ def staff_queue(
             status_counts.get(status, 0) for status in (filters.statuses or status_counts))
         search = _search_text(filters.search)
         ranked = RankedTickets(
-            _filtered_queue(replace(filters, search="")), text, staff=True, total=total,
+            # Matches are read newest first (RankedTickets): the status is checked on the way, as
+            # in a large share (see _NoIndex), not looked up through its index.
+            _filtered_queue(replace(filters, search=""), status_index=False), text, staff=True, total=total,
             ties=_RELEVANCE_TIES.get(ties, text_search.NEWEST_FIRST),
             others=_staff_other_matches(search))
         return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
@@ -490,7 +494,8 @@ def staff_queue(
     total = None
     if status_counts is not None:
         total = sum(status_counts.get(status, 0) for status in (filters.statuses or status_counts))
-        if _ranked_query(filters.search) is not None and sum(status_counts.values()) > SEARCH_COUNT_LIMIT:
+        many = _ranked_query(filters.search) is not None and sum(status_counts.values()) > SEARCH_COUNT_LIMIT
+        if many:
             # Counts that are lower bounds (queue_status_counts): the pages reach the limit.
             total = SEARCH_COUNT_LIMIT
         if filters.statuses and total * STATUS_SHARE_WALKED >= sum(status_counts.values()):
@@ -499,7 +504,7 @@ def staff_queue(
             # those statuses and sorting them does not; without statistics (see _NoIndex) the
             # planners choose the latter unless the status index is out of their reach.
             tickets = _filtered_queue(filters, status_index=False)
-        if _search_text(filters.search) and total <= FEW_SEARCH_MATCHES:
+        if _search_text(filters.search) and total <= FEW_SEARCH_MATCHES and not many:
             # The planner cannot tell how few tickets the search's subqueries match, and
             # would walk the whole sort order looking for them; given the matches' ids (found
             # once, through the search's indexes) it fetches just those and sorts them.

@@ -2,8 +2,9 @@
 
 The callers (extdesk.helpdesk.selectors) bring the tickets a list may show as SQL (the desk's
 filters, or what a customer may see) and the other ways a ticket matches (its number, subject,
-contact's e-mail, account); this module joins them to the text matches and ranks them. Only the
-page's rows are ranked in full order and given snippets; counts stop at COUNT_LIMIT.
+contact's e-mail, account); this module joins them to the text matches and ranks them. Each
+way of matching reads at most its newest COUNT_LIMIT (+ 1 to count) matches, so that a common
+word costs about what a rare one does; only the page's rows get snippets.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from . import schema, snippets
 from .snippets import Snippet
 from .terms import TRIGRAM, TextQuery, fold_greek, fts5_expression, like_pattern, parse, websearch_text
 
-# A count of matches stops here: the list says "1,000+" rather than count every ticket a common
-# word is in.
+# Matches ranked and counted, at most, per way of matching: past it the lists say "1,000+"
+# rather than rank and count every ticket a common word is in.
 COUNT_LIMIT = 1000
 # The rank of a ticket whose customer the search names (their e-mail, their account): above any
 # text match's.
@@ -125,20 +126,35 @@ def _text_part(candidates: SqlParams, columns: str, query: TextQuery, staff: boo
 
     Newest first, so that a common word stops after ``limit`` rows read in number order instead
     of ranking every ticket it is in; a rare one is found through the index and sorted.
+    A customer's candidates (the tickets they may see) are few: read first, then their documents.
     """
     cand_sql, cand_params = candidates
     if connection.vendor == "postgresql":
-        document, config = _document(staff), schema.PG_CONFIG
-        inner = (f"SELECT {columns} FROM ({cand_sql}) c JOIN {schema.PG_TABLE} d ON d.ticket_id = c.id "
-                 f"WHERE d.{document} @@ websearch_to_tsquery('{config}', %s) "
-                 f"ORDER BY c.id DESC LIMIT {limit}")
+        document, config, table = _document(staff), schema.PG_CONFIG, schema.PG_TABLE
+        matching = f"{document} @@ websearch_to_tsquery('{config}', %s)"
         text = websearch_text(query)
+        # PostgreSQL cannot tell a rare word from a common one it has no statistics for: it is
+        # asked which it is (counting up to ``limit`` matches, through the index), and only the
+        # branch for that answer runs (a one-time filter). Few: their ids, then those tickets.
+        # Many: the newest tickets read in number order until ``limit`` match.
+        gate = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} g WHERE g.{matching} LIMIT {limit}) n)"
+        few = (f"SELECT {columns} FROM ({cand_sql}) c "
+               f"WHERE c.id = ANY(ARRAY(SELECT d.ticket_id FROM {table} d WHERE d.{matching})) "
+               f"ORDER BY c.id DESC LIMIT {limit}")
+        # ``c.id + 0``: a customer's tickets are read through their own indexes and sorted, not
+        # found by walking every ticket in number order.
+        order = "c.id DESC" if staff else "c.id + 0 DESC"
+        many = (f"SELECT {columns} FROM ({cand_sql}) c JOIN {table} d ON d.ticket_id = c.id "
+                f"WHERE d.{matching} ORDER BY {order} LIMIT {limit}")
+        inner = (f"SELECT * FROM ({few}) f WHERE {gate} < {limit} "
+                 f"UNION ALL SELECT * FROM ({many}) m WHERE {gate} >= {limit}")
+        inner_params = [*cand_params, text, text, *cand_params, text, text]
         if not ranked:
-            return f"SELECT x.*, 0.0 AS rank FROM ({inner}) x", [*cand_params, text]
+            return f"SELECT x.*, 0.0 AS rank FROM ({inner}) x", inner_params
         # Ranked outside the LIMIT: ts_rank reads the whole document, only for the rows kept.
         return (f"SELECT x.*, ts_rank(d.{document}, websearch_to_tsquery('{config}', %s), 1) AS rank "
-                f"FROM ({inner}) x JOIN {schema.PG_TABLE} d ON d.ticket_id = x.id",
-                [text, *cand_params, text])
+                f"FROM ({inner}) x JOIN {table} d ON d.ticket_id = x.id",
+                [text, *inner_params])
     if query.has_cjk:
         table = schema.CJK_TABLE
         rank, rank_params = _trigram_rank(query, staff) if ranked else ("0.0", [])
