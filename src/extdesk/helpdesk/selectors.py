@@ -91,7 +91,8 @@ def _matching_any(ways: list[Q], query: TextQuery | None, *, staff: bool) -> Q:
     text's matches among them neither planner can combine them (a common word's matches, as an
     array, would be searched from the start for each ticket).
     """
-    parts = [_sql(Ticket.objects.filter(way).order_by().values("id")) for way in ways]
+    parts: list[text_search.SqlParams] = [_sql(Ticket.objects.filter(way).order_by().values("id"))
+                                           for way in ways]
     if query is not None:
         parts.append(text_search.matching_ids(query, staff=staff))
     sql = " UNION ".join(f"SELECT * FROM ({part_sql}) w{n}" for n, (part_sql, _params) in enumerate(parts))
