@@ -97,7 +97,7 @@ def _matching_any(ways: list[Q], query: TextQuery | None, *, staff: bool) -> Q:
         parts.append(text_search.matching_ids(query, staff=staff))
     sql = " UNION ".join(f"SELECT * FROM ({part_sql}) w{n}" for n, (part_sql, _params) in enumerate(parts))
     params = [param for _sql_text, part_params in parts for param in part_params]
-    return Q(RawSQL(f'"{Ticket._meta.db_table}"."id" IN ({sql})', params, output_field=BooleanField()))
+    return Q(pk__in=RawSQL(sql, params))
 
 
 def _search_q(text: str) -> Q | None:
