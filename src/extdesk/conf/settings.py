@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "extdesk.worker",
     "extdesk.reports",
     "extdesk.search",
+    "extdesk.ratings",
+    "extdesk.kb",
 ]
 
 MIDDLEWARE = [

@@ -17,7 +17,10 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="desk:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("desk/reports/", include("extdesk.reports.urls")),
+    path("desk/kb/", include("extdesk.kb.desk_urls")),
     path("desk/", include("extdesk.desk.urls")),
+    path("kb/", include("extdesk.kb.urls")),
+    path("rate/", include("extdesk.ratings.urls")),
     path("", include("extdesk.sso.urls")),
     # The customer portal owns the site root; keep it last.
     path("", include("extdesk.portal.urls")),
