@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "extdesk.worker",
     "extdesk.reports",
     "extdesk.search",
-    "extdesk.ratings",
     "extdesk.kb",
 ]
 
