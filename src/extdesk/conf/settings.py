@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "extdesk.worker",
     "extdesk.reports",
     "extdesk.search",
+    "extdesk.ratings",
     "extdesk.kb",
 ]
 

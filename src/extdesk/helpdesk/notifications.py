@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +34,11 @@ from .staff import desk_users, display_name
 # References names the thread's first Message-ID and this many of the
 # latest: enough for any mail program to thread it, a short header still.
 REFERENCES_KEPT = 10
+
+# Sent while the mail telling a customer their ticket is resolved is written (inside the change's
+# transaction), with the ``ticket``; each receiver returns lines to add (extdesk.ratings: its "Were you
+# helped?" links). A signal: this package cannot import the apps that add to its mail.
+resolved_mail_lines = Signal()
 
 
 def ticket_tag(ticket_id: int) -> str:
@@ -186,8 +193,11 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
         f"Your ticket {ticket.reference} is now {Status(new).label.lower()}"
         f" (it was {Status(old).label.lower()}).",
         "",
-        *_how_to_answer(ticket, "add to it"),
     ]
+    if new == Status.RESOLVED:
+        for _receiver, extra in resolved_mail_lines.send(sender=Ticket, ticket=ticket):
+            lines += [*cast(list[str], extra), ""]
+    lines += _how_to_answer(ticket, "add to it")
     _send(ticket, _subject(ticket, f"Status: {Status(new).label}"), lines, [ticket.contact.email],
           f"the status change of {ticket.reference}")
 
