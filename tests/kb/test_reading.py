@@ -235,3 +235,9 @@ def test_staff_without_desk_rights_read_as_the_public(client, articles):
 def test_any_text_is_a_search_not_a_syntax_error(client, articles, text):
     assert client.get(reverse("kb:search"), {"q": text}).status_code == 200
     assert Article.objects.count() == 3
+
+
+def test_an_image_whose_file_is_gone_is_a_404(client, agent, articles):
+    image = _image(agent, articles["public"])
+    image.file.storage.delete(image.file.name)
+    assert client.get(reverse("kb:image", args=[image.pk, image.original_name])).status_code == 404

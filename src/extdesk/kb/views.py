@@ -156,7 +156,12 @@ def image(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
     found = selectors.image_for_reader(reader, pk)
     if found is None:
         raise Http404("No such image.")
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (a restore without kb-images/): answered like a missing image.
+        raise Http404("No such image.") from None
+    response = FileResponse(handle, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     public = found.article.state == State.PUBLISHED and found.article.visibility == Visibility.PUBLIC
