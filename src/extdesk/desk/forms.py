@@ -13,6 +13,7 @@ from extdesk.helpdesk.models import Category, Priority, Status, Ticket
 from extdesk.helpdesk.selectors import QUEUE_SORTS
 from extdesk.helpdesk.services import MAX_BODY_LENGTH, PropertyChanges
 from extdesk.helpdesk.staff import display_name
+from extdesk.ratings.models import Choice
 from extdesk.web.forms import AttachmentsField, choice_field
 
 from .selectors import (
@@ -21,6 +22,8 @@ from .selectors import (
     ASSIGNEE_NONE,
     DEFAULT_QUEUE_TAB,
     QUEUE_STATUS_TABS,
+    RATING_ANY,
+    RATING_NONE,
     QueueQuery,
     default_sort,
 )
@@ -103,7 +106,7 @@ class QuickSelect(forms.Select):
 class QueueFilterForm(forms.Form):
     """The queue's query string. A wrong value is reported next to its field."""
 
-    SHOWN = ("q", "priority", "assignee", "category", "account", "tag", "sort")
+    SHOWN = ("q", "priority", "assignee", "category", "account", "tag", "rating", "sort")
 
     status = forms.ChoiceField(choices=QUEUE_STATUS_TABS, required=False)
     q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
@@ -118,6 +121,9 @@ class QueueFilterForm(forms.Form):
                               widget=forms.TextInput(attrs={"placeholder": "Account name"}))
     tag = forms.CharField(label="Tag", required=False, max_length=50,
                           widget=forms.TextInput(attrs={"placeholder": "Tag"}))
+    rating = forms.ChoiceField(label="Rating", required=False, widget=QuickSelect, choices=[
+        (RATING_ANY, "Any rating"), *((choice, f"Rated {label.lower()}") for choice, label in Choice.choices),
+        (RATING_NONE, "Not rated")])
     sort = forms.ChoiceField(choices=[(key, SORT_LABELS.get(key, key)) for key in QUEUE_SORTS],
                              required=False, widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1)
@@ -149,6 +155,7 @@ class QueueFilterForm(forms.Form):
             sort=data.get("sort") or default_sort(status_tab),
             page=data.get("page") or 1,
             tag=" ".join((data.get("tag") or "").split()),
+            rating=data.get("rating") or RATING_ANY,
         )
 
 

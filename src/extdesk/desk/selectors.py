@@ -11,6 +11,7 @@ from extdesk.helpdesk import selectors
 from extdesk.helpdesk.models import OPEN_STATUSES, Channel, Message, Status, Ticket
 from extdesk.mail import selectors as mail_selectors
 from extdesk.mail.models import InboundMail
+from extdesk.ratings import selectors as rating_selectors
 
 # The queue's status tabs: what waits on staff (the default), the open statuses together, each
 # status, every ticket.
@@ -26,6 +27,8 @@ QUEUE_STATUS_TABS = [
 ]
 # The assignee filter: anyone, the viewer, nobody, or a staff member's id.
 ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"
+# The rating filter: any ticket, those with a good (a bad) rating, those with none.
+RATING_ANY, RATING_NONE = "", "none"
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,13 @@ class QueueQuery:
     sort: str = selectors.NEEDS_ATTENTION_SORT
     page: int = 1
     tag: str = ""
+    rating: str = RATING_ANY
 
     @property
     def filtered(self) -> bool:
         """Whether a filter besides the status tab narrows the list."""
-        return any((self.search, self.priority, self.assignee, self.category_id, self.account_name, self.tag))
+        return any((self.search, self.priority, self.assignee, self.category_id, self.account_name, self.tag,
+                    self.rating))
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,10 @@ def _queue_filters(query: QueueQuery, viewer_id: int) -> tuple[selectors.QueueFi
         category_id=query.category_id,
         search=query.search,
         tag_id=0 if unknown_tag else tag_id,
+        # A subquery of the ratings (its index on choice and ticket), never a query per row.
+        among_ids=(rating_selectors.rated_ticket_ids(query.rating)
+                   if query.rating not in (RATING_ANY, RATING_NONE) else None),
+        except_ids=rating_selectors.rated_ticket_ids() if query.rating == RATING_NONE else None,
     )
     return filters, unknown_account, unknown_tag
 

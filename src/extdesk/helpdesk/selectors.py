@@ -423,6 +423,10 @@ class QueueFilters:
     category_id: int | None = None
     search: str = ""
     tag_id: int | None = None
+    # Ticket ids to keep, and ids to leave out, as subqueries from an app this package cannot import (the
+    # ratings filter): the queue stays one query whatever the number of tickets.
+    among_ids: QuerySet | None = None
+    except_ids: QuerySet | None = None
 
 
 def _filtered_queue(filters: QueueFilters, *, with_status: bool = True,
@@ -449,6 +453,10 @@ def _filtered_queue(filters: QueueFilters, *, with_status: bool = True,
         # The ids from the tag's rows: a join could repeat nothing, but this reads as it is meant.
         tagged = Ticket.tags.through.objects.filter(tag_id=filters.tag_id).values("ticket_id")
         tickets = tickets.filter(pk__in=tagged)
+    if filters.among_ids is not None:
+        tickets = tickets.filter(pk__in=filters.among_ids)
+    if filters.except_ids is not None:
+        tickets = tickets.exclude(pk__in=filters.except_ids)
     if (query := _staff_search_q(filters.search)) is not None:
         tickets = tickets.filter(query)
     return tickets
