@@ -34,6 +34,8 @@ def test_a_new_article_is_a_draft_with_its_first_revision(agent, kb_category):
     ({"slug": "Has Spaces"}, "slug", "lower-case letters"),
     ({"slug": "a--b"}, "slug", "single hyphens"),
     ({"title": "!!!", "slug": ""}, "slug", "no letters or digits"),
+    ({"slug": "search"}, "slug", "address of a knowledge-base page"),
+    ({"title": "Search", "slug": ""}, "slug", "address of a knowledge-base page"),
     ({"category": 999999}, "category", "category that exists"),
     ({"category": "mail"}, "category", "category that exists"),
     ({"visibility": "everyone"}, "visibility", "public, customers"),

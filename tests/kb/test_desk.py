@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from extdesk.kb import services
+from extdesk.kb import selectors, services
 from extdesk.kb.models import Article, ArticleImage, Category, State
+from extdesk.kb.selectors import Reader
 
 from .factories import make_article
 
@@ -133,3 +134,18 @@ def test_categories_page_adds_renames_reorders(desk):
 def test_a_new_article_without_categories_asks_for_one_first(desk):
     response = desk.get(reverse("kb_desk:create"))
     assert response["Location"] == reverse("kb_desk:categories")
+
+
+def test_deleting_an_article_asks_first_then_removes_it_its_images_and_its_index_entry(desk, agent,
+                                                                                       kb_category):
+    article = make_article(agent, kb_category, "Nameservers", "Point them at us.")
+    image = services.add_image(article, SimpleUploadedFile("ns.png", PNG, "image/png"), by=agent)
+    storage, name = image.file.storage, image.file.name
+    url = reverse("kb_desk:delete", args=[article.pk])
+    assert "1 revision" in desk.get(url).content.decode()
+    assert Article.objects.exists()
+    response = desk.post(url)
+    assert response["Location"] == reverse("kb_desk:list")
+    assert not Article.objects.exists() and not ArticleImage.objects.exists()
+    assert not storage.exists(name)
+    assert selectors.search(Reader(), selectors.text_query("nameservers")) == []

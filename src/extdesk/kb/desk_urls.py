@@ -11,6 +11,7 @@ urlpatterns = [
     path("categories/<int:pk>/", desk_views.category_change, name="category_change"),
     path("<int:pk>/", desk_views.article_edit, name="edit"),
     path("<int:pk>/state/", desk_views.article_state, name="state"),
+    path("<int:pk>/delete/", desk_views.article_delete, name="delete"),
     path("<int:pk>/images/", desk_views.image_upload, name="image_upload"),
     path("<int:pk>/revisions/", desk_views.revision_list, name="revisions"),
     path("<int:pk>/revisions/<int:number>/", desk_views.revision_diff, name="revision"),

@@ -219,3 +219,20 @@ def category_change(request: StaffRequest, pk: int) -> HttpResponse:
     except InvalidInput as error:
         messages.error(request, " ".join(error.messages))
     return redirect("kb_desk:categories")
+
+
+@never_cache
+@staff_required
+@require_http_methods(["GET", "POST"])
+def article_delete(request: StaffRequest, pk: int) -> HttpResponse:
+    """A confirmation page, then the article is gone for good (unpublishing keeps it)."""
+    article = _article_or_404(pk)
+    if request.method == "POST":
+        title = article.title
+        services.delete_article(article)
+        messages.success(request, f"Deleted “{title}”.")
+        return redirect("kb_desk:list")
+    return _page(request, "kb/desk/delete.html", {
+        "article": article, "revision_count": article.revisions.count(),
+        "image_count": article.images.count(),
+    })

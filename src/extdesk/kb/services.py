@@ -41,6 +41,8 @@ MAX_CATEGORY_NAME_LENGTH = 100
 # Long enough for any how-to; bounds what one rendering costs.
 MAX_BODY_LENGTH = 100_000
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The reading pages' own addresses under /kb/: an article there could never be reached.
+RESERVED_ARTICLE_SLUGS = frozenset({"search", "category", "images"})
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Votes from one address in VOTE_WINDOW, at most: a reader votes on a few articles, a script on all.
@@ -171,9 +173,13 @@ def _add_revision(article: Article, by: User | None, note: str) -> ArticleRevisi
                                           body=article.body, note=note)
 
 
-def _slug_taken(slug: str, article: Article | None) -> bool:
+def _check_article_slug(slug: str, article: Article | None) -> None:
+    if slug in RESERVED_ARTICLE_SLUGS:
+        raise InvalidInput({"slug": f"“{slug}” is the address of a knowledge-base page: "
+                                    "choose another slug."})
     others = Article.objects.filter(slug=slug)
-    return (others.exclude(pk=article.pk) if article else others).exists()
+    if (others.exclude(pk=article.pk) if article else others).exists():
+        raise InvalidInput({"slug": f"Another article has the slug “{slug}”."})
 
 
 def create_article(*, by: User, title: str, body: str, category: object, slug: str = "",
@@ -185,8 +191,7 @@ def create_article(*, by: User, title: str, body: str, category: object, slug: s
     body = _clean_body(body)
     visibility = _clean_choice(visibility, "visibility", Visibility.choices)
     language = _clean_choice(language, "language", LANGUAGES)
-    if _slug_taken(slug, None):
-        raise InvalidInput({"slug": f"Another article has the slug “{slug}”."})
+    _check_article_slug(slug, None)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -209,8 +214,7 @@ def update_article(article: Article, *, by: User, title: str, body: str, categor
     body = _clean_body(body)
     visibility = _clean_choice(visibility, "visibility", Visibility.choices)
     language = _clean_choice(language, "language", LANGUAGES)
-    if _slug_taken(slug, article):
-        raise InvalidInput({"slug": f"Another article has the slug “{slug}”."})
+    _check_article_slug(slug, article)
     text_changed = (title, body) != (article.title, article.body)
     article.title, article.slug, article.category, article.body = title, slug, found_category, body
     article.plain_body = rendering.plain_text(body)
@@ -246,6 +250,15 @@ def set_state(article: Article, state: str) -> Article:
         article.published_at = timezone.now()
     article.save(update_fields=["state", "published_at"])
     return article
+
+
+def delete_article(article: Article) -> None:
+    """The article, its revisions, votes and images gone; the images' files deleted after the rows."""
+    names = list(article.images.values_list("file", flat=True))
+    article.delete()
+    storage = image_storage()
+    for name in names:
+        storage.delete(name)
 
 
 def count_view(article: Article) -> None:
