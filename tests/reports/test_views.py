@@ -50,15 +50,15 @@ def test_an_inactive_or_non_staff_user_is_refused(client, db):
     assert client.get(URL).status_code == 302
 
 
-def test_the_page_shows_five_charts_their_tables_and_csv_links(desk, tickets):
+def test_the_page_shows_six_charts_their_tables_and_csv_links(desk, tickets):
     now = datetime.now(UTC)
     tickets({"created_at": now - timedelta(days=2), "first_responded_at": now - timedelta(days=2, hours=-1),
              "closed_at": now - timedelta(days=1)})
     response = desk.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 5
-    for dataset in ("days", "backlog", "categories", "times", "sla"):
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 6
+    for dataset in ("days", "backlog", "categories", "times", "sla", "satisfaction"):
         assert f'href="/desk/reports/{dataset}.csv"' in page
     assert page.count('<table class="tickets report-table">') == 5
     assert 'aria-current="page">Last 30 days</a>' in page
@@ -144,7 +144,7 @@ def test_hostile_category_names_are_escaped_in_the_page_and_its_charts(desk, tic
     # Each chart is well-formed XML on its own, with the name in it as text.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     drawings = [etree.fromstring(svg.encode(), parser) for svg in re.findall(r"<svg .*?</svg>", page, re.S)]
-    assert len(drawings) == 5
+    assert len(drawings) == 6
     namespace = {"svg": "http://www.w3.org/2000/svg"}
     categories = next(d for d in drawings if d.get("aria-labelledby").startswith("chart-categories"))
     assert categories.xpath("//svg:rect/svg:title/text()", namespaces=namespace) == [f"{name}: 1"]

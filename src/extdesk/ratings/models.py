@@ -39,7 +39,8 @@ class Resolution(models.Model):
             models.UniqueConstraint(fields=["ticket"], condition=Q(reopened_at__isnull=True),
                                     name="resolution_one_current"),
         ]
-        indexes = [models.Index(fields=["ticket", "resolved_at"], name="resolution_ticket")]
+        # The reports count the ratings of the resolutions made in a period.
+        indexes = [models.Index(fields=["resolved_at"], name="resolution_resolved")]
 
     def __str__(self) -> str:
         return f"resolution of ticket {self.ticket_id} at {self.resolved_at:%Y-%m-%d %H:%M}"

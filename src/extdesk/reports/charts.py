@@ -105,8 +105,18 @@ def charts(report: Report) -> dict[str, Chart]:
         series=[svg.Series("First response", [row.first_response.percent for row in report.sla]),
                 svg.Series("Resolution", [row.resolution.percent for row in report.sla])],
         value_format=_percent, whole=False, unit="% met", at_least=100, missing="no outcome known yet")
+    rated = report.satisfaction
+    satisfaction = svg.line_chart(
+        chart_id="chart-satisfaction", title="Satisfaction ratings per day",
+        description=(f"Resolutions from {period}: {rated.total.good:,} rated good and "
+                     f"{rated.total.bad:,} rated bad ({format_percent(rated.total.percent_good)} good)."),
+        labels=[day_label(d.day) for d in rated.days],
+        series=[svg.Series("Good", [d.good for d in rated.days]),
+                svg.Series("Bad", [d.bad for d in rated.days])],
+        unit="ratings")
     drawn = {"days": ("Opened and closed per day", days), "backlog": ("Backlog by status", backlog),
              "categories": ("Opened per category", categories),
-             "times": ("Response and resolution times", times), "sla": ("SLA attained per priority", sla)}
+             "times": ("Response and resolution times", times), "sla": ("SLA attained per priority", sla),
+             "satisfaction": ("Satisfaction", satisfaction)}
     # Safe: svg escapes every text it is given.
     return {key: Chart(key, heading, mark_safe(drawing)) for key, (heading, drawing) in drawn.items()}

@@ -71,8 +71,17 @@ def _sla(report: Report) -> tuple[list[str], list[list[Cell]]]:
              for row in report.sla])
 
 
+def _satisfaction(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    rated = report.satisfaction
+    groups = (("agent", rated.agents), ("category", rated.categories), ("day", rated.days))
+    return (["by", "agent, category or day", "good", "bad", "good %"],
+            [[by, row.label, row.good, row.bad, _percent(row.percent_good)]
+             for by, rows in groups for row in rows])
+
+
 DATASETS: dict[str, Callable[[Report], tuple[list[str], list[list[Cell]]]]] = {
     "days": _days, "backlog": _backlog, "categories": _categories, "times": _times, "sla": _sla,
+    "satisfaction": _satisfaction,
 }
 
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from extdesk.helpdesk.models import OPEN_STATUSES, Category, Priority, Status, Ticket
+from extdesk.ratings.models import Choice, Rating
 from extdesk.sla import selectors as sla_selectors
 
 from .expressions import PercentileCont, SecondsBetween, local_date
@@ -134,6 +135,42 @@ class SlaRow:
 
 
 @dataclass(frozen=True)
+class Rated:
+    """Satisfaction ratings of one agent, category or day: how many good, how many bad."""
+
+    label: str
+    good: int
+    bad: int
+
+    @property
+    def rated(self) -> int:
+        return self.good + self.bad
+
+    @property
+    def percent_good(self) -> float | None:
+        return 100 * self.good / self.rated if self.rated else None
+
+
+@dataclass(frozen=True)
+class RatedDay(Rated):
+    day: date
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The ratings of the resolutions made in the period: per agent credited, per category, per day."""
+
+    agents: list[Rated]
+    categories: list[Rated]
+    days: list[RatedDay]
+    total: Rated = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", Rated("All", sum(d.good for d in self.days),
+                                                sum(d.bad for d in self.days)))
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     days: list[Day]
@@ -141,6 +178,7 @@ class Report:
     categories: list[Tally]
     times: list[Times]
     sla: list[SlaRow]
+    satisfaction: Satisfaction
     opened: int = field(init=False)
     closed: int = field(init=False)
 
@@ -169,6 +207,7 @@ def report(period: Period, filters: Filters, categories: Sequence[Category]) -> 
         categories=opened_per_category(groups, categories),
         times=response_times(opened, measured),
         sla=[row.as_row() for row in sla],
+        satisfaction=satisfaction(filters, period, categories),
     )
 
 
@@ -306,3 +345,49 @@ def _percentiles_by_position(opened: QuerySet[Ticket], column: str) -> tuple[flo
         high = min(low + 1, count - 1)
         result.append(at[low] + (position - low) * (at[high] - at[low]))
     return tuple(result)
+
+
+# ---------------------------------------------------------------- satisfaction
+
+_GOOD = Count("id", filter=Q(choice=Choice.GOOD))
+_BAD = Count("id", filter=Q(choice=Choice.BAD))
+
+
+def _agent_label(row: Mapping[str, Any]) -> str:
+    """An agent as the desk names them (helpdesk.staff.display_name), from the grouped row's columns."""
+    full = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+    return (row["display_name"] or "").strip() or full or row["username"]
+
+
+def _most_rated_first(rows: list[Rated]) -> list[Rated]:
+    return sorted(rows, key=lambda row: (-row.rated, row.label.casefold()))
+
+
+def satisfaction(filters: Filters, period: Period, categories: Sequence[Category]) -> Satisfaction:
+    """The ratings of the resolutions of the period (by when the ticket was resolved), of the tickets
+    ``filters`` keep; credited as at the resolution (its agent and category, extdesk.ratings). Three queries.
+    """
+    ratings = Rating.objects.filter(resolution__resolved_at__gte=period.start,
+                                    resolution__resolved_at__lt=period.end).order_by()
+    if filters != Filters():
+        ratings = ratings.filter(ticket__in=filters.apply(Ticket.objects.all()).values("pk"))
+    by_agent = ratings.values(agent=F("resolution__agent"), username=F("resolution__agent__username"),
+                              first_name=F("resolution__agent__first_name"),
+                              last_name=F("resolution__agent__last_name"),
+                              display_name=F("resolution__agent__staff_profile__display_name"),
+                              ).annotate(good=_GOOD, bad=_BAD)
+    agents = [Rated(_agent_label(row), row["good"], row["bad"])
+              for row in by_agent if row["agent"] is not None]
+    nobody = [Rated("Nobody", row["good"], row["bad"]) for row in by_agent if row["agent"] is None]
+    names = {category.pk: category.name for category in categories}
+    by_category = ratings.values(category=F("resolution__category")).annotate(good=_GOOD, bad=_BAD)
+    named = [Rated(names.get(row["category"], f"Category {row['category']}"), row["good"], row["bad"])
+             for row in by_category if row["category"] is not None]
+    unnamed = [Rated("No category", row["good"], row["bad"])
+               for row in by_category if row["category"] is None]
+    day = local_date("resolution__resolved_at", period.zone, period.start, period.end, connection.vendor)
+    per_day = {row["day"]: (row["good"], row["bad"])
+               for row in ratings.annotate(day=day).values("day").annotate(good=_GOOD, bad=_BAD)}
+    days = [RatedDay(d.isoformat(), *per_day.get(d, (0, 0)), day=d) for d in period.days]
+    return Satisfaction(agents=_most_rated_first(agents) + nobody,
+                        categories=_most_rated_first(named) + unnamed, days=days)
