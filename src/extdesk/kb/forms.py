@@ -41,7 +41,8 @@ class DeskFilterForm(forms.Form):
     category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False,
                                       empty_label="Any category")
     language = forms.ChoiceField(choices=[("", "Any language"), *LANGUAGES], required=False)
-    q = forms.CharField(required=False, max_length=200, label="Title or slug")
+    q = forms.CharField(required=False, max_length=200, label="Title or slug",
+                        widget=forms.TextInput(attrs={"placeholder": "Title or slug", "type": "search"}))
 
 
 class SearchForm(forms.Form):
