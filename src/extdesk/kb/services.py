@@ -166,6 +166,12 @@ def delete_category(category: Category) -> None:
 # ---------------------------------------------------------------- articles
 
 
+def _lock(article: Article) -> None:
+    """Hold the article's row until the transaction ends: two saves at once number their revisions
+    one after the other instead of colliding on a number."""
+    list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk", flat=True))
+
+
 def _add_revision(article: Article, by: User | None, note: str) -> ArticleRevision:
     number = (article.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
     return ArticleRevision.objects.create(article=article, number=number, author=by,
@@ -222,6 +228,7 @@ def update_article(article: Article, *, by: User, title: str, body: str, categor
     article.updated_at = timezone.now()
     try:
         with transaction.atomic():
+            _lock(article)
             article.save()
             if text_changed:
                 _add_revision(article, by, "edited")
@@ -235,6 +242,7 @@ def restore_revision(article: Article, revision: ArticleRevision, *, by: User) -
     if revision.article_id != article.pk:
         raise InvalidInput({"revision": "That revision belongs to another article."})
     with transaction.atomic():
+        _lock(article)
         article.title, article.body = revision.title, revision.body
         article.plain_body = rendering.plain_text(revision.body)
         article.updated_at = timezone.now()
