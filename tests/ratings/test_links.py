@@ -149,3 +149,15 @@ def test_submissions_are_throttled_per_address(client, mailed, monkeypatch):
     assert Rating.objects.get().comment == "2"
     # Another address is not held back.
     assert client.post(good, {"comment": "4"}, REMOTE_ADDR="192.0.2.99").status_code == 302
+
+
+def test_a_browser_without_a_session_passes_the_csrf_check_the_page_sets(mailed):
+    from django.test import Client
+    browser = Client(enforce_csrf_checks=True)
+    _ticket, good, _bad = mailed
+    assert browser.post(good, {"comment": "no token"}).status_code == 403
+    page = browser.get(good).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert browser.post(good, {"comment": "with token", "csrfmiddlewaretoken": token}).status_code == 302
+    assert Rating.objects.get().comment == "with token"
+    assert "sessionid" not in browser.cookies or not browser.cookies["sessionid"].value
