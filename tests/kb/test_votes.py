@@ -101,3 +101,13 @@ def test_the_throttle_answers_429(client, article, monkeypatch):
     response = client.post(reverse("kb:vote", args=[article.slug]), {"helpful": "yes"})
     assert response.status_code == 429
     assert not ArticleVote.objects.exists()
+
+
+def test_staff_see_the_answers_and_cannot_vote(client, agent, article):
+    services.vote(article, helpful=True, address="192.0.2.1", visitor=VISITOR)
+    client.force_login(agent)
+    page = client.get(reverse("kb:article", args=[article.slug])).content.decode()
+    assert "Readers found this helpful: 1 yes, 0 no" in page
+    assert "Was this helpful?" not in page
+    client.post(reverse("kb:vote", args=[article.slug]), {"helpful": "no"})
+    assert _counts(article) == (1, 0)

@@ -175,6 +175,12 @@ def search(reader: Reader, query: TextQuery) -> list[Hit]:
     return hits
 
 
+def vote_counts(article: Article) -> dict[str, int]:
+    """How many readers found the article helpful (``yes``) and not (``no``)."""
+    return article.votes.aggregate(yes=Count("id", filter=Q(helpful=True)),
+                                   no=Count("id", filter=Q(helpful=False)))
+
+
 def image_for_reader(reader: Reader, pk: int) -> ArticleImage | None:
     image = ArticleImage.objects.select_related("article").filter(pk=pk).first()
     if image is None or not may_read(reader, image.article):
