@@ -241,3 +241,17 @@ def test_an_image_whose_file_is_gone_is_a_404(client, agent, articles):
     image = _image(agent, articles["public"])
     image.file.storage.delete(image.file.name)
     assert client.get(reverse("kb:image", args=[image.pk, image.original_name])).status_code == 404
+
+
+def test_the_readers_language_from_the_request(rf):
+    request = rf.get("/kb/?lang=xx", HTTP_ACCEPT_LANGUAGE="nl-BE,nl;q=0.9,en;q=0.5")
+    assert selectors.request_language(request) == "nl"  # an unknown ?lang= is ignored
+    request.LANGUAGE_CODE = "ru"
+    assert selectors.request_language(request) == "ru"
+    assert selectors.request_language(rf.get("/kb/")) == "en"
+
+
+def test_an_overlong_search_is_refused_in_words(client, articles):
+    response = client.get(reverse("kb:search"), {"q": "mail " * 100})
+    assert response.status_code == 400
+    assert "Keep the search to 200 characters." in response.content.decode()
