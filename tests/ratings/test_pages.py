@@ -78,3 +78,14 @@ def test_the_desk_shows_each_resolution_rating_with_its_comment(client, contact,
     assert page.index("Now fine") < page.index("Still &lt;slow&gt;")
     assert "(reopened since)" in page and "credited to Alex Agent" in page
     assert first.pk in Rating.objects.values_list("pk", flat=True)
+
+
+def test_the_admin_lists_ratings_to_read_only(client, contact, resolved):
+    from tests.helpdesk.factories import make_staff
+    services.rate_in_portal(resolved, contact=contact, choice="good", comment="Thanks")
+    client.force_login(make_staff("boss", "boss@example.com", password=None, is_superuser=True))
+    page = client.get("/admin/ratings/rating/")
+    assert page.status_code == 200 and "Thanks" in page.content.decode()
+    rating = Rating.objects.get()
+    assert client.post(f"/admin/ratings/rating/{rating.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Rating.objects.filter(pk=rating.pk).exists()
