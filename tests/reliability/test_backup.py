@@ -58,6 +58,8 @@ def test_backup_while_writing_is_a_consistent_snapshot_and_restores_equal(server
     # Attachments are plain files in the data directory.
     (server.data_dir / "attachments" / "2026" / "11").mkdir(parents=True)
     (server.data_dir / "attachments" / "2026" / "11" / "a1b2").write_bytes(b"attached bytes")
+    (server.data_dir / "kb-images" / "2026" / "12").mkdir(parents=True)
+    (server.data_dir / "kb-images" / "2026" / "12" / "c3d4").write_bytes(b"an article's image")
 
     stop = threading.Event()
     versions: list[int] = []
@@ -81,7 +83,7 @@ def test_backup_while_writing_is_a_consistent_snapshot_and_restores_equal(server
         stop.set()
         thread.join()
     assert result.returncode == 0, result.stderr
-    assert "1 attachment file(s)" in result.stderr
+    assert "2 stored file(s)" in result.stderr
     snapshot = set(first_names(tmp_path / "during" / "extdesk.sqlite3").values())
     assert len(snapshot) == 1, f"a half-written call in the backup: {sorted(snapshot)[:5]}"
     assert (tmp_path / "during" / "attachments" / "2026" / "11" / "a1b2").read_bytes() == b"attached bytes"
@@ -98,6 +100,7 @@ def test_backup_while_writing_is_a_consistent_snapshot_and_restores_equal(server
     assert restored.returncode == 0, restored.stderr
     assert rows(fresh / "extdesk.sqlite3") == rows(saved)
     assert (fresh / "attachments" / "2026" / "11" / "a1b2").read_bytes() == b"attached bytes"
+    assert (fresh / "kb-images" / "2026" / "12" / "c3d4").read_bytes() == b"an article's image"
 
     # Restored under the running server: it serves the backup's contacts
     # at once, without a restart; later changes are gone.
@@ -144,3 +147,10 @@ def test_backup_of_postgresql_points_to_pg_dump(tmp_path):
     assert result.returncode == 2
     assert "pg_dump" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_backup_copies_every_directory_of_stored_files():
+    from extdesk.cli.backup import FILE_DIRS
+    from extdesk.kb.storage import IMAGES_DIR
+
+    assert {"attachments", IMAGES_DIR} == set(FILE_DIRS)

@@ -24,7 +24,9 @@ from .errors import BackupError, StartupError, fail
 from .setup import start_django
 
 DATABASE_FILE = "extdesk.sqlite3"
-ATTACHMENTS_DIR = "attachments"
+# The stored files beside the database: tickets' attachments and the knowledge base's images
+# (extdesk.kb.storage.IMAGES_DIR, which a test keeps equal to this name).
+FILE_DIRS = ("attachments", "kb-images")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -96,7 +98,7 @@ def _copy_new_files(source: Path, destination: Path) -> int:
 
 
 def backup(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
-    """Write the backup; return (database pages, attachment files) copied."""
+    """Write the backup; return (database pages, stored files) copied."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BackupError(f"{directory} exists and is not an empty directory")
     if not live.is_file():
@@ -122,7 +124,7 @@ def backup(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
         source.close()
     _check_database(partial)
     os.replace(partial, directory / DATABASE_FILE)
-    files = _copy_new_files(data_dir / ATTACHMENTS_DIR, directory / ATTACHMENTS_DIR)
+    files = sum(_copy_new_files(data_dir / name, directory / name) for name in FILE_DIRS)
     return pages, files
 
 
@@ -145,7 +147,7 @@ def restore(live: Path, data_dir: Path, directory: Path) -> tuple[int, int]:
     finally:
         target.close()
         source.close()
-    files = _copy_new_files(directory / ATTACHMENTS_DIR, data_dir / ATTACHMENTS_DIR)
+    files = sum(_copy_new_files(directory / name, data_dir / name) for name in FILE_DIRS)
     return pages, files
 
 
@@ -160,8 +162,8 @@ def _run(args: argparse.Namespace, action: Callable[[Path, Path, Path], tuple[in
         return fail(str(exc))
     except (OSError, sqlite3.Error) as exc:
         return fail(f"{args.command} failed: {exc}", code=1)
-    print(f"extdesk: {args.command}: {pages} database pages, {files} attachment file(s); "
-          f"directory {Path(args.directory).absolute()}", file=sys.stderr)
+    print(f"extdesk: {args.command}: {pages} database pages, {files} stored file(s) (attachments, article "
+          f"images); directory {Path(args.directory).absolute()}", file=sys.stderr)
     return 0
 
 
