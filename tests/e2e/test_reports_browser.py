@@ -1,7 +1,7 @@
 """The reports page in a real browser (Debian chromium, Playwright) against `extdesk serve`.
 
 A staff member made with `extdesk createstaff` follows the desk's Reports
-link: five charts drawn as SVG (named for screen readers) and their tables,
+link: six charts drawn as SVG (named for screen readers) and their tables,
 a category whose name is a spreadsheet formula and markup shown as text, the
 presets, a refused custom period, and a CSV file downloaded with the formula
 disarmed. Screenshots go to test-artifacts/.
@@ -85,7 +85,7 @@ def test_reports_charts_tables_and_csv(server, browser):
     expect(page).to_have_url(f"{server.base_url}/desk/reports/")
     expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
     expect(page.locator(".page-head .meta")).to_contain_text("3 opened · 1 closed")
-    expect(page.locator("svg.chart")).to_have_count(5)
+    expect(page.locator("svg.chart")).to_have_count(6)
     daily = page.get_by_role("img", name=re.compile(r"^Tickets opened and closed per day"))
     expect(daily).to_be_visible()
     assert daily.bounding_box()["height"] > 100
