@@ -121,13 +121,15 @@ def _queue_filters(query: QueueQuery, viewer_id: int) -> tuple[selectors.QueueFi
 def queue(query: QueueQuery, *, viewer_id: int) -> Queue:
     """A page of the queue for the staff member ``viewer_id``, with the counts its tabs show."""
     filters, unknown_account, unknown_tag = _queue_filters(query, viewer_id)
-    counts = selectors.queue_status_counts(filters)
+    # A search of words: its other ways of matching read once, for the counts and the page.
+    others = selectors.staff_other_matches(filters) if selectors.ranks_search(filters.search) else None
+    counts = selectors.queue_status_counts(filters, others=others)
     if query.status_tab == QUEUE_STATUS_ATTENTION and query.sort in ("due", "-due"):
         page = selectors.needs_attention_queue(filters, sort=query.sort, page=query.page,
                                                status_counts=counts)
     else:
         page = selectors.staff_queue(filters, sort=query.sort, page=query.page, status_counts=counts,
-                                     ties=default_sort(query.status_tab))
+                                     ties=default_sort(query.status_tab), others=others)
     tab_counts = {
         **counts,
         QUEUE_STATUS_ATTENTION: sum(counts[s] for s in selectors.NEEDS_ATTENTION_STATUSES),

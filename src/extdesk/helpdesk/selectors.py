@@ -162,9 +162,26 @@ def _ranked_query(text: str) -> TextQuery | None:
     return text_search.text_query(text)
 
 
-def _staff_other_matches(text: str) -> list[tuple[Q, float]]:
-    """The desk's ways of matching a search besides its text, and the rank each gives (RankedTickets)."""
-    return [(_customer_named_q(text), text_search.CUSTOMER_NAMED_RANK), (Q(subject__icontains=text), 0.0)]
+OtherMatches = list[tuple[Q, float]]
+
+
+def staff_other_matches(filters: QueueFilters) -> OtherMatches:
+    """The desk's ways of matching ``filters.search`` besides its text, and the rank each gives
+    (RankedTickets): one query, for the queue's counts and its page to share.
+
+    A subject containing the text inside a word cannot be found through an index on SQLite (a
+    scan of every subject), so it is read once here: the ids of its newest
+    text_search.COUNT_LIMIT + 1 matches under the filters, whatever their status (as the tabs
+    count them; the page keeps those of its tab).
+    """
+    text = _search_text(filters.search)
+    candidates = _filtered_queue(replace(filters, search=""), with_status=False)
+    subject_ids = list(candidates.filter(subject__icontains=text).order_by("-id")
+                       .values_list("id", flat=True)[:text_search.COUNT_LIMIT + 1])
+    ways = [(_customer_named_q(text), text_search.CUSTOMER_NAMED_RANK)]
+    if subject_ids:  # an empty IN () is no SQL at all: a way that matches nothing is left out
+        ways.append((Q(pk__in=subject_ids), 0.0))
+    return ways
 
 
 def ranks_search(text: str) -> bool:
@@ -477,7 +494,7 @@ class _CountedPaginator(Paginator):
 def staff_queue(
     filters: QueueFilters = QueueFilters(), *, sort: str = DEFAULT_QUEUE_SORT, page: int | str = 1,
     per_page: int = STAFF_PAGE_SIZE, status_counts: dict[str, int] | None = None,
-    ties: str = DEFAULT_QUEUE_SORT,
+    ties: str = DEFAULT_QUEUE_SORT, others: OtherMatches | None = None,
 ) -> Page:
     """A page of every ticket matching ``filters``.
 
@@ -485,19 +502,19 @@ def staff_queue(
     search of words lists the best matches first, equal ones in the order of the sort ``ties``
     (due or, for any other, activity).
     ``status_counts``, from queue_status_counts(filters), gives the page total
-    without counting the same tickets again: one query (the page) instead of two.
+    without counting the same tickets again: one query (the page) instead of two; ``others``,
+    from staff_other_matches(filters), the other ways a search matches, read once for both.
     """
     order = QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])
     if sort == RELEVANCE_SORT and (text := _ranked_query(filters.search)) is not None:
         total = None if status_counts is None else sum(
             status_counts.get(status, 0) for status in (filters.statuses or status_counts))
-        search = _search_text(filters.search)
         ranked = RankedTickets(
             # Matches are read newest first (RankedTickets): the status is checked on the way, as
             # in a large share (see _NoIndex), not looked up through its index.
             _filtered_queue(replace(filters, search=""), status_index=False), text, staff=True, total=total,
             ties=_RELEVANCE_TIES.get(ties, text_search.NEWEST_FIRST),
-            others=_staff_other_matches(search))
+            others=others if others is not None else staff_other_matches(filters))
         return Paginator(ranked, per_page).get_page(page)  # type: ignore[arg-type]
     tickets = _filtered_queue(filters)
     total = None
@@ -588,8 +605,10 @@ def needs_attention_queue(filters: QueueFilters = QueueFilters(), *, sort: str =
     return Paginator(tickets, per_page).get_page(page)  # type: ignore[arg-type]
 
 
-def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
-    """Tickets per status under the other filters (every status present, zero included). One query.
+def queue_status_counts(filters: QueueFilters = QueueFilters(), *,
+                        others: OtherMatches | None = None) -> dict[str, int]:
+    """Tickets per status under the other filters (every status present, zero included). One query
+    (and staff_other_matches' own, unless ``others`` gives what it answered).
 
     Under a search of words the newest text_search.COUNT_LIMIT + 1 matches of each way of matching
     are counted: a common word is in most tickets. When they add up to more than COUNT_LIMIT,
@@ -598,9 +617,9 @@ def queue_status_counts(filters: QueueFilters = QueueFilters()) -> dict[str, int
     counts = dict.fromkeys(Status.values, 0)
     if (text := _ranked_query(filters.search)) is not None:
         candidates = _filtered_queue(replace(filters, search=""), with_status=False).order_by()
-        others = [_sql(candidates.filter(other).values("id", "status"))
-                  for other, _rank in _staff_other_matches(_search_text(filters.search))]
-        counts.update(text_search.count_matches(_sql(candidates.values("id", "status")), others, text,
+        ways = [_sql(candidates.filter(other).values("id", "status"))
+                for other, _rank in (others if others is not None else staff_other_matches(filters))]
+        counts.update(text_search.count_matches(_sql(candidates.values("id", "status")), ways, text,
                                                 staff=True, by="status"))
         return counts
     # COUNT(*), not COUNT(id): counting a column reads and null-checks it in
