@@ -135,3 +135,19 @@ class ArticleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+class SuggestionOpened(models.Model):
+    """A signed-in customer opened an article the new-ticket form suggested. Whether they filed a
+    ticket afterwards is read from their tickets, not stored, so it cannot drift."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestion_openings")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["opened_at"], name="kb_suggestion_opened_at"),
+                   models.Index(fields=["contact", "article", "opened_at"], name="kb_suggestion_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} opened by {self.contact_id}"
