@@ -16,7 +16,7 @@ from extdesk.mail import selectors as mail_selectors
 from extdesk.security.limits import accepts_uploads
 from extdesk.web.forms import apply_errors
 
-from . import rendering, selectors, services
+from . import from_ticket, rendering, selectors, services
 from .forms import ArticleForm, CategoryForm, DeskFilterForm, ImageForm
 from .models import Article, ArticleRevision, Category, State
 
@@ -92,7 +92,18 @@ def article_create(request: StaffRequest) -> HttpResponse:
         return redirect("kb_desk:categories")
     if request.method == "POST":
         return _save(request, ArticleForm(request.POST), None)
-    return _editor(request, ArticleForm(initial={"language": "en"}), None)
+    initial = {"language": "en"}
+    from_message = request.GET.get("from_message")
+    if from_message is not None:
+        prefill = from_ticket.article_prefill(from_message)
+        if prefill is None:
+            messages.error(request, f"“{from_message[:20]}” is not a public staff reply: "
+                                    "the article starts empty.")
+        else:
+            initial.update(prefill)
+            messages.info(request, "The reply's text is filled in: edit it for every reader, "
+                                   "then save a draft.")
+    return _editor(request, ArticleForm(initial=initial), None)
 
 
 @never_cache
