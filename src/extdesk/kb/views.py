@@ -10,7 +10,7 @@ import re
 import secrets
 from typing import cast
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from extdesk.mail import selectors as mail_selectors
 from extdesk.portal.access import ContactRequest
 from extdesk.web.addresses import request_address
 
-from . import rendering, selectors, services
+from . import deflection, rendering, selectors, services
 from .access import base_template, reader_of
 from .forms import SearchForm, VoteForm
 from .models import Article, ArticleVote, State, Visibility
@@ -89,6 +89,24 @@ def search(request: HttpRequest) -> HttpResponse:
     }, status=200 if form.is_valid() else 400)
 
 
+@never_cache
+@require_GET
+def suggestions(request: HttpRequest) -> JsonResponse:
+    """The new-ticket form's suggestions for the subject typed so far, as JSON (see kb/suggest.js).
+
+    Only what this reader may read; never cached, as a signed-in customer's differ from the public's."""
+    reader = reader_of(request)
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": "The subject to look up is longer than 200 characters."}, status=400)
+    found = deflection.suggestions(reader, form.cleaned_data["q"])
+    marker = f"?from={deflection.FROM_MARKER}"
+    return JsonResponse({"articles": [
+        {"title": item.title, "category": item.category,
+         "url": reverse("kb:article", args=[item.slug]) + marker} for item in found
+    ]})
+
+
 def _own_vote(request: HttpRequest, reader: Reader, article: Article) -> ArticleVote | None:
     if reader.contact is not None:
         return ArticleVote.objects.filter(article=article, contact=reader.contact).first()
@@ -117,6 +135,8 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         extra: dict[str, object] = {"votes": selectors.vote_counts(found)}
     else:
         services.count_view(found)
+        if reader.contact is not None and request.GET.get("from") == deflection.FROM_MARKER:
+            deflection.record_opening(found, reader.contact)
         extra = {"vote": _own_vote(request, reader, found), "vote_form": VoteForm()}
     return _render(request, reader, "kb/article.html", {
         "article": found, "body": rendering.render_markdown(found.body), **extra,

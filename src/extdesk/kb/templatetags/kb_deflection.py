@@ -1,0 +1,15 @@
+"""The desk's deflection figures, shown on the knowledge base's list whatever its filters."""
+
+from __future__ import annotations
+
+from django import template
+
+from extdesk.kb import deflection
+
+register = template.Library()
+
+
+@register.inclusion_tag("kb/desk/_deflection.html")
+def deflection_figures() -> dict[str, object]:
+    minutes = int(deflection.FILING_WINDOW.total_seconds() // 60)
+    return {"summary": deflection.summary(), "window_minutes": minutes}

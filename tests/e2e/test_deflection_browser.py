@@ -1,0 +1,86 @@
+"""Deflection in a real browser (Debian chromium, Playwright) against `extdesk serve`.
+
+An agent publishes an article; a customer arriving on the new-ticket page types a subject, the
+form's local script lists the article (nothing refused by the Content-Security-Policy), the
+customer opens it in a new tab and leaves without filing; the desk's knowledge-base list counts
+the opening. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PERSON,
+    STAFF_PASSWORD,
+    create_staff,
+    init_session,
+    shot,
+    soap,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_a_suggestion_opened_from_the_new_ticket_form_is_counted(server, browser):
+    from playwright.sync_api import expect
+
+    assert soap(server, "alter_contacts", ("contacts", [PERSON])) == 1
+    create_staff(server)
+    agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    agent.goto(f"{server.base_url}/desk/login/")
+    agent.get_by_label("User name").fill("sam")
+    agent.get_by_label("Password").fill(STAFF_PASSWORD)
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url(f"{server.base_url}/desk/")
+    agent.goto(f"{server.base_url}/desk/kb/categories/")
+    agent.get_by_label("Name").first.fill("E-mail")
+    agent.get_by_role("button", name="Add").click()
+    agent.goto(f"{server.base_url}/desk/kb/new/")
+    agent.get_by_label("Title").fill("Mail on your phone <b>IMAP</b>")
+    agent.get_by_label("Body").fill("Use IMAP on port 993 for your phone's mail program.")
+    agent.get_by_role("button", name="Save").click()
+    agent.get_by_role("button", name="Publish").click()
+    expect(agent.get_by_text("is published.")).to_be_visible()
+
+    customer = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = customer.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(init_session(server, "add"))
+    expect(page.get_by_role("heading", name="New ticket")).to_be_visible()
+    suggestions = page.locator("#kb-suggestions")
+    expect(suggestions).to_be_hidden()
+    page.get_by_label("Subject").press_sequentially("No mail on my phone", delay=20)
+    link = suggestions.get_by_role("link", name="Mail on your phone <b>IMAP</b>")
+    expect(link).to_be_visible()  # the title's markup shown as text
+    expect(suggestions.locator("b")).to_have_count(0)
+    shot(page, "deflection-suggestions")
+    with customer.expect_page() as opened:
+        link.click()
+    article = opened.value
+    expect(article.get_by_role("heading", name="Mail on your phone <b>IMAP</b>")).to_be_visible()
+    expect(page.get_by_label("Subject")).to_have_value("No mail on my phone")  # the form kept
+    assert blocked == []
+
+    agent.goto(f"{server.base_url}/desk/kb/")
+    figures = agent.locator("#deflection")
+    expect(figures.locator('[data-figure="opened"]')).to_have_text("1")
+    expect(figures.locator('[data-figure="filed"]')).to_have_text("0")
+    expect(figures.get_by_role("link", name="Mail on your phone <b>IMAP</b>")).to_be_visible()
+    shot(agent, "deflection-desk")
