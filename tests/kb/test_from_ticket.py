@@ -1,6 +1,10 @@
-"""From a ticket to an article: a public staff reply prefills the KB editor; desk users only."""
+"""From a ticket to an article and back: a public staff reply prefills the KB editor, and the reply box's
+picker inserts a published article's title and address. Desk users only."""
 
 from __future__ import annotations
+
+import html as html_text
+import re
 
 import pytest
 from django.urls import reverse
@@ -8,6 +12,8 @@ from django.urls import reverse
 from extdesk.helpdesk import services as helpdesk_services
 from extdesk.kb.models import Article
 from tests.helpdesk.factories import make_ticket
+
+from .factories import make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +26,13 @@ def ticket(contact):
 @pytest.fixture
 def staff_reply(ticket, agent):
     return helpdesk_services.reply(ticket, author=agent, body="Use IMAP on port 993 & <script>x</script>.")
+
+
+def textarea(response) -> str:
+    """The reply box's text, as a browser shows it (escaped in the page: unescaped here)."""
+    found = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S)
+    assert found, "no reply box"
+    return html_text.unescape(found.group(1)).removeprefix("\n")
 
 
 def _editor(client, message_id):
@@ -68,3 +81,63 @@ def test_the_ticket_page_links_public_staff_replies_only(client, agent, ticket, 
     link = f'{reverse("kb_desk:create")}?from_message='
     assert html.count("Start an article from this reply") == 1
     assert f"{link}{staff_reply.pk}" in html
+
+
+# ---------------------------------------------------------------- the link picker
+
+
+@pytest.fixture
+def articles(agent, kb_category):
+    return {
+        "dns": make_article(agent, kb_category, "DNS records <explained>", slug="dns-records"),
+        "mail": make_article(agent, kb_category, "Mail settings", slug="mail-settings",
+                             visibility="customers"),
+        "draft": make_article(agent, kb_category, "DNS draft", slug="dns-draft", published=False),
+    }
+
+
+def test_the_search_endpoint_lists_published_articles_by_title_with_their_address(client, agent, articles):
+    client.force_login(agent)
+    found = client.get(reverse("kb_desk:links"), {"q": "  dns  "}).json()["articles"]
+    assert [article["title"] for article in found] == ["DNS records <explained>"]  # JSON escapes on use
+    assert found[0]["text"] == "DNS records <explained>: http://testserver/kb/dns-records/"
+    everything = client.get(reverse("kb_desk:links")).json()["articles"]
+    assert [article["title"] for article in everything] == ["DNS records <explained>", "Mail settings"]
+    assert everything[1]["visibility"] == "Signed-in customers only"
+    assert client.get(reverse("kb_desk:links"), {"q": "x" * 5000}).json() == {"articles": []}
+
+
+def test_the_picker_works_without_javascript(client, agent, ticket, articles):
+    client.force_login(agent)
+    url = reverse("kb_desk:link_insert", args=[ticket.pk])
+    html = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
+    assert f'formaction="{url}#reply"' in html and "<option" not in html.split('name="kb_article"')[1][:200]
+    response = client.post(url, {"kb_action": "find", "kb_q": "dns", "body": "Hello,"})
+    html = response.content.decode()
+    assert "DNS records &lt;explained&gt; (en)</option>" in html and "DNS draft" not in html
+    assert textarea(response) == "Hello,"
+    response = client.post(url, {"kb_action": "insert", "kb_q": "dns", "kb_article": articles["dns"].pk,
+                                 "body": "Hello,\r\nsee "})
+    assert response.status_code == 200
+    assert textarea(response) == "Hello,\r\nsee\n\nDNS records <explained>: http://testserver/kb/dns-records/"
+    assert "DNS records &lt;explained&gt;: http" in response.content.decode()
+    assert not ticket.messages.filter(author_user=agent).exists()  # nothing is sent
+
+
+def test_a_draft_or_unknown_article_is_not_inserted(client, agent, ticket, articles):
+    client.force_login(agent)
+    url = reverse("kb_desk:link_insert", args=[ticket.pk])
+    for chosen in (articles["draft"].pk, 999999, "junk"):
+        response = client.post(url, {"kb_action": "insert", "kb_article": chosen, "body": "Hi"})
+        assert "Choose one of the published articles" in response.content.decode()
+        assert textarea(response) == "Hi"
+
+
+def test_the_picker_refuses_customers_and_strangers(client, contact, ticket, articles):
+    for signed_in in (None, contact.user):
+        if signed_in:
+            client.force_login(signed_in)
+        for response in (client.get(reverse("kb_desk:links")),
+                         client.post(reverse("kb_desk:link_insert", args=[ticket.pk]),
+                                     {"kb_action": "insert", "kb_article": articles["dns"].pk})):
+            assert response.status_code == 302 and "/desk/login/" in response["Location"]

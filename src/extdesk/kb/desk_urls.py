@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import desk_views
+from . import desk_views, link_views
 
 app_name = "kb_desk"
 
 urlpatterns = [
     path("", desk_views.article_list, name="list"),
     path("new/", desk_views.article_create, name="create"),
+    path("links/", link_views.link_search, name="links"),
+    path("links/tickets/<int:number>/", link_views.link_insert, name="link_insert"),
     path("categories/", desk_views.category_list, name="categories"),
     path("categories/<int:pk>/", desk_views.category_change, name="category_change"),
     path("<int:pk>/", desk_views.article_edit, name="edit"),
