@@ -63,6 +63,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["state", "language", "-view_count"], name="kb_article_most_read"),
             models.Index(fields=["state", "language", "-published_at"], name="kb_article_newest"),
+            # The KB home's count per category reads this index alone, never the articles' bodies.
+            models.Index(fields=["state", "language", "visibility", "category"], name="kb_article_listed"),
         ]
 
     def __str__(self) -> str:
