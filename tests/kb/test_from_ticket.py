@@ -141,3 +141,53 @@ def test_the_picker_refuses_customers_and_strangers(client, contact, ticket, art
                          client.post(reverse("kb_desk:link_insert", args=[ticket.pk]),
                                      {"kb_action": "insert", "kb_article": articles["dns"].pk})):
             assert response.status_code == 302 and "/desk/login/" in response["Location"]
+
+
+@pytest.mark.slow
+def test_the_picker_inserts_at_the_cursor_in_a_browser(server):
+    """The script: typing lists the articles from the JSON search, "Insert link" puts the link at
+    the cursor without drawing the page again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.test_desk_browser import PASSWORD, run_cli
+
+    run_cli(server, "createstaff", "linker", "--name", "Lee Linker", "--password-stdin",
+            stdin=f"{PASSWORD}\n")
+    code = (
+        "from django.contrib.auth.models import User\n"
+        "from django.utils import timezone\n"
+        "from extdesk.contacts.models import Contact\n"
+        "from extdesk.helpdesk import services\n"
+        "from extdesk.kb import services as kb\n"
+        "now = timezone.now()\n"
+        "c = Contact.objects.create(platform_id=9901, email='ann@example.com', first_name='Ann',"
+        " last_name='Lee', created_at=now, updated_at=now)\n"
+        "category = kb.create_category('Mail')\n"
+        "article = kb.create_article(by=User.objects.get(username='linker'), title='Mail settings',"
+        " slug='mail-settings', body='Use IMAP.', category=category.pk)\n"
+        "kb.set_state(article, 'published')\n"
+        "print(services.create_ticket(contact=c, subject='Mail', body='Help').pk)\n"
+    )
+    number = int(run_cli(server, "manage", "shell", "--no-imports", "-c", code).split()[-1])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server.base_url}/desk/login/")
+            page.get_by_label("User name").fill("linker")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{server.base_url}/desk/")
+            page.goto(f"{server.base_url}/desk/tickets/{number}/")
+            box = page.get_by_label("Message")
+            box.fill("Hello, see  below.")
+            box.evaluate("box => box.setSelectionRange(11, 11)")
+            box.blur()
+            page.get_by_label("Article links").fill("mail")
+            expect(page.get_by_label("Article whose link to insert")).to_be_visible()
+            page.get_by_role("button", name="Insert link").click()
+            expect(box).to_have_value(f"Hello, see Mail settings: {server.base_url}/kb/mail-settings/ below.")
+            assert page.url.endswith(f"/desk/tickets/{number}/")  # no page drawn again
+        finally:
+            browser.close()
