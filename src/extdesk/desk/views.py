@@ -19,7 +19,6 @@ from extdesk.helpdesk.exceptions import Conflict, InvalidInput
 from extdesk.helpdesk.models import Status, Ticket
 from extdesk.helpdesk.selectors import ChangesSince
 from extdesk.helpdesk.staff import is_desk_user, signature, signed
-from extdesk.kb import link_picker
 from extdesk.mail import selectors as mail_selectors
 from extdesk.mail.models import InboundMail, Outcome
 from extdesk.security.limits import accepts_uploads
@@ -223,7 +222,6 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
         "signature": signature(request.user),
         "others": presence.others_on(ticket.pk, request.user),
         "poll_seconds": presence.POLL_SECONDS,
-        "kb_links": link_picker.picker(request),
         # Which form was refused for a collision, and what the agent had not seen.
         "reply_conflict": changes if conflict is not None and reply_form.is_bound else None,
         "update_conflict": changes if conflict is not None and update_form.is_bound else None,

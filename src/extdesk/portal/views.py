@@ -15,7 +15,6 @@ from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.staff import is_desk_user
-from extdesk.kb.deflection import MIN_QUERY_CHARS
 from extdesk.security.limits import accepts_uploads
 from extdesk.sso.sessions import contact_of
 from extdesk.web.forms import apply_errors, autofocus_first_error, warn_files_lost
@@ -74,7 +73,7 @@ def new_ticket(request: ContactRequest) -> HttpResponse:
     warn_files_lost(request, form)
     autofocus_first_error(form, fallback="subject")
     return render(request, "portal/new_ticket.html", {
-        "form": form, "accounts": accounts, "suggestion_min_chars": MIN_QUERY_CHARS,
+        "form": form, "accounts": accounts,
     }, status=400 if form.errors else 200)
 
 

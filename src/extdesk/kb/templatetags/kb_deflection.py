@@ -13,3 +13,9 @@ register = template.Library()
 def deflection_figures() -> dict[str, object]:
     minutes = int(deflection.FILING_WINDOW.total_seconds() // 60)
     return {"summary": deflection.summary(), "window_minutes": minutes}
+
+
+@register.simple_tag
+def suggestion_min_chars() -> int:
+    """The shortest subject the new-ticket form asks suggestions for (the portal never imports kb)."""
+    return deflection.MIN_QUERY_CHARS
