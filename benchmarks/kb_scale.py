@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable
 from datetime import timedelta
 
-from .queue_scale import RARE_WORD, _Loader, _measure, _model_rows, _reset_postgres, _words
+from .queue_scale import RARE_WORD, _Loader, _model_rows, _words, measure_page, reset_postgres
 
 CATEGORIES = 12
 RARE_COUNT = 3
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles < 100:
         parser.error("needs at least 100 articles")
     if args.database_url:
-        _reset_postgres(args.database_url)
+        reset_postgres(args.database_url)
         os.environ["EXTDESK_DATABASE_URL"] = args.database_url
     os.environ.update(
         EXTDESK_DATA_DIR=tempfile.mkdtemp(prefix="kb-scale-"),
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         f"search, rare word ({RARE_COUNT} articles)": f"/kb/search/?q={RARE_WORD}",
         "search, the most common word": f"/kb/search/?q={words[0]}",
     }
-    result = {name: _measure(path, reader, args.runs) for name, path in pages.items()}
+    result = {name: measure_page(path, reader, args.runs) for name, path in pages.items()}
     print(json.dumps({"database": "postgresql" if args.database_url else "sqlite", "articles": args.articles,
                       "seeding_s": round(seeded, 1),
                       "seeding_parts_s": {k: round(v, 1) for k, v in timings.items()}, **result}, indent=1))

@@ -50,7 +50,8 @@ RARE_COUNT = 3
 _BATCH = 20_000
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """Drop and re-create the database's ``public`` schema: a benchmark's own database, emptied."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -246,11 +247,13 @@ def _thread_sizes(tickets: int, messages: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def _measure(path: str, client, runs: int) -> dict[str, float]:
+def measure_page(path: str, client, runs: int, *, warmups: int = 2) -> dict[str, float]:
+    """``runs`` requests of ``path`` after ``warmups``: median and fastest wall time, median CPU time
+    of this process (ms), and the queries of one more request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(2):
+    for _ in range(warmups):
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
     wall, cpu = [], []
@@ -284,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--measure-only needs the --data-dir or --database-url of the seeded run")
     if args.database_url:
         if not args.measure_only:
-            _reset_postgres(args.database_url)
+            reset_postgres(args.database_url)
         os.environ["EXTDESK_DATABASE_URL"] = args.database_url
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="queue-scale-")
     os.makedirs(data_dir, exist_ok=True)
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "search, the most common word": f"/desk/?status=all&q={words[0]}",
         "reports, last 90 days": "/desk/reports/?period=90",
     }
-    result = {name: _measure(path, desk, args.runs) for name, path in pages.items()}
+    result = {name: measure_page(path, desk, args.runs) for name, path in pages.items()}
     print(json.dumps({"database": "postgresql" if args.database_url else "sqlite", "tickets": args.tickets,
                       "messages": args.messages, "seeding_s": None if args.measure_only else round(seeded, 1),
                       "seeding_parts_s": {k: round(v, 1) for k, v in timings.items()}, **result}, indent=1))

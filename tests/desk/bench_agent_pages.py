@@ -20,22 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
-import time
+
+from benchmarks.queue_scale import measure_page, reset_postgres
 
 TOTAL = 100_000
 IN_ACCOUNT = 1_000
 RUNS = 30
-
-
-def _reset_postgres(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
 
 
 def _thread(customer_user, staff) -> int:
@@ -55,32 +47,13 @@ def _thread(customer_user, staff) -> int:
     return ticket.pk
 
 
-def _measure(path: str, client) -> dict[str, float]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):  # warm caches, and the agent's presence row on a ticket page
-        assert client.get(path).status_code == 200
-    wall, cpu = [], []
-    for _ in range(RUNS):
-        began, began_cpu = time.perf_counter(), time.process_time()
-        status = client.get(path).status_code
-        wall.append(time.perf_counter() - began)
-        cpu.append(time.process_time() - began_cpu)
-        assert status == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    return {"median_ms": round(statistics.median(wall) * 1000, 1), "min_ms": round(min(wall) * 1000, 1),
-            "cpu_ms": round(statistics.median(cpu) * 1000, 1), "queries": len(queries)}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.desk.bench_agent_pages",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default="", help="PostgreSQL database to use (its schema is reset)")
     args = parser.parse_args(argv)
     if args.database_url:
-        _reset_postgres(args.database_url)
+        reset_postgres(args.database_url)
         os.environ["EXTDESK_DATABASE_URL"] = args.database_url
     os.environ.update(
         EXTDESK_DATA_DIR=tempfile.mkdtemp(prefix="agent-bench-"),
@@ -105,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         "queue, all by priority": "/desk/?status=all&sort=priority",
         "ticket page (60 messages)": f"/desk/tickets/{number}/",
     }
-    result = {name: _measure(path, desk) for name, path in pages.items()}
+    # Three warm-ups: caches, and the agent's presence row on a ticket page.
+    result = {name: measure_page(path, desk, RUNS, warmups=3) for name, path in pages.items()}
     print(json.dumps({"database": "postgresql" if args.database_url else "sqlite", "tickets": TOTAL + 1,
                       **result}))
     return 0
