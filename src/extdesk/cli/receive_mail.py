@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from extdesk.soap.quoting import first_line
+
 from .errors import StartupError
 from .setup import check_database, start_django
 
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args.source)
     # Whatever failed here, the MTA must keep the message: a temporary failure.
     except Exception as exc:
-        _say(f"could not store the message now ({type(exc).__name__}: {_first_line(exc)}); "
+        _say(f"could not store the message now ({type(exc).__name__}: {first_line(exc, 'no detail')[:300]}); "
              "it stays with the mail server, which will try again")
         return EX_TEMPFAIL
 
@@ -81,5 +83,3 @@ def _run(source: str) -> int:
     return EX_OK
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or ["no detail"])[0][:300]

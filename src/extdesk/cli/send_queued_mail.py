@@ -11,6 +11,8 @@ import argparse
 import sys
 import time
 
+from extdesk.soap.quoting import first_line
+
 from .errors import StartupError, fail
 from .setup import check_database, start_django
 
@@ -52,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
             report = send_due()
         except DatabaseError as exc:
             if args.loop is None:
-                return fail(f"database error: {_first_line(exc)} (a new database is set up by "
+                return fail(f"database error: {first_line(exc)} (a new database is set up by "
                             "`extdesk serve` or `extdesk manage migrate`)", 1)
             # A looping sender outlives a database outage: it tries again next round.
-            print(f"extdesk: database error, trying again in {args.loop} s: {_first_line(exc)}",
+            print(f"extdesk: database error, trying again in {args.loop} s: {first_line(exc)}",
                   file=sys.stderr, flush=True)
         else:
             if args.loop is None or report.sent or report.retrying or report.given_up:
@@ -66,5 +68,3 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(args.loop)
 
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

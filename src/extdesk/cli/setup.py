@@ -7,6 +7,7 @@ from pathlib import Path
 
 from extdesk.config import Config, ConfigError, load_config
 from extdesk.private_files import narrow_data_dir
+from extdesk.soap.quoting import first_line
 
 from .errors import StartupError
 
@@ -73,7 +74,6 @@ def check_database() -> None:
     try:
         connection.ensure_connection()
     except DatabaseError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StartupError(f"cannot connect to the database: {first_line}") from None
+        raise StartupError(f"cannot connect to the database: {first_line(exc)}") from None
     finally:
         connection.close()

@@ -14,6 +14,8 @@ import argparse
 import os
 import signal
 
+from extdesk.soap.quoting import first_line
+
 from .errors import StartupError, fail
 from .fetch_mail import _one_pass as fetch_pass
 from .setup import check_database, start_django
@@ -69,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         worker.prepare()
     except DatabaseError as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return fail(f"the database is not set up for the worker ({first_line}): run `extdesk serve` or "
+        return fail(f"the database is not set up for the worker ({first_line(exc)}): run `extdesk serve` or "
                     "`extdesk manage migrate` first")
     if args.once:
         return 0 if worker.run_once() else EXIT_DUTY_FAILED

@@ -35,6 +35,7 @@ from extdesk.helpdesk.staff import is_desk_user
 from extdesk.helpdesk.storage import delete_files, files_removed_on_failure, write_file
 from extdesk.outbox.identity import is_own_mail, own_mail_id
 from extdesk.outbox.models import OutgoingMail
+from extdesk.soap.quoting import first_line
 
 from . import notices, routing
 from .exceptions import CannotStoreNow
@@ -95,7 +96,7 @@ def receive(raw: bytes, *, source: str) -> Receipt:
         return Receipt(outcome=earlier.outcome, inbound_id=earlier.pk, ticket_id=earlier.ticket_id,
                        duplicate=True)
     except (OperationalError, InterfaceError) as exc:
-        raise CannotStoreNow(f"the database is unavailable: {_first_line(exc)}") from exc
+        raise CannotStoreNow(f"the database is unavailable: {first_line(exc)}") from exc
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES):
             raise CannotStoreNow(f"cannot write the mail's files: {exc.strerror}") from exc
@@ -378,6 +379,3 @@ def _check_staff(user: User) -> None:
     if not is_desk_user(user):
         raise NotAllowed("only active staff members may release or delete held mail")
 
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -64,3 +64,9 @@ def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
             return f"an integer of {value.bit_length():,} bits"
         return cut(repr(value), limit)
     return kind(value)
+
+
+def first_line(exc: BaseException, fallback: str | None = None) -> str:
+    """An exception's message as a log line takes it: its first line; without a message,
+    ``fallback`` (default: the exception type's name)."""
+    return (str(exc).strip().splitlines() or [fallback or type(exc).__name__])[0]
