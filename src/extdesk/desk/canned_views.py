@@ -68,7 +68,24 @@ def canned_list(request: StaffRequest) -> HttpResponse:
     })
 
 
-def _form_page(request: StaffRequest, form: CannedReplyForm, reply: CannedReply | None) -> HttpResponse:
+def _form_page(request: StaffRequest, reply: CannedReply | None) -> HttpResponse:
+    """The form that writes a new canned reply (``reply`` None) or changes ``reply``; a valid POST saves."""
+    initial = {} if reply is None else {"title": reply.title, "body": reply.body, "shared": reply.is_shared}
+    form = CannedReplyForm(request.POST or None, initial=initial, may_share=canned.may_share(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if reply is None:
+                saved = canned.create_canned_reply(actor=request.user, title=data["title"], body=data["body"],
+                                                   shared=data.get("shared", False))
+            else:
+                saved = canned.update_canned_reply(reply, actor=request.user, title=data["title"],
+                                                   body=data["body"], shared=data.get("shared"))
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Canned reply “{saved.title}” saved.")
+            return redirect("desk:canned_list")
     return _page(request, "desk/canned_form.html", {
         "form": form, "reply": reply, "placeholders": placeholders.PLACEHOLDERS,
     }, status=400 if form.errors else 200)
@@ -78,19 +95,7 @@ def _form_page(request: StaffRequest, form: CannedReplyForm, reply: CannedReply 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def canned_create(request: StaffRequest) -> HttpResponse:
-    may_share = canned.may_share(request.user)
-    form = CannedReplyForm(request.POST or None, may_share=may_share)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            reply = canned.create_canned_reply(actor=request.user, title=data["title"], body=data["body"],
-                                               shared=data.get("shared", False))
-        except InvalidInput as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Canned reply “{reply.title}” saved.")
-            return redirect("desk:canned_list")
-    return _form_page(request, form, None)
+    return _form_page(request, None)
 
 
 @never_cache
@@ -100,20 +105,7 @@ def canned_edit(request: StaffRequest, pk: int) -> HttpResponse:
     reply = _usable_or_404(request, pk)
     if not canned.may_change(reply, request.user):
         return _refused(request)
-    may_share = canned.may_share(request.user)
-    initial = {"title": reply.title, "body": reply.body, "shared": reply.is_shared}
-    form = CannedReplyForm(request.POST or None, initial=initial, may_share=may_share)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            reply = canned.update_canned_reply(reply, actor=request.user, title=data["title"],
-                                               body=data["body"], shared=data.get("shared"))
-        except InvalidInput as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Canned reply “{reply.title}” saved.")
-            return redirect("desk:canned_list")
-    return _form_page(request, form, reply)
+    return _form_page(request, reply)
 
 
 @never_cache
