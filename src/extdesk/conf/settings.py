@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
 
+from extdesk.conf.sqlite import use_write_ahead_log
 from extdesk.config import ConfigError, load_config, upload_form_bytes
 from extdesk.demo import demo_mode
 
@@ -92,11 +94,13 @@ else:
         "NAME": str(DATA_DIR / "extdesk.sqlite3"),
     }
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the writer; IMMEDIATE transactions take the
-    # write lock up front, so two writers queue on the busy timeout instead
-    # of failing with "database is locked" when a read lock cannot upgrade.
+    # WAL lets readers run beside the writer (switched on as each connection
+    # opens, see extdesk.conf.sqlite); IMMEDIATE transactions take the write
+    # lock up front, so two writers queue on the busy timeout instead of
+    # failing with "database is locked" when a read lock cannot upgrade.
+    connection_created.connect(use_write_ahead_log, dispatch_uid="extdesk-sqlite-wal")
     _default_db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
