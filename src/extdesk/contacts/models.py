@@ -46,6 +46,9 @@ class Contact(models.Model):
     # Digest of the record as last pushed (fields and account names): lets
     # alter_contacts find the changed records of a large push in bulk.
     fingerprint = models.CharField(max_length=32, default="")
+    # The language code (one of settings.LANGUAGES) the contact last read the
+    # portal in; their mail is written in it. Empty: the site's default.
+    language = models.CharField(max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
