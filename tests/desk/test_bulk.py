@@ -62,8 +62,8 @@ def test_a_status_change_goes_through_the_single_ticket_rules_history_and_mail(
         event = current.events.get(kind=EventKind.STATUS)
         assert (event.old_value, event.new_value, event.actor_user) == ("New", "Waiting on customer", agent)
     assert Ticket.objects.get(pk=tickets[1].pk).status == Status.NEW
-    # The status mail a single change sends, once to each contact.
-    status_mail = sorted(m.to[0] for m in mail.outbox if "Status: Waiting on customer" in m.subject)
+    # The status mail a single change sends, once to each contact, in the customer's words.
+    status_mail = sorted(m.to[0] for m in mail.outbox if "Status: Awaiting your reply" in m.subject)
     assert status_mail == ["c0@acme.example", "c2@acme.example"]
 
 

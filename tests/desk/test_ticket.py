@@ -166,8 +166,8 @@ def test_change_every_property_records_history(desk, agent, ticket, django_captu
     assert events[EventKind.PRIORITY] == ("High", "Urgent", agent)
     assert events[EventKind.ASSIGNEE] == ("", "Blake B", agent)
     assert events[EventKind.CATEGORY] == ("", "Network", agent)
-    # The status change is mailed to the customer.
-    assert any("ann@acme.example" in m.to and "Status: Resolved" in m.subject for m in mail.outbox)
+    # The status change is mailed to the customer, in the customer's words.
+    assert any("ann@acme.example" in m.to and "Status: Solved" in m.subject for m in mail.outbox)
     page = desk.get(url(ticket)).content.decode()
     assert "updated: status, priority, assignee, category" in page
 

@@ -304,10 +304,10 @@ def test_list_rows_show_each_ticket_as_the_template_tags_would(customer, contact
     plain = make_ticket(contact, subject="No category")
     html = customer.get(reverse("portal:tickets")).content.decode()
     expected = engines["django"].from_string(
-        "{% load extdesk_ui %}"
+        "{% load extdesk_ui portal_ui %}"
         '<a href="{% url "portal:ticket" t.pk %}">{{ t.subject }}</a>'
         '|<div class="muted small">{{ t.category }}</div>'
-        "|<td>{% status_badge t.status %}</td>|<td>{% priority_badge t.priority %}</td>"
+        "|<td>{% customer_status_badge t.status %}</td>|<td>{% priority_badge t.priority %}</td>"
         '|<td>{{ t.account|default:"—" }}</td>'
         '|<time datetime="{{ t.last_activity_at|date:"c" }}">'
         '{{ t.last_activity_at|date:"M j, Y H:i" }}</time>'

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "extdesk.sso.sessions.CustomerSessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages in the signed-in user's time zone (extdesk.web.timezones).
+    "extdesk.web.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "extdesk.audit.middleware.PlatformLoginAuditMiddleware",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/", include("extdesk.desk.urls")),
     path("kb/", include("extdesk.kb.urls")),
     path("rate/", include("extdesk.ratings.urls")),
+    path("", include("extdesk.web.urls")),
     path("", include("extdesk.sso.urls")),
     # The customer portal owns the site root; keep it last.
     path("", include("extdesk.portal.urls")),

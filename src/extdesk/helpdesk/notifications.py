@@ -30,6 +30,7 @@ from extdesk.outbox.services import enqueue
 
 from .models import Channel, MailReference, Message, Status, Ticket
 from .staff import desk_users, display_name
+from .wording import customer_status_label
 
 # References names the thread's first Message-ID and this many of the
 # latest: enough for any mail program to thread it, a short header still.
@@ -190,15 +191,15 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
     lines = [
         f"Hello {ticket.contact.display_name},",
         "",
-        f"Your ticket {ticket.reference} is now {Status(new).label.lower()}"
-        f" (it was {Status(old).label.lower()}).",
+        f"Your ticket {ticket.reference} is now {customer_status_label(new).lower()}"
+        f" (it was {customer_status_label(old).lower()}).",
         "",
     ]
     if new == Status.RESOLVED:
         for _receiver, extra in resolved_mail_lines.send(sender=Ticket, ticket=ticket):
             lines += [*cast(list[str], extra), ""]
     lines += _how_to_answer(ticket, "add to it")
-    _send(ticket, _subject(ticket, f"Status: {Status(new).label}"), lines, [ticket.contact.email],
+    _send(ticket, _subject(ticket, f"Status: {customer_status_label(new)}"), lines, [ticket.contact.email],
           f"the status change of {ticket.reference}")
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<int:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:number>/close/", views.close_ticket, name="close"),
     path("tickets/<int:number>/reopen/", views.reopen_ticket, name="reopen"),
+    path("files/<int:pk>/thumbnail", views.thumbnail, name="thumbnail"),
     path("files/<int:pk>/<str:name>", views.attachment, name="attachment"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]

@@ -8,10 +8,12 @@ from django.contrib.auth import logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from extdesk.helpdesk import selectors, services
+from extdesk.helpdesk import selectors, services, thumbnails
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.staff import is_desk_user
@@ -32,6 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/welcome.html", {"platform_url": settings.EXTDESK_PLATFORM_URL})
 
 
+# The list's tabs: groups of statuses ("closed" holds the solved ones too).
+STATE_TABS = [("open", gettext_lazy("Open")), ("closed", gettext_lazy("Solved and closed")),
+              ("all", gettext_lazy("All"))]
+
+
 @never_cache
 @contact_required
 def ticket_list(request: ContactRequest) -> HttpResponse:
@@ -43,7 +50,7 @@ def ticket_list(request: ContactRequest) -> HttpResponse:
                                      page=filters.cleaned_data.get("page") or 1)
     return render(request, "portal/ticket_list.html", {
         "page": page, "state": state, "search": search,
-        "states": [("open", "Open"), ("closed", "Closed"), ("all", "All")],
+        "states": STATE_TABS,
     })
 
 
@@ -68,7 +75,8 @@ def new_ticket(request: ContactRequest) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"Ticket {ticket.reference} was filed. We will get back to you.")
+            messages.success(request, _("Ticket %(reference)s was filed. We will get back to you.")
+                             % {"reference": ticket.reference})
             return redirect("portal:ticket", number=ticket.pk)
     warn_files_lost(request, form)
     autofocus_first_error(form, fallback="subject")
@@ -81,7 +89,7 @@ def _visible_ticket(request: ContactRequest, number: int) -> Ticket:
     ticket = selectors.ticket_for_contact(request.contact, number)
     if ticket is None:
         # Same answer for "does not exist" and "not yours": nothing to learn by guessing.
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     return ticket
 
 
@@ -99,7 +107,7 @@ def ticket_detail(request: ContactRequest, number: int) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Your reply was added.")
+            messages.success(request, _("Your reply was added."))
             return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#latest")
     warn_files_lost(request, form)
     autofocus_first_error(form, fallback="body")
@@ -113,7 +121,7 @@ def ticket_detail(request: ContactRequest, number: int) -> HttpResponse:
 def close_ticket(request: ContactRequest, number: int) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     if services.close_by_customer(ticket, contact=request.contact):
-        messages.success(request, f"Ticket {ticket.reference} is closed.")
+        messages.success(request, _("Ticket %(reference)s is closed.") % {"reference": ticket.reference})
     return redirect("portal:ticket", number=ticket.pk)
 
 
@@ -122,7 +130,7 @@ def close_ticket(request: ContactRequest, number: int) -> HttpResponse:
 def reopen_ticket(request: ContactRequest, number: int) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     if services.reopen_by_customer(ticket, contact=request.contact):
-        messages.success(request, f"Ticket {ticket.reference} is open again.")
+        messages.success(request, _("Ticket %(reference)s is open again.") % {"reference": ticket.reference})
     return redirect("portal:ticket", number=ticket.pk)
 
 
@@ -130,14 +138,13 @@ def reopen_ticket(request: ContactRequest, number: int) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return render(request, "extdesk/error.html", {
-        "title": "Signed out",
-        "message": "You are signed out. Open the helpdesk from your control panel to come back.",
+        "title": _("Signed out"),
+        "message": _("You are signed out. Open the helpdesk from your control panel to come back."),
     })
 
 
-@never_cache
-def attachment(request: HttpRequest, pk: int, name: str) -> FileResponse:
-    """A file, to the contact who may see its ticket, or to desk staff; as a download, never inline.
+def _attachment_for(request: HttpRequest, pk: int) -> Attachment:
+    """The attachment, to the contact who may see its ticket, or to desk staff; else 404.
 
     Staff means the desk's own rule: a customer's login given staff rights by
     mistake still gets only what its contact may see.
@@ -148,14 +155,35 @@ def attachment(request: HttpRequest, pk: int, name: str) -> FileResponse:
     elif (contact := contact_of(request)) is not None:
         found = selectors.attachment_for_contact(contact, pk)
     if found is None:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
+    return found
+
+
+@never_cache
+def attachment(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """A file, to whoever may see it (``_attachment_for``); as a download, never inline."""
+    found = _attachment_for(request, pk)
     try:
         handle = found.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file is missing from the server.") from None
+        raise Http404(_("The file is missing from the server.")) from None
     response = FileResponse(handle, as_attachment=True, filename=found.original_name,
                             content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    """An image attachment's thumbnail (``helpdesk.thumbnails``), to whoever may download the file."""
+    found = _attachment_for(request, pk)
+    drawn = thumbnails.thumbnail_of(found)
+    if drawn is None:
+        raise Http404(_("This file has no preview."))
+    response = FileResponse(drawn.path.open("rb"), content_type=drawn.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The thumbnail of a stored file never changes: the browser may keep it, shared caches not.
+    response["Cache-Control"] = "private, max-age=86400"
     return response
