@@ -141,3 +141,21 @@ def test_the_endpoint_wants_the_csrf_token_and_a_post(contact):
 def test_zone_names():
     assert valid_zone("Europe/Berlin") and valid_zone("UTC") and valid_zone("America/Argentina/Salta")
     assert not valid_zone("Nowhere/Special") and not valid_zone("")
+
+
+def _queue_queries(client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("desk:queue"), {"status": "all"})
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_desk_queue_names_the_zone_at_no_extra_query(client, ticket):
+    staff = make_staff(password=None)
+    client.force_login(staff)
+    without, page = _queue_queries(client)
+    assert f"Times are in {settings.EXTDESK_TIME_ZONE}." in page
+    client.post(URL, {"time_zone": "Asia/Tokyo"})
+    with_zone, page = _queue_queries(client)
+    assert "Times are in Asia/Tokyo." in page
+    assert with_zone == without

@@ -121,7 +121,7 @@ def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
 
 
 def _cache_stem(attachment: Attachment) -> Path:
-    return Path(settings.DATA_DIR) / "thumbnails" / attachment.file.name
+    return Path(settings.DATA_DIR) / "thumbnails" / str(attachment.file.name)
 
 
 def _cached(stem: Path) -> Thumbnail | None:

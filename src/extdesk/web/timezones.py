@@ -48,7 +48,7 @@ def default_zone() -> str:
     return str(settings.EXTDESK_TIME_ZONE)
 
 
-def stored_zone(user_id: object) -> str:
+def stored_zone(user_id: int | str) -> str:
     """The user's reported zone, "" when none (or one this server no longer knows). One query."""
     name = Preferences.objects.filter(user_id=user_id).values_list("time_zone", flat=True).first() or ""
     return name if valid_zone(name) else ""
