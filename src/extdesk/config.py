@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -120,6 +121,8 @@ class Config:
     time_zone: str = "UTC"
     # A resolved ticket with no customer reply for this many days is closed; 0 never.
     auto_close_days: int = 7
+    # The provider's name, logo and colour on the portal, the desk and mail.
+    brand: Brand = field(default_factory=lambda: Brand())
 
 
 def integer(env: Mapping[str, str], name: str, default: int, minimum: int = 1,
@@ -242,6 +245,68 @@ def _time_zone(env: Mapping[str, str]) -> str:
         raise ConfigError(f"EXTDESK_TIME_ZONE={raw!r} is not a time zone name (such as Europe/Berlin)"
                           ) from None
     return raw
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The provider's branding: ``EXTDESK_BRAND_NAME``, ``EXTDESK_BRAND_LOGO``, ``EXTDESK_ACCENT_COLOR``."""
+
+    name: str = "Helpdesk"
+    logo: Path | None = None
+    # The logo's media type, taken from its content (never from its name).
+    logo_type: str = ""
+    # "#rrggbb" in lower case; empty: the stylesheet's own colours.
+    accent: str = ""
+
+
+BRAND_NAME_MAX = 60
+LOGO_MAX_BYTES = 512 * 1024
+_ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _logo_type(head: bytes) -> str | None:
+    """The media type of a logo from its first bytes; None for anything but PNG, JPEG, WebP, SVG."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    # An SVG file opens with its root element, an XML declaration, a comment or a doctype.
+    if text.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head.lower():
+        return "image/svg+xml"
+    return None
+
+
+def brand(env: Mapping[str, str]) -> Brand:
+    """The branding settings; ConfigError names a wrong variable."""
+    name = " ".join((env.get("EXTDESK_BRAND_NAME") or "").split()) or "Helpdesk"
+    if len(name) > BRAND_NAME_MAX or not name.isprintable():
+        raise ConfigError(f"EXTDESK_BRAND_NAME={name!r} must be printable text of at most "
+                          f"{BRAND_NAME_MAX} characters")
+    accent = (env.get("EXTDESK_ACCENT_COLOR") or "").strip()
+    if accent and not _ACCENT.fullmatch(accent):
+        raise ConfigError(f"EXTDESK_ACCENT_COLOR={accent!r} must be a colour as #rrggbb (such as #2452c7)")
+    raw = (env.get("EXTDESK_BRAND_LOGO") or "").strip()
+    if not raw:
+        return Brand(name=name, accent=accent.lower())
+    path = Path(raw).absolute()
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except IsADirectoryError:
+        raise ConfigError(f"EXTDESK_BRAND_LOGO={raw} is a directory, not an image file") from None
+    except OSError as exc:
+        raise ConfigError(f"EXTDESK_BRAND_LOGO: cannot read {raw}: {exc.strerror}") from None
+    if size > LOGO_MAX_BYTES:
+        raise ConfigError(f"EXTDESK_BRAND_LOGO={raw} is {size} bytes; a logo may have at most "
+                          f"{LOGO_MAX_BYTES} bytes")
+    media_type = _logo_type(head)
+    if media_type is None:
+        raise ConfigError(f"EXTDESK_BRAND_LOGO={raw} is not a PNG, JPEG, WebP or SVG image")
+    return Brand(name=name, logo=path, logo_type=media_type, accent=accent.lower())
 
 
 def _readable_file(env: Mapping[str, str], name: str) -> str | None:
@@ -467,4 +532,5 @@ def load_config(env: Mapping[str, str] | None = None, *, create: bool = True) ->
         platform_url=_platform_url(env),
         time_zone=_time_zone(env),
         auto_close_days=integer(env, "EXTDESK_AUTO_CLOSE_DAYS", 7, minimum=0, maximum=3650),
+        brand=brand(env),
     )

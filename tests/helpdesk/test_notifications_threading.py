@@ -95,7 +95,9 @@ def test_three_notifications_of_one_ticket_form_one_thread(sent, contact, staff)
                 .values_list("message_id", flat=True)) == [ticket.messages.first().pk, reply.pk, None]
     for message in (created, answered, resolved):
         assert message["Subject"].startswith(f"[#{ticket.pk}] ")
-        assert message["From"] == message["Reply-To"] == "support@example.com"
+        # From under the brand's name (EXTDESK_BRAND_NAME); replies go to the bare address.
+        assert message["From"] == "Helpdesk <support@example.com>"
+        assert message["Reply-To"] == "support@example.com"
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["X-Extdesk-Mail"].split()[0] == installation_token()
 

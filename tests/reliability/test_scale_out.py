@@ -117,7 +117,7 @@ def test_a_login_url_from_one_server_works_once_on_the_other_then_on_neither(pai
     assert "sessionid" in accepted.cookies
     for server in (first, second):
         again = requests.get(server.base_url + path, allow_redirects=False, timeout=30)
-        assert again.status_code == 403
+        assert again.status_code == 410
         assert "sessionid" not in again.cookies
 
 

@@ -80,7 +80,7 @@ def test_valid_once_then_refused(synced):
     page = browser.get(f"{synced.base_url}/tickets/new/", timeout=30)
     assert page.status_code == 200 and 'name="subject"' in page.text
     second = requests.get(url, allow_redirects=False, timeout=30)
-    assert second.status_code == 403
+    assert second.status_code == 410
     assert "sessionid" not in second.cookies
     assert second.headers["Referrer-Policy"] == "no-referrer"
 
@@ -147,7 +147,8 @@ def test_concurrent_uses_have_one_winner(synced):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(codes) == [302, 403, 403, 403, 403, 403]
+    # The losers find it used: gone (410).
+    assert sorted(codes) == [302, 410, 410, 410, 410, 410]
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -193,5 +194,5 @@ def test_expired_url_is_refused(tmp_path_factory):
         url = init_session(short, 501, "127.0.0.1", "list")
         time.sleep(1.5)
         response = requests.get(url, allow_redirects=False, timeout=30)
-        assert response.status_code == 403
+        assert response.status_code == 410
         assert "sessionid" not in response.cookies

@@ -43,6 +43,10 @@ def _expired(contact: Contact) -> str:
     return token
 
 
+# Used or expired links are gone for good (410); the others were never good for this visitor (403).
+GONE = {"expired", "used"}
+
+
 def _refused_links(contact: Contact) -> dict[str, str]:
     """One link of each kind the landing refuses, all of ``contact``'s own but unused."""
     good = services.issue_token(contact, LOOPBACK, "list")
@@ -62,7 +66,7 @@ def test_refused_link_leaves_a_customer_signed_in(client, kind):
 
     response = client.get(_url(_refused_links(contact)[kind]), REMOTE_ADDR="127.0.0.1")
 
-    assert response.status_code == 403
+    assert response.status_code == (410 if kind in GONE else 403)
     assert b"not valid" in response.content
     assert client.session.session_key == session_key
     assert client.session["_auth_user_id"] == str(contact.user.pk)
@@ -81,7 +85,7 @@ def test_refused_link_leaves_staff_signed_in(client, kind):
 
     response = client.get(_url(links[kind]), REMOTE_ADDR="127.0.0.1")
 
-    assert response.status_code == 403
+    assert response.status_code == (410 if kind in GONE else 403)
     assert client.session["_auth_user_id"] == str(agent.pk)
     assert client.get(reverse("desk:queue")).status_code == 200
 
@@ -120,7 +124,7 @@ def test_used_link_of_another_customer_is_refused_and_changes_nothing(client):
 
     response = client.get(_url(their_token), REMOTE_ADDR="127.0.0.1")
 
-    assert response.status_code == 403
+    assert response.status_code == 410
     assert client.session["_auth_user_id"] == str(mine.user.pk)
 
 
@@ -128,7 +132,7 @@ def test_used_link_without_a_session_is_refused(client):
     contact = make_contact("acme")
     token = _signed_in_customer(client, contact)
     client.logout()
-    assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
+    assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 410
     assert "_auth_user_id" not in client.session
 
 
@@ -138,4 +142,4 @@ def test_used_link_of_a_signed_in_staff_member_is_refused(client):
     token = services.issue_token(contact, LOOPBACK, "add")
     assert services.redeem_token(token, LOOPBACK) is not None
     client.force_login(make_staff("agent", password=None))
-    assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 403
+    assert client.get(_url(token), REMOTE_ADDR="127.0.0.1").status_code == 410

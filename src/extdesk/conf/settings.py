@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "extdesk.demo.context_processors.demo",
+                # The brand, the control panel's address and an error page's way on.
+                "extdesk.web.branding.site",
             ],
         },
     },
@@ -142,6 +144,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A refused form's page in the site's layout, with the way on.
+CSRF_FAILURE_VIEW = "extdesk.web.errors.csrf_failure"
 if EXTDESK.base_url.startswith("https://"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -160,6 +164,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W008"]
 EXTDESK_SECRET = EXTDESK.secret
 EXTDESK_BASE_URL = EXTDESK.base_url
 EXTDESK_PLATFORM_URL = EXTDESK.platform_url
+# Branding (extdesk.web.branding): the name, the logo file and its type, the accent colour.
+EXTDESK_BRAND_NAME = EXTDESK.brand.name
+EXTDESK_BRAND_LOGO = EXTDESK.brand.logo
+EXTDESK_BRAND_LOGO_TYPE = EXTDESK.brand.logo_type
+EXTDESK_ACCENT_COLOR = EXTDESK.brand.accent
 # The business hours of the SLA clocks (extdesk.sla) and auto-close.
 EXTDESK_TIME_ZONE = EXTDESK.time_zone
 EXTDESK_AUTO_CLOSE_DAYS = EXTDESK.auto_close_days

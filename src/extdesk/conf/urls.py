@@ -4,8 +4,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from extdesk.endpoint.views import soap_endpoint
+from extdesk.web import branding
 
-# A database outage answers a 503 page, other failures a plain 500 page.
+# A database outage answers a 503 page, other failures a 500 page; all in the site's layout.
+handler400 = "extdesk.web.errors.bad_request"
+handler403 = "extdesk.web.errors.permission_denied"
+handler404 = "extdesk.web.errors.page_not_found"
 handler500 = "extdesk.security.views.server_error"
 
 urlpatterns = [
@@ -16,6 +20,9 @@ urlpatterns = [
     # The admin signs in through the desk's page, which throttles failed attempts.
     path("admin/login/", RedirectView.as_view(pattern_name="desk:login", query_string=True)),
     path("admin/", admin.site.urls),
+    # The provider's logo and accent colour (EXTDESK_BRAND_LOGO, EXTDESK_ACCENT_COLOR).
+    path("brand/logo", branding.logo, name="brand_logo"),
+    path("brand/theme.css", branding.theme, name="brand_theme"),
     path("desk/reports/", include("extdesk.reports.urls")),
     path("desk/kb/", include("extdesk.kb.desk_urls")),
     path("desk/", include("extdesk.desk.urls")),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 
@@ -58,6 +58,22 @@ def own_mail_id(header_value: str) -> int | None:
     if len(words) != 2 or not is_own_mail(header_value) or not words[1].isdecimal():
         return None
     return int(words[1])
+
+
+def sender() -> str:
+    """The From of outgoing mail: the helpdesk's address under the brand's name (EXTDESK_BRAND_NAME).
+
+    An EXTDESK_EMAIL_FROM that names itself ("Support <help@example.com>") is kept as written.
+    """
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name or not address:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((settings.EXTDESK_BRAND_NAME, address))
+
+
+def closing(body: str) -> str:
+    """``body`` with the brand's name as its closing line, below the usual signature separator."""
+    return f"{body.rstrip()}\n\n-- \n{settings.EXTDESK_BRAND_NAME}\n"
 
 
 def sender_domain() -> str:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .identity import OWN_MAIL_HEADER, make_mail_id, own_mail_header
+from .identity import OWN_MAIL_HEADER, closing, make_mail_id, own_mail_header, sender
 from .models import OutgoingMail
 from .selectors import due_ids
 
@@ -93,6 +93,7 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
     ``Auto-Submitted: <auto_submitted>`` and X-Extdesk-Mail, which marks it
     as this installation's own should it come back. A header with a line
     break in its value, or one the outbox writes itself, is a ValueError.
+    The body ends with the brand's name (EXTDESK_BRAND_NAME) as its closing line.
     """
     if auto_submitted not in AUTO_SUBMITTED_VALUES:
         raise ValueError(f"Auto-Submitted must be one of {', '.join(AUTO_SUBMITTED_VALUES)}")
@@ -111,7 +112,7 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
         ["Auto-Submitted", auto_submitted],
     ]
     mail = OutgoingMail.objects.create(
-        recipients=to, subject=subject, body=body, about=about[:200], mail_id=make_mail_id(),
+        recipients=to, subject=subject, body=closing(body), about=about[:200], mail_id=make_mail_id(),
         headers=stored, created_at=now, next_attempt_at=now,
     )
     # The header names the row, so its id is known only now.
@@ -164,7 +165,7 @@ def _message(mail: OutgoingMail) -> EmailMessage:
     # Mail queued before Message-IDs were fixed at queue time gets Django's own.
     if mail.mail_id:
         headers["Message-ID"] = f"<{mail.mail_id}>"
-    return EmailMessage(subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL,
+    return EmailMessage(subject=mail.subject, body=mail.body, from_email=sender(),
                         to=mail.recipients, headers=headers)
 
 

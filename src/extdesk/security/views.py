@@ -7,6 +7,9 @@ import sys
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from extdesk.web.branding import brand_context
 
 RETRY_AFTER_SECONDS = 30
 
@@ -15,20 +18,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Django's handler500: a database outage is a temporary 503, anything else a 500.
 
     Rendered without the request's context processors, which would reach
-    for the session and the user (the database, possibly the failing part).
+    for the session and the user (the database, possibly the failing part):
+    the layout gets the brand and the control panel from settings alone.
     """
     error = sys.exc_info()[1]
     if isinstance(error, DatabaseError):
         status, title, message = (
-            503, "Temporarily unavailable",
-            "The helpdesk cannot reach its database right now. Please try again in a minute.",
+            503, _("Temporarily unavailable"),
+            _("The helpdesk cannot reach its database right now. Please try again in a minute."),
         )
     else:
         status, title, message = (
-            500, "Something went wrong",
-            "The helpdesk could not complete this request. It has been logged; please try again.",
+            500, _("Something went wrong"),
+            _("The helpdesk could not complete this request. It has been logged; please try again."),
         )
-    body = render_to_string("extdesk/error.html", {"title": title, "message": message})
+    body = render_to_string("extdesk/error.html", {**brand_context(), "title": title, "message": message})
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     if status == 503:

@@ -142,6 +142,19 @@ def used_token_act(token: str, contact: Contact) -> str | None:
     )
 
 
+def is_spent(token: str) -> bool:
+    """Whether ``token`` is one of ours that was used or has expired (a 410, not a 403).
+
+    The token is 256 random bits: saying that a link was ours tells nobody
+    anything usable, and the customer learns to fetch a new one.
+    """
+    if len(token) != TOKEN_LENGTH:
+        return False
+    found = (LoginToken.objects.filter(token_hash=hash_token(token))
+             .values_list("used_at", "expires_at").first())
+    return found is not None and (found[0] is not None or found[1] <= timezone.now())
+
+
 def user_for_contact(contact: Contact) -> User:
     """The contact's Django user, created (without a usable password) on first login.
 
