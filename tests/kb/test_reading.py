@@ -169,6 +169,22 @@ def test_search_finds_published_articles_ranked_with_a_snippet(client, agent, kb
     assert "<mark>FTP</mark>" in html
 
 
+def test_search_keeps_the_best_matches_their_language_first_each_with_its_snippet(agent, kb_category):
+    # More matches than one search shows: the kept ones must be the best ranked, not any.
+    filler = " ".join(["zone"] * 40)
+    for times in range(1, 31):
+        body = f"{'nameserver ' * times}{filler}"
+        make_article(agent, kb_category, f"English {times:02}", body)
+        make_article(agent, kb_category, f"Deutsch {times:02}", body, language="de")
+    make_article(agent, kb_category, "Français", "nameserver " + filler, language="fr")
+    hits = selectors.search(Reader(language="de"), selectors.text_query("nameserver"))
+    titles = [hit.article.title for hit in hits]
+    assert len(titles) == selectors.SEARCH_LIMIT
+    assert titles[:30] == [f"Deutsch {times:02}" for times in range(30, 0, -1)]
+    assert titles[30:] == [f"English {times:02}" for times in range(30, 10, -1)]
+    assert all("<mark>nameserver</mark>" in hit.snippet for hit in hits)
+
+
 def test_search_ignores_accents_both_ways(agent, kb_category):
     make_article(agent, kb_category, "Réglages du courriel", "Paramètres de messagerie électronique.",
                  language="fr")

@@ -85,9 +85,10 @@ def test_kb_links_point_at_the_article_and_bad_ones_nowhere():
 @pytest.mark.parametrize("nesting", [">" * 50_000, "- " * 20_000 + "x", "[" * 50_000, "*" * 50_000,
                                      "\n".join("  " * n + "- x" for n in range(300))])
 def test_deep_nesting_renders_in_bounded_time(nesting):
-    started = time.perf_counter()
+    # CPU time, not wall time: the bound is about the renderer's work, whatever else runs.
+    started = time.process_time()
     html = render_markdown(nesting)
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert html.count("<blockquote>") <= 25
     assert html.count("<ul>") <= 25
 

@@ -65,6 +65,9 @@ class Article(models.Model):
             models.Index(fields=["state", "language", "-published_at"], name="kb_article_newest"),
             # The KB home's count per category reads this index alone, never the articles' bodies.
             models.Index(fields=["state", "language", "visibility", "category"], name="kb_article_listed"),
+            # Search ranks every match of a word; this index answers "may the reader see it" for
+            # each by its id, never reading the article's row and its bodies.
+            models.Index(fields=["id", "state", "visibility", "language"], name="kb_article_search_filter"),
         ]
 
     def __str__(self) -> str:
