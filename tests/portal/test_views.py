@@ -291,7 +291,7 @@ def test_attachments_show_the_desks_svg_paperclip_and_no_emoji(customer, contact
         html = customer.get(url).content.decode()
         assert not [c for c in html if ord(c) > 0xFFFF], url  # emoji live beyond the BMP
     detail = customer.get(pages[0]).content.decode()
-    assert f"{PAPERCLIP} fix.txt" in detail
+    assert f'{PAPERCLIP} <span class="attachment-name">fix.txt' in detail
     assert detail.count("<svg") == 1
 
 

@@ -31,14 +31,16 @@ def attachment_item(file: Attachment) -> SafeString:
     ``portal:thumbnail``), for customers and staff alike.
     """
     download = reverse("portal:attachment", args=[file.pk, file.original_name])
-    label = format_html('{} <span class="muted">({})</span>', file.original_name, format_size(file.size))
+    # The name in a span of its own: a flex item that may shrink, so a long file name wraps
+    # instead of widening the page.
+    label = format_html('<span class="attachment-name">{} <span class="muted">({})</span></span>',
+                        file.original_name, format_size(file.size))
     thumbnail = thumbnail_of(file)
     if thumbnail is None:
         return format_html('<li><a href="{}" download>{} {}</a></li>', download, SafeString(_CLIP), label)
     return format_html(
         '<li class="attachment-image"><a href="{}" download>'
-        '<img class="thumbnail" src="{}" width="{}" height="{}" alt="{}" loading="lazy">'
-        '<span class="attachment-name">{} {}</span></a></li>',
+        '<img class="thumbnail" src="{}" width="{}" height="{}" alt="{}" loading="lazy">{}</a></li>',
         download, reverse("portal:thumbnail", args=[file.pk]), thumbnail.width, thumbnail.height,
-        _("Preview of %(name)s") % {"name": file.original_name}, SafeString(_CLIP), label,
+        _("Preview of %(name)s") % {"name": file.original_name}, label,
     )
