@@ -72,6 +72,22 @@ END $$""",
     "FOR EACH STATEMENT EXECUTE FUNCTION kb_articles_truncated()",
 ]
 
+# An article's tsvector (a few KiB) would be moved out of line to the TOAST table, and ranking a
+# word found in nearly every article would then fetch every one from there: kept in the row
+# instead, up to a page's size (longer ones still go out of line).
+PG_INLINE_DOCUMENTS = [
+    f"ALTER TABLE {PG_TABLE} SET (toast_tuple_target = 8160)",
+    f"ALTER TABLE {PG_TABLE} ALTER COLUMN document SET STORAGE MAIN",
+    # Rows keep a value already moved out until it is written anew.
+    f"UPDATE {PG_TABLE} d SET document = {_PG_DOCUMENT.format(title='a.title', body='a.plain_body')} "
+    f"FROM kb_article a WHERE a.id = d.article_id",
+]
+
+PG_OUT_OF_LINE_DOCUMENTS = [
+    f"ALTER TABLE {PG_TABLE} RESET (toast_tuple_target)",
+    f"ALTER TABLE {PG_TABLE} ALTER COLUMN document SET STORAGE EXTENDED",
+]
+
 PG_DROP = [
     "DROP TRIGGER IF EXISTS kb_article_added ON kb_article",
     "DROP TRIGGER IF EXISTS kb_article_changed ON kb_article",
