@@ -78,13 +78,13 @@ def test_logins_through_the_platform_are_logged_without_their_token(client):
     assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 302
     # Signed out: a signed-in customer's own used link would lead on to its page.
     client.logout()
-    assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 403
+    assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 410  # used: gone
     assert client.get("/sso/" + "x" * 43, REMOTE_ADDR="198.51.100.5").status_code == 403
     logins = list(AuditEntry.objects.filter(kind="login").order_by("id").values_list(
         "address", "person", "operation", "outcome", "status"))
     assert logins == [
         ("192.0.2.7", 42, "/tickets/new/", "ok", 302),
-        ("192.0.2.7", None, "", "refused", 403),
+        ("192.0.2.7", None, "", "refused", 410),
         ("198.51.100.5", None, "", "refused", 403),
     ]
     assert not AuditEntry.objects.filter(operation__contains=token).exists()
