@@ -188,6 +188,26 @@ def test_search_keeps_the_best_matches_their_language_first_each_with_its_snippe
     assert all("<mark>nameserver</mark>" in hit.snippet.lower() for hit in hits)
 
 
+def test_search_follows_an_articles_state_visibility_and_language_as_they_change(agent, kb_category, contact):
+    article = make_article(agent, kb_category, "Webmail login", "Open webmail.example.com.")
+    query = selectors.text_query("webmail")
+
+    def found(reader):
+        return [hit.article.pk for hit in selectors.search(reader, query)] == [article.pk]
+
+    assert found(Reader())
+    services.update_article(article, by=agent, title=article.title, body=article.body,
+                            category=kb_category.pk, slug=article.slug, visibility=Visibility.CUSTOMERS,
+                            language="en")
+    assert not found(Reader()) and found(Reader(contact=contact))
+    services.update_article(article, by=agent, title=article.title, body=article.body,
+                            category=kb_category.pk, slug=article.slug, visibility=Visibility.CUSTOMERS,
+                            language="nl")
+    assert not found(Reader(contact=contact)) and found(Reader(contact=contact, language="nl"))
+    services.set_state(article, State.DRAFT)
+    assert not found(Reader(contact=contact, language="nl"))
+
+
 def test_search_ignores_accents_both_ways(agent, kb_category):
     make_article(agent, kb_category, "Réglages du courriel", "Paramètres de messagerie électronique.",
                  language="fr")

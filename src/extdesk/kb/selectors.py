@@ -145,12 +145,13 @@ def search(reader: Reader, query: TextQuery) -> list[Hit]:
     """The published articles the reader may see that match, best first (their language before
     English), at most SEARCH_LIMIT, each with the passage that matched. One query, then the rows.
 
-    The query ranks in two steps: every match is ranked from the index and the filter columns
-    alone (``kb_article_search_filter``), and only the SEARCH_LIMIT kept are joined to their
-    articles for the snippet, which is the costly part of a word that is in nearly every article.
+    The query ranks in two steps, for a word that is in nearly every article: every match is
+    ranked from the index and who may read it alone (PostgreSQL keeps that beside each document,
+    SQLite reads it from ``kb_article_search_filter``), and only the SEARCH_LIMIT kept are joined
+    to their articles for the snippet.
     """
-    filters = ("a.state = %s AND a.visibility IN ({v}) AND a.language IN ({l})"
-               .format(v=", ".join(["%s"] * len(reader.visibilities)),
+    filters = ("{t}.state = %s AND {t}.visibility IN ({v}) AND {t}.language IN ({l})"
+               .format(t="{t}", v=", ".join(["%s"] * len(reader.visibilities)),
                        l=", ".join(["%s"] * len(reader.languages))))
     filter_params = [State.PUBLISHED, *reader.visibilities, *reader.languages]
     with connection.cursor() as cursor:
@@ -158,10 +159,10 @@ def search(reader: Reader, query: TextQuery) -> list[Hit]:
             cursor.execute(
                 f"WITH q AS (SELECT websearch_to_tsquery('{PG_CONFIG}', %s) AS query), "
                 f"top AS MATERIALIZED ("
-                f"SELECT d.article_id AS id, (a.language = %s) AS own, "
+                f"SELECT d.article_id AS id, (d.language = %s) AS own, "
                 f"ts_rank(d.document, q.query, 1) AS score "
-                f"FROM {index_schema.PG_TABLE} d JOIN kb_article a ON a.id = d.article_id, q "
-                f"WHERE d.document @@ q.query AND {filters} "
+                f"FROM {index_schema.PG_TABLE} d, q "
+                f"WHERE d.document @@ q.query AND {filters.format(t='d')} "
                 f"ORDER BY own DESC, score DESC, d.article_id LIMIT {SEARCH_LIMIT}) "
                 f"SELECT top.id, ts_headline('{PG_CONFIG}', extdesk_search_text(a.plain_body), q.query, %s) "
                 f"FROM top JOIN kb_article a ON a.id = top.id, q "
@@ -177,7 +178,7 @@ def search(reader: Reader, query: TextQuery) -> list[Hit]:
                 f"WITH top AS MATERIALIZED ("
                 f"SELECT a.id AS id, (a.language = %s) AS own, bm25({table}, 4.0, 1.0) AS score "
                 f"FROM {table} JOIN kb_article a INDEXED BY kb_article_search_filter ON a.id = {table}.rowid "
-                f"WHERE {table} MATCH %s AND {filters} "
+                f"WHERE {table} MATCH %s AND {filters.format(t='a')} "
                 f"ORDER BY own DESC, score, a.id LIMIT {SEARCH_LIMIT}) "
                 f"SELECT top.id, snippet({table}, 1, '{MARK_START}', '{MARK_END}', '…', 24) "
                 f"FROM top JOIN {table} ON {table}.rowid = top.id WHERE {table} MATCH %s "

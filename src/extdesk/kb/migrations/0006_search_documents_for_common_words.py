@@ -1,4 +1,5 @@
-"""PostgreSQL keeps each article's search document in its row (extdesk.kb.index_schema)."""
+"""PostgreSQL's article index, second version: documents in their rows, beside who may read them
+(extdesk.kb.index_schema)."""
 
 from django.db import migrations
 
@@ -22,6 +23,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(index_schema.PG_INLINE_DOCUMENTS),
-                             _run(index_schema.PG_OUT_OF_LINE_DOCUMENTS)),
+        migrations.RunPython(_run(index_schema.PG_READY_FOR_COMMON_WORDS),
+                             _run(index_schema.PG_BACK_TO_THE_FIRST_INDEX)),
     ]
