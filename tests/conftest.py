@@ -2,7 +2,12 @@ import subprocess
 
 import pytest
 
+from extdesk.conf.translations import compile_catalogues
 from tests.support.server import live_server_any_db, postgres_url
+
+# The .mo files are built from the .po sources, never committed: a checkout whose
+# catalogues changed since scripts/bootstrap last ran is tested with its current ones.
+compile_catalogues(only_stale=True)
 
 
 def pytest_collection_modifyitems(config, items):

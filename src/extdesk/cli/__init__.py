@@ -14,7 +14,18 @@ from extdesk.private_files import private_umask
 
 # Each subcommand module exposes add_parser(subparsers) -> None and sets
 # its handler with ``parser.set_defaults(handler=...)``.
-from . import backup, client, createstaff, fetch_mail, manage, receive_mail, send_queued_mail, serve, worker
+from . import (
+    backup,
+    client,
+    compile_translations,
+    createstaff,
+    fetch_mail,
+    manage,
+    receive_mail,
+    send_queued_mail,
+    serve,
+    worker,
+)
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     serve.add_parser,
@@ -26,6 +37,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     receive_mail.add_parser,
     fetch_mail.add_parser,
     worker.add_parser,
+    compile_translations.add_parser,
 ]
 
 

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from extdesk.conf.translations import CatalogueError, compile_catalogues
 from extdesk.config import DEFAULT_DATA_DIR, Config
 
 from .errors import StartupError, fail
@@ -111,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
         # Links in mail and the URLs init_session answers must reach this
         # server; the workers read the setting from the environment they inherit.
         os.environ["EXTDESK_BASE_URL"] = f"{scheme}://{_url_host(args.host)}:{args.port}"
+    try:
+        # A checkout updated without scripts/bootstrap still serves its current translations.
+        compile_catalogues(only_stale=True)
+    except CatalogueError as exc:
+        return fail(str(exc))
     try:
         config = start_django(create=True)
         _check_tls(args.certfile, args.keyfile)

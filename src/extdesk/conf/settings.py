@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.signals import connection_created
 
 from extdesk.conf.sqlite import use_write_ahead_log
+from extdesk.conf.translations import LOCALE_DIR
 from extdesk.config import ConfigError, load_config, upload_form_bytes
 from extdesk.demo import demo_mode
 
@@ -56,11 +57,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Ends idle or too old customer sessions before anything reads the user.
     "extdesk.sso.sessions.CustomerSessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Pages in the signed-in user's time zone (extdesk.web.timezones).
     "extdesk.web.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in contact's mail goes out in the language of the portal pages they read.
+    "extdesk.sso.language.ContactLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "extdesk.audit.middleware.PlatformLoginAuditMiddleware",
 ]
@@ -78,6 +83,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for <html lang>.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "extdesk.demo.context_processors.demo",
@@ -122,7 +129,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The hosting markets the platform serves; the catalogues are in LOCALE_PATHS,
+# their compiled .mo files built at install (extdesk compile-translations).
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("nl", "Nederlands"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ru", "Русский"),
+]
+LOCALE_PATHS = [str(LOCALE_DIR)]
+# The switcher's choice (extdesk.sso.language); a year, read by the server only.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = EXTDESK.base_url.startswith("https://")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from extdesk.endpoint.views import soap_endpoint
+from extdesk.sso.language import switch as switch_language
 from extdesk.web import branding
 
 # A database outage answers a 503 page, other failures a 500 page; all in the site's layout.
@@ -30,6 +31,8 @@ urlpatterns = [
     path("rate/", include("extdesk.ratings.urls")),
     path("", include("extdesk.web.urls")),
     path("", include("extdesk.sso.urls")),
+    # The header's language switcher, on every page.
+    path("language/", switch_language, name="language"),
     # The customer portal owns the site root; keep it last.
     path("", include("extdesk.portal.urls")),
 ]

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -256,3 +257,20 @@ def _column(values: list, postgres: bool) -> list | str:
 
 def _json(values: list) -> str:
     return json.dumps(values, ensure_ascii=False, check_circular=False)
+
+
+def remember_language(contact: Contact, code: str) -> bool:
+    """Store ``code`` (one of settings.LANGUAGES) as the language of ``contact``'s mail; True if it changed.
+
+    Called on every portal page a contact opens: a contact whose language is
+    already ``code`` costs nothing, any other one UPDATE of that one column.
+    Empty stands for the site's default (LANGUAGE_CODE), so reading in the
+    default leaves it empty.
+    """
+    if code == (contact.language or settings.LANGUAGE_CODE):
+        return False
+    if code not in {language for language, _name in settings.LANGUAGES}:
+        raise ValueError(f"{code!r} is not one of the configured languages")
+    Contact.objects.filter(pk=contact.pk).update(language=code)
+    contact.language = code
+    return True

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from extdesk.helpdesk.models import Category, Priority, Status, Ticket
 from extdesk.helpdesk.selectors import QUEUE_SORTS
@@ -35,12 +37,12 @@ KEEP_STATUS = ""
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label="User name", max_length=150, strip=True,
+        label=gettext_lazy("User name"), max_length=150, strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True,
                                       "autocapitalize": "none", "spellcheck": "false"}),
     )
     password = forms.CharField(
-        label="Password", strip=False, max_length=4096,
+        label=gettext_lazy("Password"), strip=False, max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -307,14 +309,16 @@ class ProfileForm(forms.Form):
     """What customers see of the agent: the rules are desk.services' (clean_display_name, clean_signature)."""
 
     display_name = forms.CharField(
-        label="Display name", required=False, max_length=MAX_DISPLAY_NAME_LENGTH, strip=False,
-        help_text="The name customers see on your replies, in the portal and in mail. "
-                  "Left empty, they see your full name, else “Support team”; never your user name.",
+        label=gettext_lazy("Display name"), required=False, max_length=MAX_DISPLAY_NAME_LENGTH, strip=False,
+        help_text=gettext_lazy("The name customers see on your replies, in the portal and in mail. "
+                               "Left empty, they see your full name, else “Support team”; never your "
+                               "user name."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     signature = forms.CharField(
-        label="Signature", required=False, max_length=MAX_SIGNATURE_LENGTH, strip=False,
-        help_text=f"Added under your replies to customers (not under internal notes), "
-                  f"when “Add my signature” is ticked. At most {MAX_SIGNATURE_LINES} lines.",
+        label=gettext_lazy("Signature"), required=False, max_length=MAX_SIGNATURE_LENGTH, strip=False,
+        help_text=format_lazy(gettext_lazy(
+            "Added under your replies to customers (not under internal notes), when “Add my signature” "
+            "is ticked. At most {lines} lines."), lines=MAX_SIGNATURE_LINES),
         widget=forms.Textarea(attrs={"rows": 5}),
     )

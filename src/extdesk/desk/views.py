@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,9 +72,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 address=request_address(request.META),
             )
             if isinstance(outcome, Lockout):
-                form.add_error(None, "Too many failed sign-in attempts for this user name or from "
-                                     f"your address. Try again in {outcome.minutes_left} minute"
-                                     f"{'s' if outcome.minutes_left != 1 else ''}.")
+                form.add_error(None, ngettext(
+                    "Too many failed sign-in attempts for this user name or from your address. "
+                    "Try again in %(minutes)d minute.",
+                    "Too many failed sign-in attempts for this user name or from your address. "
+                    "Try again in %(minutes)d minutes.",
+                    outcome.minutes_left) % {"minutes": outcome.minutes_left})
                 response = render(request, "desk/login.html", {"form": form, "next": _safe_next(request)},
                                   status=429)
                 response["Retry-After"] = str(outcome.seconds_left)
@@ -80,7 +85,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if outcome is not None:
                 login(request, outcome)
                 return redirect(_safe_next(request))
-            form.add_error(None, "The user name or password is wrong, or this is not a staff account.")
+            form.add_error(None, _("The user name or password is wrong, or this is not a staff account."))
     return render(request, "desk/login.html", {"form": form, "next": _safe_next(request)}, status=status)
 
 
@@ -327,7 +332,7 @@ def profile(request: StaffRequest) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("desk:profile")
     autofocus_first_error(form)
     return _page(request, "desk/profile.html", {"form": form}, 400 if form.errors else 200)

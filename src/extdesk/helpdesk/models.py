@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from extdesk.contacts.models import Account, Contact
 
@@ -14,11 +15,11 @@ from .storage import attachment_storage, attachment_upload_to
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    WAITING = "waiting", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 # What a customer calls "open" and "closed" in the ticket list filter.
@@ -28,10 +29,10 @@ CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 class Priority(models.IntegerChoices):
     # Integers so that sorting by priority means sorting by urgency.
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
 
 
 class Speaker(models.TextChoices):

@@ -11,20 +11,29 @@ program lands on the ticket: the subject carries the ticket's tag
 References name the Message-IDs sent and received for the ticket before,
 and its own Message-ID is recorded as one more (a MailReference) with the
 message it reports.
+
+A customer's mail is written in the language the contact last read the
+portal in (Contact.language, empty: LANGUAGE_CODE); staff mail in
+LANGUAGE_CODE, whatever the language of the request that caused it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import tzinfo
-from typing import cast
+from functools import wraps
+from typing import ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from extdesk.contacts.models import Contact
 from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
@@ -40,6 +49,29 @@ REFERENCES_KEPT = 10
 # transaction), with the ``ticket``; each receiver returns lines to add (extdesk.ratings: its "Were you
 # helped?" links). A signal: this package cannot import the apps that add to its mail.
 resolved_mail_lines = Signal()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextmanager
+def _language_of(contact: Contact | None) -> Iterator[None]:
+    """The contact's language while their mail is written; the site's default for anyone else."""
+    code = (contact.language if contact is not None else "") or settings.LANGUAGE_CODE
+    with translation.override(code):
+        yield
+
+
+def _staff_mail(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Staff mail in LANGUAGE_CODE: the change may come from a customer's page in another language."""
+
+    @wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def ticket_tag(ticket_id: int) -> str:
@@ -112,14 +144,17 @@ def _send(ticket: Ticket, subject: str, lines: Sequence[str], recipients: Sequen
                                          created_at=timezone.now())
 
 
-def _how_to_answer(ticket: Ticket, verb: str) -> list[str]:
-    """How the ticket's contact answers: by mail always; at the portal too, unless they are a guest."""
+def _how_to_answer(ticket: Ticket, *, adding: bool) -> list[str]:
+    """How the ticket's contact answers (``adding``: adds to it): by mail always; at the portal too,
+    unless they are a guest."""
     if ticket.contact.is_guest:
         # A guest has no portal access: a link would only lead to a sign-in they cannot pass.
-        return [f"Reply to this e-mail to {verb}."]
+        return [_("Reply to this e-mail to add to it.") if adding else _("Reply to this e-mail to answer.")]
+    url = _customer_ticket_url(ticket)
     return [
-        f"Reply to this e-mail to {verb}, or go to {_customer_ticket_url(ticket)}",
-        "(or open the helpdesk from your control panel).",
+        (_("Reply to this e-mail to add to it, or go to %(url)s") if adding
+         else _("Reply to this e-mail to answer, or go to %(url)s")) % {"url": url},
+        _("(or open the helpdesk from your control panel)."),
     ]
 
 
@@ -134,6 +169,7 @@ def _by_mail(message: Message | None) -> str:
     return " by e-mail" if message is not None and message.channel == Channel.EMAIL else ""
 
 
+@_staff_mail
 def ticket_created(ticket: Ticket, first: Message) -> None:
     """Tell staff of a new ticket, given as create_ticket has just written it with its first message.
 
@@ -157,6 +193,7 @@ def ticket_created(ticket: Ticket, first: Message) -> None:
           f"new ticket {ticket.reference}", message=first, thread=False)
 
 
+@_staff_mail
 def customer_replied(message_id: int) -> None:
     message = Message.objects.select_related("ticket__assignee", "author_contact").get(pk=message_id)
     ticket = message.ticket
@@ -172,35 +209,46 @@ def staff_replied(message_id: int) -> None:
     if message.is_internal:
         return
     ticket = message.ticket
-    lines = [
-        f"Hello {ticket.contact.display_name},",
-        "",
-        # The name the customer knows the agent by; never the login name.
-        f"{message.public_author_name} answered your ticket {ticket.reference}:",
-        "",
-        message.body,
-        "",
-        *_how_to_answer(ticket, "answer"),
-    ]
-    _send(ticket, _subject(ticket, "New reply"), lines, [ticket.contact.email],
+    with _language_of(ticket.contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": ticket.contact.display_name},
+            "",
+            # The name the customer knows the agent by; never the login name.
+            _("%(agent)s answered your ticket %(reference)s:") % {
+                "agent": message.public_author_name, "reference": ticket.reference},
+            "",
+            message.body,
+            "",
+            *_how_to_answer(ticket, adding=False),
+        ]
+        subject = _subject(ticket, _("New reply"))
+    _send(ticket, subject, lines, [ticket.contact.email],
           f"the staff reply on {ticket.reference}", message=message)
 
 
 def status_changed(ticket_id: int, old: str, new: str) -> None:
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
-    lines = [
-        f"Hello {ticket.contact.display_name},",
-        "",
-        f"Your ticket {ticket.reference} is now {customer_status_label(new).lower()}"
-        f" (it was {customer_status_label(old).lower()}).",
-        "",
-    ]
-    if new == Status.RESOLVED:
-        for _receiver, extra in resolved_mail_lines.send(sender=Ticket, ticket=ticket):
-            lines += [*cast(list[str], extra), ""]
-    lines += _how_to_answer(ticket, "add to it")
-    _send(ticket, _subject(ticket, f"Status: {customer_status_label(new)}"), lines, [ticket.contact.email],
-          f"the status change of {ticket.reference}")
+    with _language_of(ticket.contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": ticket.contact.display_name},
+            "",
+            _("Your ticket %(reference)s is now %(new)s (it was %(old)s).") % {
+                "reference": ticket.reference, "new": _in_sentence(customer_status_label(new)),
+                "old": _in_sentence(customer_status_label(old))},
+            "",
+        ]
+        if new == Status.RESOLVED:
+            # The receivers write their lines in the contact's language too.
+            for _receiver, extra in resolved_mail_lines.send(sender=Ticket, ticket=ticket):
+                lines += [*cast(list[str], extra), ""]
+        lines += _how_to_answer(ticket, adding=True)
+        subject = _subject(ticket, _("Status: %(status)s") % {"status": customer_status_label(new)})
+    _send(ticket, subject, lines, [ticket.contact.email], f"the status change of {ticket.reference}")
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter small, the rest as it is (German keeps its nouns)."""
+    return label[:1].lower() + label[1:]
 
 
 def _not_stored(refused: Sequence[str]) -> list[str]:
@@ -208,9 +256,9 @@ def _not_stored(refused: Sequence[str]) -> list[str]:
         return []
     return [
         "",
-        "These attachments were not stored:",
+        _("These attachments were not stored:"),
         *(f"- {entry}" for entry in refused),
-        "Please send them another way, or smaller ones.",
+        _("Please send them another way, or smaller ones."),
     ]
 
 
@@ -224,20 +272,23 @@ def acknowledge(ticket_id: int, *, refused: Sequence[str] = ()) -> None:
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
     first = ticket.messages.order_by("created_at", "id").first()
     tag = ticket_tag(ticket.pk)
-    lines = [
-        f"Hello {ticket.contact.display_name},",
-        "",
-        f"We have received your message and filed it as ticket {ticket.reference}:",
-        f"“{ticket.subject}”. We will answer you by e-mail.",
-        "",
-        f"To add to it, reply to this e-mail, keeping {tag} in the subject.",
-    ]
-    if not ticket.contact.is_guest:
-        lines += [f"You can also follow it at {_customer_ticket_url(ticket)}",
-                  "(or open the helpdesk from your control panel)."]
-    lines += _not_stored(refused)
+    with _language_of(ticket.contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": ticket.contact.display_name},
+            "",
+            _("We have received your message and filed it as ticket %(reference)s:") % {
+                "reference": ticket.reference},
+            _("“%(subject)s”. We will answer you by e-mail.") % {"subject": ticket.subject},
+            "",
+            _("To add to it, reply to this e-mail, keeping %(tag)s in the subject.") % {"tag": tag},
+        ]
+        if not ticket.contact.is_guest:
+            lines += [_("You can also follow it at %(url)s") % {"url": _customer_ticket_url(ticket)},
+                      _("(or open the helpdesk from your control panel).")]
+        lines += _not_stored(refused)
+        subject = _("%(tag)s Received: %(subject)s") % {"tag": tag, "subject": ticket.subject}
     # auto-replied: this answers their mail (RFC 3834); their autoresponder must not answer it back.
-    _send(ticket, f"{tag} Received: {ticket.subject}", lines, [ticket.contact.email],
+    _send(ticket, subject, lines, [ticket.contact.email],
           f"the acknowledgement of {ticket.reference}", message=first, auto_submitted="auto-replied")
 
 
@@ -249,14 +300,18 @@ def attachments_refused(message_id: int, refused: Sequence[str]) -> None:
     ticket = message.ticket
     author = message.author_contact or message.author_user
     address = author.email if author is not None else ""
-    lines = [
-        f"Hello {message.author_name},",
-        "",
-        f"Your message was added to ticket {ticket.reference} (“{ticket.subject}”),",
-        "but not all of its attachments were.",
-        *_not_stored(refused),
-    ]
-    _send(ticket, _subject(ticket, "Attachments not stored"), lines, [address],
+    # A contact's in their language; a staff member's (who mailed from their address) in the default.
+    with _language_of(message.author_contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": message.author_name},
+            "",
+            _("Your message was added to ticket %(reference)s (“%(subject)s”),") % {
+                "reference": ticket.reference, "subject": ticket.subject},
+            _("but not all of its attachments were."),
+            *_not_stored(refused),
+        ]
+        subject = _subject(ticket, _("Attachments not stored"))
+    _send(ticket, subject, lines, [address],
           f"the attachments refused on {ticket.reference}", message=message, auto_submitted="auto-replied")
 
 
@@ -268,36 +323,43 @@ def ticket_merged(source_id: int, target_id: int) -> None:
     """
     source = Ticket.objects.select_related("contact").get(pk=source_id)
     target = Ticket.objects.get(pk=target_id)
-    lines = [
-        f"Hello {source.contact.display_name},",
-        "",
-        f"Your ticket {source.reference} (“{source.subject}”) has been merged into ticket",
-        f"{target.reference} (“{target.subject}”), which now holds its whole conversation.",
-        f"{source.reference} is closed; we will go on in {target.reference}.",
-        "",
-        *_how_to_answer(target, "add to it"),
-    ]
-    _send(target, _subject(target, f"Merged with {source.reference}"), lines, [source.contact.email],
+    names = {"source": source.reference, "source_subject": source.subject,
+             "target": target.reference, "target_subject": target.subject}
+    with _language_of(source.contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": source.contact.display_name},
+            "",
+            _("Your ticket %(source)s (“%(source_subject)s”) has been merged into ticket") % names,
+            _("%(target)s (“%(target_subject)s”), which now holds its whole conversation.") % names,
+            _("%(source)s is closed; we will go on in %(target)s.") % names,
+            "",
+            *_how_to_answer(target, adding=True),
+        ]
+        subject = _subject(target, _("Merged with %(source)s") % names)
+    _send(target, subject, lines, [source.contact.email],
           f"the merge of {source.reference} into {target.reference}")
 
 
 def closed_unanswered(ticket_id: int, days: int) -> None:
     """Tell the contact that their resolved ticket was closed, nobody having answered it for ``days`` days."""
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
-    span = f"{days} day{'s' if days != 1 else ''}"
-    lines = [
-        f"Hello {ticket.contact.display_name},",
-        "",
-        f"Your ticket {ticket.reference} (“{ticket.subject}”) was resolved {span} ago",
-        "and has had no reply since, so we have closed it.",
-        "",
-        "If the problem is back, or not solved after all, reply to this e-mail to reopen it.",
-    ]
-    if not ticket.contact.is_guest:
-        # A guest has no portal access: the mail is their only way back.
-        lines += [f"You can also reopen it at {_customer_ticket_url(ticket)}",
-                  "(or open the helpdesk from your control panel)."]
-    _send(ticket, _subject(ticket, "Closed"), lines, [ticket.contact.email],
+    with _language_of(ticket.contact):
+        lines = [
+            _("Hello %(name)s,") % {"name": ticket.contact.display_name},
+            "",
+            ngettext("Your ticket %(reference)s (“%(subject)s”) was resolved %(days)d day ago",
+                     "Your ticket %(reference)s (“%(subject)s”) was resolved %(days)d days ago", days) % {
+                "reference": ticket.reference, "subject": ticket.subject, "days": days},
+            _("and has had no reply since, so we have closed it."),
+            "",
+            _("If the problem is back, or not solved after all, reply to this e-mail to reopen it."),
+        ]
+        if not ticket.contact.is_guest:
+            # A guest has no portal access: the mail is their only way back.
+            lines += [_("You can also reopen it at %(url)s") % {"url": _customer_ticket_url(ticket)},
+                      _("(or open the helpdesk from your control panel).")]
+        subject = _subject(ticket, _("Closed"))
+    _send(ticket, subject, lines, [ticket.contact.email],
           f"the automatic closing of {ticket.reference}")
 
 
@@ -310,6 +372,7 @@ _ESCALATION_TEXT = {
 }
 
 
+@_staff_mail
 def escalated(ticket_id: int, target: str, step: int, *, zone: tzinfo) -> bool:
     """Tell the assignee (nobody assigned: every desk user) that a target is at 80 % (step 1) or missed
     (step 2); ``target`` is "first_response" or "resolution", the due time is given in ``zone`` (the

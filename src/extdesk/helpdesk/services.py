@@ -23,7 +23,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, ForeignKey
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from extdesk.contacts.models import Account, Contact
 
@@ -79,13 +81,14 @@ class PropertyChanges(TypedDict, total=False):
 def clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
     if not subject:
-        raise InvalidInput({"subject": "Enter a subject."})
+        raise InvalidInput({"subject": _("Enter a subject.")})
     if len(subject) > MAX_SUBJECT_LENGTH:
         raise InvalidInput(
-            {"subject": f"Keep the subject to {MAX_SUBJECT_LENGTH} characters (it has {len(subject)})."}
+            {"subject": _("Keep the subject to %(limit)d characters (it has %(length)d).") % {
+                "limit": MAX_SUBJECT_LENGTH, "length": len(subject)}}
         )
     if _CONTROL_CHARS.search(subject):
-        raise InvalidInput({"subject": "The subject contains control characters."})
+        raise InvalidInput({"subject": _("The subject contains control characters.")})
     return subject
 
 
@@ -93,13 +96,14 @@ def clean_body(body: str) -> str:
     """The text of a new ticket, a reply or a note."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise InvalidInput({"body": "Enter a message."})
+        raise InvalidInput({"body": _("Enter a message.")})
     if len(body) > MAX_BODY_LENGTH:
         raise InvalidInput(
-            {"body": f"Keep the message to {MAX_BODY_LENGTH} characters (it has {len(body)})."}
+            {"body": _("Keep the message to %(limit)d characters (it has %(length)d).") % {
+                "limit": MAX_BODY_LENGTH, "length": len(body)}}
         )
     if "\x00" in body:
-        raise InvalidInput({"body": "The message contains a NUL character."})
+        raise InvalidInput({"body": _("The message contains a NUL character.")})
     return body
 
 
@@ -109,15 +113,19 @@ def clean_attachments(files: Sequence[UploadedFile]) -> list[UploadedFile]:
     max_count = settings.EXTDESK_ATTACHMENT_MAX_COUNT
     max_bytes = settings.EXTDESK_ATTACHMENT_MAX_BYTES
     if len(files) > max_count:
-        raise InvalidInput({"attachments": f"Attach at most {max_count} files (you chose {len(files)})."})
+        raise InvalidInput({"attachments": ngettext(
+            "Attach at most %(limit)d file (you chose %(count)d).",
+            "Attach at most %(limit)d files (you chose %(count)d).", max_count) % {
+                "limit": max_count, "count": len(files)}})
     errors = []
     for upload in files:
         name = display_file_name(upload.name)
         size = upload.size or 0
         if size > max_bytes:
-            errors.append(f"{name} is {format_size(size)}; the limit is {format_size(max_bytes)}.")
+            errors.append(_("%(name)s is %(size)s; the limit is %(limit)s.") % {
+                "name": name, "size": format_size(size), "limit": format_size(max_bytes)})
         elif size == 0:
-            errors.append(f"{name} is empty.")
+            errors.append(_("%(name)s is empty.") % {"name": name})
     if errors:
         raise InvalidInput({"attachments": errors})
     return files
@@ -148,13 +156,15 @@ def _clean_priority(priority: int | str) -> int:
     except (TypeError, ValueError):
         value = 0
     if value not in Priority.values:
-        raise InvalidInput({"priority": f"Choose a priority among {', '.join(Priority.labels)}."})
+        raise InvalidInput({"priority": _("Choose a priority among %(choices)s.") % {
+            "choices": ", ".join(str(label) for label in Priority.labels)}})
     return value
 
 
 def _clean_status(status: str, field: str = "status") -> str:
     if status not in Status.values:
-        raise InvalidInput({field: f"Choose a status among {', '.join(Status.labels)}."})
+        raise InvalidInput({field: _("Choose a status among %(choices)s.") % {
+            "choices": ", ".join(str(label) for label in Status.labels)}})
     return status
 
 
@@ -166,7 +176,7 @@ def _clean_assignee(assignee: User | None) -> User | None:
 
 def _clean_offered_category(category: Category | None) -> Category | None:
     if category is not None and not category.is_active:
-        raise InvalidInput({"category": "This category is no longer offered; choose another."})
+        raise InvalidInput({"category": _("This category is no longer offered; choose another.")})
     return category
 
 
@@ -181,10 +191,10 @@ def _clean_account(contact: Contact, account: Account | None, *, may_choose: boo
         if len(accounts) > 1:
             if not may_choose:
                 return None
-            raise InvalidInput({"account": "Choose which of your accounts this ticket is about."})
+            raise InvalidInput({"account": _("Choose which of your accounts this ticket is about.")})
         return accounts[0] if accounts else None
     if account.pk not in {a.pk for a in accounts}:
-        raise InvalidInput({"account": "Choose one of your own accounts."})
+        raise InvalidInput({"account": _("Choose one of your own accounts.")})
     return account
 
 
@@ -240,6 +250,12 @@ def _actor_fields(actor: Actor, prefix: str) -> dict[str, object]:
     if isinstance(actor, Contact):
         return {f"{prefix}_contact": actor, f"{prefix}_user": None}
     return {f"{prefix}_contact": None, f"{prefix}_user": actor}
+
+
+def _stored_label(choice: Status | Priority) -> str:
+    """A choice's label as the history stores it: in LANGUAGE_CODE, whoever's page made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(choice.label)
 
 
 def _record(ticket: Ticket, actor: Actor | None, kind: str, old: str = "", new: str = "", *,
@@ -328,7 +344,7 @@ def _set_status(current: Ticket, status: str, actor: Actor | None, *, notify: bo
     current.status = status
     current.updated_at = current.last_activity_at = timezone.now()
     current.save(update_fields=["status", "updated_at", "last_activity_at"])
-    _record(current, actor, EventKind.STATUS, Status(old).label, Status(status).label)
+    _record(current, actor, EventKind.STATUS, _stored_label(Status(old)), _stored_label(Status(status)))
     if notify and isinstance(actor, User):
         notifications.status_changed(current.pk, old, status)
     return True
@@ -341,7 +357,8 @@ def _set_priority(current: Ticket, priority: int, actor: Actor) -> bool:
     current.priority = priority
     current.updated_at = timezone.now()
     current.save(update_fields=["priority", "updated_at"])
-    _record(current, actor, EventKind.PRIORITY, Priority(old).label, Priority(priority).label)
+    _record(current, actor, EventKind.PRIORITY, _stored_label(Priority(old)),
+            _stored_label(Priority(priority)))
     return True
 
 
@@ -477,7 +494,7 @@ def reply(
         if expected_version is not None and current.version != expected_version:
             raise Conflict(current, expected_version)
         if by_contact and current.status == Status.CLOSED:
-            raise InvalidInput({"body": "This ticket is closed; reopen it to reply."})
+            raise InvalidInput({"body": _("This ticket is closed; reopen it to reply.")})
         before = _before(current)
         message = Message.objects.create(ticket=current, body=cleaned["body"], is_internal=internal,
                                          channel=channel, created_at=now, **_actor_fields(author, "author"))
@@ -493,7 +510,8 @@ def reply(
             reopens = (Status.WAITING, Status.RESOLVED) if by_contact else (Status.NEW,)
             if current.status in reopens:
                 current.status = Status.OPEN
-                _record(current, author, EventKind.STATUS, Status(old_status).label, Status.OPEN.label)
+                _record(current, author, EventKind.STATUS, _stored_label(Status(old_status)),
+                        _stored_label(Status.OPEN))
             current.updated_at = current.last_activity_at = now
             current.save(update_fields=["status", "updated_at", "last_activity_at"])
             if notify and by_contact:
@@ -618,8 +636,9 @@ def close_unanswered(ticket_id: int, *, resolved_before: datetime, days: int) ->
         current.status = Status.CLOSED
         current.updated_at = current.last_activity_at = now
         current.save(update_fields=["status", "updated_at", "last_activity_at"])
-        _record(current, None, EventKind.AUTO_CLOSED, Status.RESOLVED.label,
-                f"{Status.CLOSED.label}: no reply from the customer in {days} day{'s' if days != 1 else ''}")
+        closed = _stored_label(Status.CLOSED)
+        _record(current, None, EventKind.AUTO_CLOSED, _stored_label(Status.RESOLVED),
+                f"{closed}: no reply from the customer in {days} day{'s' if days != 1 else ''}")
         notifications.closed_unanswered(current.pk, days)
         _follow(current, before)
         bump_version(current)

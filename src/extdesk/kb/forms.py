@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import LANGUAGES, Category, State, Visibility
 
@@ -46,8 +47,8 @@ class DeskFilterForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search the knowledge base")
+    q = forms.CharField(required=False, max_length=200, label=_("Search the knowledge base"))
 
 
 class VoteForm(forms.Form):
-    helpful = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")])
+    helpful = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))])

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -52,9 +53,9 @@ def _render(request: HttpRequest, reader: Reader, template: str, context: dict[s
 
 def _sign_in_page(request: HttpRequest, reader: Reader) -> HttpResponse:
     return _render(request, reader, "extdesk/error.html", {
-        "title": "Please sign in through your control panel",
-        "message": "This article is for signed-in customers. Open the helpdesk from your hosting "
-                   "control panel, then follow the link again.",
+        "title": _("Please sign in through your control panel"),
+        "message": _("This article is for signed-in customers. Open the helpdesk from your hosting "
+                     "control panel, then follow the link again."),
     }, status=403)
 
 
@@ -98,7 +99,7 @@ def suggestions(request: HttpRequest) -> JsonResponse:
     reader = reader_of(request)
     form = SearchForm(request.GET)
     if not form.is_valid():
-        return JsonResponse({"error": "The subject to look up is longer than 200 characters."}, status=400)
+        return JsonResponse({"error": _("The subject to look up is longer than 200 characters.")}, status=400)
     found = deflection.suggestions(reader, form.cleaned_data["q"])
     marker = f"?from={deflection.FROM_MARKER}"
     return JsonResponse({"articles": [
@@ -152,7 +153,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     form = VoteForm(request.POST)
     if not form.is_valid():
         return _render(request, reader, "extdesk/error.html", {
-            "title": "Answer Yes or No", "message": "The vote must be Yes or No.",
+            "title": _("Answer Yes or No"), "message": _("The vote must be Yes or No."),
         }, status=400)
     if found.state != State.PUBLISHED or reader.staff:
         return redirect("kb:article", slug=found.slug)
@@ -166,8 +167,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                       visitor="" if reader.contact else visitor)
     except services.VoteThrottled:
         return _render(request, reader, "extdesk/error.html", {
-            "title": "Too many votes",
-            "message": "This address has voted many times in the last hour. Please try again later.",
+            "title": _("Too many votes"),
+            "message": _("This address has voted many times in the last hour. Please try again later."),
         }, status=429)
     response = redirect(reverse("kb:article", args=[found.slug]) + "#helpful")
     if reader.contact is None:

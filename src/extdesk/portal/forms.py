@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from extdesk.contacts.models import Account
 from extdesk.helpdesk.models import Category, Priority
@@ -13,14 +14,15 @@ from extdesk.web.forms import AttachmentsField
 
 
 class NewTicketForm(forms.Form):
-    subject = forms.CharField(max_length=MAX_SUBJECT_LENGTH, strip=True)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}),
+    subject = forms.CharField(label=_("Subject"), max_length=MAX_SUBJECT_LENGTH, strip=True)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}),
                            max_length=MAX_BODY_LENGTH, strip=True)
-    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False,
-                                      empty_label="(none)")
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
-    attachments = AttachmentsField()
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int,
+                                      initial=Priority.NORMAL)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False,
+                                      empty_label=_("(none)"))
+    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none(), empty_label=None)
+    attachments = AttachmentsField(label=_("Attachments"))
 
     def __init__(self, *args, accounts: list[Account], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -33,21 +35,21 @@ class NewTicketForm(forms.Form):
         if len(accounts) > 1:
             account = cast(forms.ModelChoiceField, self.fields["account"])
             account.queryset = Account.objects.filter(pk__in=[a.pk for a in accounts])
-            account.empty_label = "Choose an account"
+            account.empty_label = _("Choose an account")
         else:
             del self.fields["account"]
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 6}),
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}),
                            max_length=MAX_BODY_LENGTH, strip=True)
-    attachments = AttachmentsField()
+    attachments = AttachmentsField(label=_("Attachments"))
 
 
 class TicketFilterForm(forms.Form):
     """The list's query string; bad values fall back to the defaults."""
 
-    state = forms.ChoiceField(choices=[("open", "Open"), ("closed", "Closed"), ("all", "All")],
+    state = forms.ChoiceField(choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
                               required=False)
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
     page = forms.IntegerField(required=False, min_value=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Choice
 from .services import MAX_COMMENT_LENGTH
@@ -14,7 +15,7 @@ class CommentForm(forms.Form):
     # The limit is checked by the service (services.clean_comment), whose message the form shows; the
     # browser's maxlength only spares a round trip.
     comment = forms.CharField(
-        label="Anything you want to tell us?", required=False, strip=False,
+        label=_("Anything you want to tell us?"), required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT_LENGTH}))
 
 
@@ -22,4 +23,4 @@ class PortalRatingForm(CommentForm):
     """The ticket page's form: Good or Bad (its two buttons), and the comment."""
 
     choice = forms.ChoiceField(choices=Choice.choices, error_messages={
-        "required": "Choose Good or Bad.", "invalid_choice": "Choose Good or Bad."})
+        "required": _("Choose Good or Bad."), "invalid_choice": _("Choose Good or Bad.")})

@@ -16,12 +16,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .exceptions import RatingRefused
 from .models import Choice, Resolution
 
 SALT = "extdesk.ratings.link"
-NOT_VALID = "This rating link is not valid. Use the link from your e-mail as it is."
+NOT_VALID = gettext_lazy("This rating link is not valid. Use the link from your e-mail as it is.")
 # How long after the resolution its rating can still be given or changed.
 RATING_WINDOW = timedelta(days=7)
 
@@ -52,15 +54,15 @@ def read(ticket_id: int, value: str) -> LinkTarget:
     try:
         payload = signing.loads(value, salt=SALT, max_age=RATING_WINDOW)
     except signing.SignatureExpired:
-        raise RatingRefused("This rating link has expired: ratings are taken for "
-                            f"{RATING_WINDOW.days} days after a ticket is resolved.", status=410) from None
+        raise RatingRefused(_("This rating link has expired: ratings are taken for %(days)d days after a "
+                              "ticket is resolved.") % {"days": RATING_WINDOW.days}, status=410) from None
     except signing.BadSignature:
-        raise RatingRefused(NOT_VALID) from None
+        raise RatingRefused(str(NOT_VALID)) from None
     fields = payload if isinstance(payload, dict) else {}
     ticket, resolution, choice = fields.get("t"), fields.get("r"), fields.get("c")
     # Signed by this site, so well formed unless the signing key was shared: checked all the same.
     if not (isinstance(ticket, int) and isinstance(resolution, int) and choice in Choice.values):
-        raise RatingRefused(NOT_VALID)
+        raise RatingRefused(str(NOT_VALID))
     if ticket != ticket_id:
-        raise RatingRefused("This rating link belongs to another ticket.")
+        raise RatingRefused(_("This rating link belongs to another ticket."))
     return LinkTarget(ticket, resolution, str(choice))

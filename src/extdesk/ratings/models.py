@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk.models import Category, Ticket
 
 
 class Choice(models.TextChoices):
-    GOOD = "good", "Good"
-    BAD = "bad", "Bad"
+    GOOD = "good", _("Good")
+    BAD = "bad", _("Bad")
 
 
 class Resolution(models.Model):

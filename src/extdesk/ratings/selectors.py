@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from extdesk.helpdesk.models import Ticket
 
@@ -27,11 +28,11 @@ def changeable_until(resolution: Resolution) -> datetime:
 def refusal(resolution: Resolution, now: datetime | None = None) -> RatingRefused | None:
     """Why ``resolution`` can no longer be rated (reopened since, or its window is over); None if it can."""
     if resolution.reopened_at is not None:
-        return RatingRefused("This ticket was reopened after this resolution: its rating can no longer "
-                             "be changed. You will be asked again once it is resolved.", status=410)
+        return RatingRefused(_("This ticket was reopened after this resolution: its rating can no longer "
+                               "be changed. You will be asked again once it is resolved."), status=410)
     if (now or timezone.now()) >= changeable_until(resolution):
-        return RatingRefused(f"Ratings are taken for {RATING_WINDOW.days} days after a ticket is resolved; "
-                             "this one's time is over.", status=410)
+        return RatingRefused(_("Ratings are taken for %(days)d days after a ticket is resolved; "
+                               "this one's time is over.") % {"days": RATING_WINDOW.days}, status=410)
     return None
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk.exceptions import InvalidInput, NotAllowed
@@ -89,8 +90,9 @@ def follow_status(ticket: Ticket, *, status_before: str, now: datetime | None = 
 def mail_lines(ticket: Ticket) -> list[str]:
     """The resolved mail's question, with a signed link for each answer."""
     resolution = open_resolution(ticket)
-    return [f"Were you helped? Good: {links.url(resolution, Choice.GOOD)} / "
-            f"Bad: {links.url(resolution, Choice.BAD)}"]
+    # Written in the language of the mail it goes in (notifications.status_changed chooses it).
+    return [_("Were you helped? Good: %(good)s / Bad: %(bad)s") % {
+        "good": links.url(resolution, Choice.GOOD), "bad": links.url(resolution, Choice.BAD)}]
 
 
 # ---------------------------------------------------------------- ratings
@@ -98,17 +100,17 @@ def mail_lines(ticket: Ticket) -> list[str]:
 
 def clean_choice(choice: str) -> str:
     if choice not in Choice.values:
-        raise InvalidInput({"choice": "Choose Good or Bad."})
+        raise InvalidInput({"choice": _("Choose Good or Bad.")})
     return choice
 
 
 def clean_comment(comment: str) -> str:
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise InvalidInput({"comment": f"Keep the comment to {MAX_COMMENT_LENGTH:,} characters "
-                                       f"(it has {len(comment):,})."})
+        raise InvalidInput({"comment": _("Keep the comment to %(limit)s characters (it has %(length)s).") % {
+            "limit": f"{MAX_COMMENT_LENGTH:,}", "length": f"{len(comment):,}"}})
     if "\x00" in comment:
-        raise InvalidInput({"comment": "The comment contains a NUL character."})
+        raise InvalidInput({"comment": _("The comment contains a NUL character.")})
     return comment
 
 
@@ -125,7 +127,7 @@ def rate(resolution_id: int, *, contact: Contact | None, choice: str, comment: s
         # Locked: two answers at once are applied one after the other, never as two ratings.
         resolution = Resolution.objects.select_for_update().filter(pk=resolution_id).first()
         if resolution is None:
-            raise RatingRefused(links.NOT_VALID)
+            raise RatingRefused(str(links.NOT_VALID))
         if (refused := selectors.refusal(resolution, now)) is not None:
             raise refused
         values = {"choice": cleaned[0], "comment": cleaned[1], "contact": contact, "updated_at": now}
@@ -150,7 +152,7 @@ def rate_by_link(ticket_id: int, token: str, *, comment: str = "", now: datetime
     contact_id = (Resolution.objects.filter(pk=target.resolution_id, ticket_id=ticket_id)
                   .values_list("ticket__contact_id", flat=True).first())
     if contact_id is None:
-        raise RatingRefused(links.NOT_VALID)
+        raise RatingRefused(str(links.NOT_VALID))
     return rate(target.resolution_id, contact=Contact.objects.get(pk=contact_id), choice=target.choice,
                 comment=comment, now=now)
 
@@ -162,7 +164,7 @@ def rate_in_portal(ticket: Ticket, *, contact: Contact, choice: str, comment: st
         raise NotAllowed(f"contact {contact.pk} may not rate ticket {ticket.pk}")
     resolution = selectors.current_resolution(ticket.pk)
     if resolution is None:
-        raise RatingRefused("This ticket is not resolved: there is nothing to rate yet.")
+        raise RatingRefused(_("This ticket is not resolved: there is nothing to rate yet."))
     return rate(resolution.pk, contact=contact, choice=choice, comment=comment, now=now)
 
 

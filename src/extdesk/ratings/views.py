@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,8 +35,11 @@ def _refused(request: HttpRequest, title: str, message: str, status: int) -> Htt
 
 def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     minutes = max(1, round(exc.retry_after / 60))
-    response = _refused(request, "Too many ratings",
-                        f"Too many ratings came from your address. Please try again in {minutes} minutes.",
+    response = _refused(request, _("Too many ratings"),
+                        ngettext("Too many ratings came from your address. Please try again in %(minutes)d "
+                                 "minute.",
+                                 "Too many ratings came from your address. Please try again in %(minutes)d "
+                                 "minutes.", minutes) % {"minutes": minutes},
                         429)
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -54,9 +59,9 @@ def link(request: HttpRequest, ticket_id: int, token: str) -> HttpResponse:
         resolution = (Resolution.objects.filter(pk=target.resolution_id, ticket_id=ticket_id)
                       .select_related("ticket", "rating").first())
         if resolution is None:
-            raise RatingRefused(links.NOT_VALID)
+            raise RatingRefused(str(links.NOT_VALID))
     except RatingRefused as exc:
-        return _refused(request, "This link cannot be used", exc.message, exc.status)
+        return _refused(request, _("This link cannot be used"), exc.message, exc.status)
     existing = getattr(resolution, "rating", None)
     form = CommentForm(request.POST or None, initial={"comment": existing.comment if existing else ""})
     if request.method == "POST" and form.is_valid():
@@ -65,9 +70,9 @@ def link(request: HttpRequest, ticket_id: int, token: str) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         except RatingRefused as exc:
-            return _refused(request, "This rating cannot be changed", exc.message, exc.status)
+            return _refused(request, _("This rating cannot be changed"), exc.message, exc.status)
         else:
-            messages.success(request, "Thank you: your rating is recorded.")
+            messages.success(request, _("Thank you: your rating is recorded."))
             # Back to the same page (no address taken from the request): it shows the rating as stored.
             return redirect(reverse("ratings:link", args=[ticket_id, token]))
     refused = selectors.refusal(resolution)
@@ -84,12 +89,12 @@ def portal_rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The ticket page's form, for a signed-in customer who may see the ticket."""
     contact = contact_of(request)
     if contact is None:
-        return _refused(request, "Please sign in through your control panel",
-                        "Your helpdesk session has ended or was never started. "
-                        "Open the helpdesk again from your hosting control panel.", 403)
+        return _refused(request, _("Please sign in through your control panel"),
+                        _("Your helpdesk session has ended or was never started. "
+                          "Open the helpdesk again from your hosting control panel."), 403)
     ticket: Ticket | None = helpdesk_selectors.ticket_for_contact(contact, ticket_id)
     if ticket is None:
-        return _refused(request, "No such ticket", "There is no such ticket among yours.", 404)
+        return _refused(request, _("No such ticket"), _("There is no such ticket among yours."), 404)
     try:
         services.throttle(request_address(request.META))
     except Throttled as exc:
@@ -106,7 +111,7 @@ def portal_rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect(back)
         else:
-            messages.success(request, "Thank you: your rating is recorded.")
+            messages.success(request, _("Thank you: your rating is recorded."))
             return redirect(back)
     # The refusal next to its field, the comment kept.
     return render(request, "ratings/portal_form.html", {"ticket": ticket, "form": form, "back": back},

@@ -228,7 +228,7 @@ def backlog(tickets: QuerySet[Ticket]) -> list[Tally]:
     """The tickets not yet resolved, by status, now. One query."""
     counts = dict(tickets.filter(status__in=OPEN_STATUSES).order_by().values("status")
                   .annotate(n=Count("*")).values_list("status", "n"))
-    return [Tally(Status(status).label, counts.get(status, 0)) for status in OPEN_STATUSES]
+    return [Tally(str(Status(status).label), counts.get(status, 0)) for status in OPEN_STATUSES]
 
 
 def opened_per_category(groups: list[dict[str, Any]], categories: Sequence[Category]) -> list[Tally]:
@@ -257,7 +257,7 @@ class _SlaCounts:
     resolution_met: int
 
     def as_row(self) -> SlaRow:
-        return SlaRow(self.priority, Priority(self.priority).label, self.opened,
+        return SlaRow(self.priority, str(Priority(self.priority).label), self.opened,
                       Attained(self.first_response_known, self.first_response_met),
                       Attained(self.resolution_known, self.resolution_met))
 

@@ -35,7 +35,7 @@ class PolicyForm(forms.Form):
 
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         """(priority label, [first-response field, resolution field]), most urgent first."""
-        return [(Priority(priority).label, [self[_field_name(priority, target)]
+        return [(str(Priority(priority).label), [self[_field_name(priority, target)]
                                             for target in ("first_response", "resolution")])
                 for priority in sorted(Priority.values, reverse=True)]
 

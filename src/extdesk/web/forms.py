@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from extdesk.helpdesk import services
 from extdesk.helpdesk.exceptions import InvalidInput
@@ -35,8 +37,10 @@ class MultipleFileField(forms.FileField):
 
 
 def _attachment_limits() -> str:
-    return (f"Up to {settings.EXTDESK_ATTACHMENT_MAX_COUNT} files, "
-            f"{services.format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)} each.")
+    count = settings.EXTDESK_ATTACHMENT_MAX_COUNT
+    return ngettext("Up to %(count)d file, %(size)s each.",
+                    "Up to %(count)d files, %(size)s each.", count) % {
+        "count": count, "size": services.format_size(settings.EXTDESK_ATTACHMENT_MAX_BYTES)}
 
 
 class AttachmentsField(MultipleFileField):
@@ -68,8 +72,8 @@ def apply_errors(form: forms.Form, error: InvalidInput) -> None:
 def warn_files_lost(request: HttpRequest, form: forms.Form) -> None:
     """Tell the user to choose their files again when a form with uploads comes back with errors."""
     if request.FILES and form.errors:
-        messages.warning(request, "Browsers cannot keep chosen files after an error: "
-                                  "please choose your attachments again.")
+        messages.warning(request, _("Browsers cannot keep chosen files after an error: "
+                                    "please choose your attachments again."))
 
 
 def autofocus_first_error(form: forms.Form, *, fallback: str | None = None) -> None:

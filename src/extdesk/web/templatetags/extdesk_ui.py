@@ -9,7 +9,7 @@ from datetime import datetime
 from django import template
 from django.contrib.auth.models import User
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 
@@ -20,22 +20,30 @@ from extdesk.helpdesk.staff import display_name as user_display_name
 register = template.Library()
 
 
-# Both badges are pure functions of a few distinct values, and a ticket list
-# shows one of each per row: built once, then looked up.
+# Both badges are pure functions of a few distinct values (and the page's
+# language), and a ticket list shows one of each per row: built once, then looked up.
 @register.simple_tag
-@functools.lru_cache(maxsize=64)
 def status_badge(status: str) -> str:
     """A coloured label for a ticket status (the class carries the colour, the text the meaning)."""
+    return _status_badge(status, translation.get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _status_badge(status: str, language: str | None) -> str:
     try:
-        label = Status(status).label
+        label = str(Status(status).label)
     except ValueError:
         label = status
     return format_html('<span class="badge badge-status-{}">{}</span>', status, label)
 
 
 @register.simple_tag
-@functools.lru_cache(maxsize=64)
 def priority_badge(priority: int) -> str:
+    return _priority_badge(priority, translation.get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _priority_badge(priority: int, language: str | None) -> str:
     try:
         value = Priority(int(priority))
     except (TypeError, ValueError):
