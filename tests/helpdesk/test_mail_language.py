@@ -97,7 +97,8 @@ def test_the_history_keeps_its_labels_in_the_default_language():
     contact = _speaking("de")
     ticket = make_ticket(contact)
     with translation.override("de"):
-        services.reply(ticket, author=make_staff(password=None), body="Erledigt.", then_status=Status.RESOLVED)
+        services.reply(ticket, author=make_staff(password=None), body="Erledigt.",
+                       then_status=Status.RESOLVED)
     event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS).latest("id")
     assert event.new_value == "Resolved"
 

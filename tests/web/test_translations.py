@@ -141,8 +141,8 @@ def extracted(tmp_path_factory) -> polib.POFile:
     return polib.pofile(str(copy / "locale" / "django.pot"))
 
 
-MAKEMESSAGES = ["--add-location", "file", "--no-obsolete", "-i", "migrations/*", "-i", "static/*",
-                "-i", "demo/*"]
+MAKEMESSAGES = ["--add-location", "file", "--no-wrap", "--no-obsolete", "-i", "migrations/*",
+                "-i", "static/*", "-i", "demo/*"]
 
 
 def _customer_side(entry: polib.POEntry) -> bool:
