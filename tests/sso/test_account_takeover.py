@@ -16,7 +16,10 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import timezone
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk import selectors, services
@@ -163,9 +166,16 @@ def test_migration_links_only_users_the_login_made():
     """Existing installs: unlinked login users are linked back; staff accounts never."""
     User = get_user_model()
     call_command("migrate", "contacts", "0002", verbosity=0)
+    # Contacts as that schema had them: today's model names columns added since.
+    old_state = MigrationExecutor(connection).loader.project_state(
+        ("contacts", "0002_drop_redundant_membership_index"))
+    old_contact = old_state.apps.get_model("contacts", "Contact")
+    now = timezone.now()
     try:
         plain, squatted, admin_only, taken, linked, other_case, elsewhere = (
-            make_contact(with_user=False) for _ in range(7))
+            old_contact.objects.create(platform_id=900 + number, email=f"person{number}@example.com",
+                                       created_at=now, updated_at=now)
+            for number in range(7))
         plain_user = User.objects.create_user(f"contact-{plain.platform_id}")
         staff_user = User.objects.create_user(f"contact-{squatted.platform_id}", is_staff=True)
         super_user = User.objects.create_user(f"contact-{admin_only.platform_id}", is_superuser=True)
