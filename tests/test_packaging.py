@@ -56,6 +56,10 @@ def test_the_wheel_serves_pages_the_wsdl_and_static_files(tmp_path):
                 assert time.monotonic() < deadline, "the server did not answer"
                 time.sleep(0.3)
         assert home.status_code == 200 and "control panel" in home.text
+        # The wheel carries the .po catalogues; the server compiled them at start.
+        german = requests.get(f"{base}/", headers={"Accept-Language": "de"}, timeout=10)
+        assert german.status_code == 200 and "<h2>Kunden</h2>" in german.text
+        assert list((target / "extdesk" / "locale").glob("*/LC_MESSAGES/django.mo"))
         wsdl = requests.get(f"{base}/soap/?wsdl", timeout=10)
         assert wsdl.status_code == 200 and "init_session" in wsdl.text
         css = requests.get(f"{base}/static/extdesk/app.css", timeout=10)

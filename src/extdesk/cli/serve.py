@@ -116,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
         # A checkout updated without scripts/bootstrap still serves its current translations.
         compile_catalogues(only_stale=True)
     except CatalogueError as exc:
-        return fail(str(exc))
+        # A read-only installation still serves, in the catalogues it has (English without one).
+        print(f"extdesk: warning: {exc}; run `extdesk compile-translations` as the user who installed it",
+              file=sys.stderr, flush=True)
     try:
         config = start_django(create=True)
         _check_tls(args.certfile, args.keyfile)
