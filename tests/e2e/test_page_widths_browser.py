@@ -327,6 +327,7 @@ async def walk_desk(walk: Walk, browser, server, data: dict, lang: str) -> None:
         ("desk-merge-refused", f"/desk/tickets/{solved}/merge/?into={data['theirs']}", (200, 400)),
         ("desk-canned-list", "/desk/canned/", 200), ("desk-canned-new", "/desk/canned/new/", 200),
         ("desk-canned-edit", f"/desk/canned/{data['canned']}/edit/", 200),
+        ("desk-canned-delete", f"/desk/canned/{data['canned']}/delete/", 200),
         ("desk-held-mail", "/desk/mail/held/", 200),
         ("desk-inbound-mail", f"/desk/mail/{data['held']}/", 200),
         ("desk-sla", "/desk/sla/", 200),
@@ -334,12 +335,17 @@ async def walk_desk(walk: Walk, browser, server, data: dict, lang: str) -> None:
         ("desk-kb-categories", "/desk/kb/categories/", 200), ("desk-kb-edit", f"/desk/kb/{article}/", 200),
         ("desk-kb-revisions", f"/desk/kb/{article}/revisions/", 200),
         ("desk-kb-revision-diff", f"/desk/kb/{article}/revisions/1/", 200),
+        ("desk-kb-delete", f"/desk/kb/{article}/delete/", 200),
         ("desk-profile", "/desk/profile/", 200),
         ("desk-error-404-missing-ticket", "/desk/tickets/999999/", 404),
         ("desk-error-404-no-such-page", "/desk/typo/", 404),
     ]:
         await visit(page, f"{base}{path}", status)
         await walk.check(page, name, lang)
+    # The article's preview beside its editor (drawn by the server, nothing saved).
+    await visit(page, f"{base}/desk/kb/{article}/")
+    await submitted(page, page.locator("button[name=preview]"), 200)
+    await walk.check(page, "desk-kb-preview", lang)
     # The reports with their tables per day opened below the charts.
     await visit(page, f"{base}/desk/reports/")
     for summary in await page.locator("main details > summary").all():
@@ -397,4 +403,4 @@ def test_no_page_scrolls_sideways(server, seeded):
     walk = asyncio.run(walk_everything(server, seeded))
     assert not walk.too_wide, "pages wider than the screen, or cut off:\n" + "\n".join(walk.too_wide)
     assert not walk.wrong_language, "\n".join(walk.wrong_language)
-    assert len(walk.visited) == len(set(walk.visited)) == 2 * 51, walk.visited
+    assert len(walk.visited) == len(set(walk.visited)) == 2 * 54, walk.visited
