@@ -146,7 +146,7 @@ def test_too_many_attachments_are_refused_and_the_text_kept(desk, ticket, settin
                                         "attachments": [upload("a.txt"), upload("b.txt")]})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Attach at most 1 files" in html and "Two files." in html
+    assert "Attach at most 1 file (you chose 2)" in html and "Two files." in html
     assert "choose your attachments again" in html
     assert not Message.objects.filter(body="Two files.").exists()
 
