@@ -176,8 +176,9 @@ def test_customer_files_staff_replies_customer_reads(server, browser, tmp_path):
     page = returning.new_page()
     page.goto(init_session(server, "list"))
     expect(page).to_have_url(f"{server.base_url}/tickets/")
+    # The customer reads the status in their words, not the desk's "Waiting on customer".
     expect(page.get_by_role("row").filter(has_text="Shop checkout fails")).to_contain_text(
-        "Waiting on customer")
+        "Awaiting your reply")
     shot(page, "customer-list")
     page.get_by_role("link", name="Shop checkout fails").click()
     expect(page.get_by_text("the payment module was outdated. Fixed now.")).to_be_visible()

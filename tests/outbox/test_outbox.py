@@ -105,7 +105,7 @@ def test_gives_up_after_the_configured_attempts_keeps_the_mail_and_admin_retries
 
     client.force_login(staff)
     listing = client.get("/admin/outbox/outgoingmail/")
-    assert listing.status_code == 200 and "Status: Resolved" in listing.content.decode()
+    assert listing.status_code == 200 and "Status: Solved" in listing.content.decode()
     assert client.get(f"/admin/outbox/outgoingmail/{mail.pk}/change/").status_code == 200
     with smtp_server(smtp_port) as received:
         answer = client.post("/admin/outbox/outgoingmail/",

@@ -60,9 +60,21 @@ def copy_zone_to_session(sender: object, request: HttpRequest | None, user: Any,
         request.session[SESSION_ZONE] = stored_zone(user.pk)
 
 
-def _session_zone(request: HttpRequest) -> str:
+def _signed_in_session(request: HttpRequest) -> Any:
+    """The request's session when someone is signed in to it, else None.
+
+    Without a session cookie there is no session to look into, and looking anyway would make
+    the answer vary on cookies (the SOAP endpoint's WSDL, pages of anonymous visitors).
+    """
     session = getattr(request, "session", None)
-    if session is None or SESSION_KEY not in session:
+    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    return session if SESSION_KEY in session else None
+
+
+def _session_zone(request: HttpRequest) -> str:
+    session = _signed_in_session(request)
+    if session is None:
         return ""
     if SESSION_ZONE not in session:
         session[SESSION_ZONE] = stored_zone(session[SESSION_KEY])
@@ -78,7 +90,7 @@ class TimeZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name = _session_zone(request)
         if not name:
-            if SESSION_KEY not in getattr(request, "session", {}):
+            if _signed_in_session(request) is None:
                 # Anonymous requests (the SOAP endpoint, sign-in pages) keep the server's zone.
                 return self.get_response(request)
             name = default_zone()
