@@ -106,11 +106,11 @@ def test_long_spans_are_counted_by_whole_weeks_quickly_and_exactly():
     holidays = [date(2030, 5, 1), date(2031, 12, 25)]
     calendar = Calendar.of("Europe/Berlin", range(5), time(9), time(17), holidays)
     start, end = local("Europe/Berlin", 2026, 1, 5, 9), local("Europe/Berlin", 2036, 1, 7, 9)
-    began = clock.perf_counter()
+    began = clock.process_time()  # CPU time: what else runs on the machine does not count
     total = business_seconds_between(calendar, start, end)
     # Monday 7 January 2036, 09:00: the count ends at the closing of Friday the 4th.
     assert add_business_seconds(calendar, start, total) == local("Europe/Berlin", 2036, 1, 4, 17)
-    assert clock.perf_counter() - began < 0.1
+    assert clock.process_time() - began < 0.1
     # Counted day by day, to check the shortcut.
     slow = 0
     day = date(2026, 1, 5)
