@@ -28,6 +28,21 @@ def server(tmp_path_factory):
         yield running
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian chromium (Playwright) shared by the browser tests of a module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 and its key (PEM paths)."""

@@ -11,8 +11,6 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PERSON,
     STAFF_PASSWORD,
     create_staff,
@@ -22,18 +20,6 @@ from tests.e2e.test_browser import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_a_suggestion_opened_from_the_new_ticket_form_is_counted(server, browser):

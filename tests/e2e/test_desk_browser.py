@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, shot, soap
+from tests.e2e.test_browser import shot, soap
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +53,6 @@ def seed_tickets(server) -> list[int]:
     )
     out = run_cli(server, "manage", "shell", "--no-imports", "-c", code)
     return [int(n) for n in out.split()]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def sign_in(browser, server, username: str, **viewport):

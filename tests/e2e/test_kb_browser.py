@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, shot
+from tests.e2e.test_browser import shot
 from tests.e2e.test_desk_browser import PASSWORD, run_cli
 
 pytestmark = pytest.mark.slow
@@ -25,18 +25,6 @@ BODY = """Set up your mail program with these **settings**:
 
 See also [the DNS article](kb:dns-records) and [Wikipedia](https://en.wikipedia.org/wiki/IMAP).
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_write_publish_search_read_and_vote(server, browser):

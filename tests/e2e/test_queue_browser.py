@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, shot, soap
+from tests.e2e.test_browser import shot, soap
 from tests.e2e.test_desk_browser import PASSWORD, run_cli
 
 pytestmark = pytest.mark.slow
@@ -50,18 +50,6 @@ Ticket.objects.filter(pk=made["later"]).update(next_due_at=now + timedelta(hours
                                                next_escalation_at=now + timedelta(hours=2))
 print(json.dumps(made))
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_needs_attention_is_the_default_view_overdue_first(server, browser):

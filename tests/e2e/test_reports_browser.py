@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, shot, soap
+from tests.e2e.test_browser import shot, soap
 
 pytestmark = pytest.mark.slow
 
@@ -51,18 +51,6 @@ def seed(server) -> None:
         "    closed_at=t.created_at + timedelta(hours=2))\n"
     )
     run_cli(server, "manage", "shell", "--no-imports", "-c", code)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_reports_charts_tables_and_csv(server, browser):

@@ -16,8 +16,6 @@ from email import policy
 import pytest
 
 from tests.e2e.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PERSON,
     STAFF_PASSWORD,
     create_staff,
@@ -36,18 +34,6 @@ def mailing_server(tmp_path_factory):
     with live_server_any_db(tmp_path_factory.mktemp("live"),
                             extra_env={"EXTDESK_EMAIL_URL": f"file://{outbox}"}) as running:
         yield running, outbox
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _good_link(outbox) -> str:
