@@ -54,6 +54,15 @@ def create_staff(server) -> None:
     assert "created staff user 'sam'" in done.stdout
 
 
+def sign_in_to_desk(page, server, username: str, password: str) -> None:
+    """Sign ``page`` in to the desk through its login form; it lands on the queue."""
+    page.goto(f"{server.base_url}/desk/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.base_url}/desk/")
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     kind = "postgres" if postgres_url() else "sqlite"

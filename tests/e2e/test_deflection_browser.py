@@ -16,6 +16,7 @@ from tests.e2e.test_browser import (
     create_staff,
     init_session,
     shot,
+    sign_in_to_desk,
     soap,
 )
 
@@ -28,11 +29,7 @@ def test_a_suggestion_opened_from_the_new_ticket_form_is_counted(server, browser
     assert soap(server, "alter_contacts", ("contacts", [PERSON])) == 1
     create_staff(server)
     agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    agent.goto(f"{server.base_url}/desk/login/")
-    agent.get_by_label("User name").fill("sam")
-    agent.get_by_label("Password").fill(STAFF_PASSWORD)
-    agent.get_by_role("button", name="Sign in").click()
-    agent.wait_for_url(f"{server.base_url}/desk/")
+    sign_in_to_desk(agent, server, "sam", STAFF_PASSWORD)
     agent.goto(f"{server.base_url}/desk/kb/categories/")
     agent.get_by_label("Name").first.fill("E-mail")
     agent.get_by_role("button", name="Add").click()

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_browser import shot, soap
+from tests.e2e.test_browser import shot, sign_in_to_desk, soap
 
 pytestmark = pytest.mark.slow
 
@@ -58,11 +58,7 @@ def seed_tickets(server) -> list[int]:
 def sign_in(browser, server, username: str, **viewport):
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{server.base_url}/desk/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.base_url}/desk/")
+    sign_in_to_desk(page, server, username, PASSWORD)
     return context, page
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import shot
+from tests.e2e.test_browser import shot, sign_in_to_desk
 from tests.e2e.test_desk_browser import PASSWORD, run_cli
 
 pytestmark = pytest.mark.slow
@@ -34,11 +34,7 @@ def test_write_publish_search_read_and_vote(server, browser):
             stdin=f"{PASSWORD}\n")
     agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
     agent = agent_context.new_page()
-    agent.goto(f"{server.base_url}/desk/login/")
-    agent.get_by_label("User name").fill("writer")
-    agent.get_by_label("Password").fill(PASSWORD)
-    agent.get_by_role("button", name="Sign in").click()
-    agent.wait_for_url(f"{server.base_url}/desk/")
+    sign_in_to_desk(agent, server, "writer", PASSWORD)
 
     agent.get_by_role("link", name="Knowledge base").click()
     agent.get_by_role("link", name="Categories").click()

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.e2e.test_browser import shot, soap
+from tests.e2e.test_browser import shot, sign_in_to_desk, soap
 from tests.e2e.test_desk_browser import PASSWORD, run_cli
 
 pytestmark = pytest.mark.slow
@@ -61,11 +61,7 @@ def test_needs_attention_is_the_default_view_overdue_first(server, browser):
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{server.base_url}/desk/login/")
-    page.get_by_label("User name").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.base_url}/desk/")
+    sign_in_to_desk(page, server, "dana", PASSWORD)
 
     tab = page.locator('.tabs a[aria-current="page"]')
     expect(tab).to_have_text("Needs attention3")

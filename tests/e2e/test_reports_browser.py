@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from tests.e2e.test_browser import shot, soap
+from tests.e2e.test_browser import shot, sign_in_to_desk, soap
 
 pytestmark = pytest.mark.slow
 
@@ -63,11 +63,7 @@ def test_reports_charts_tables_and_csv(server, browser):
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{server.base_url}/desk/login/")
-    page.get_by_label("User name").fill("rita")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.base_url}/desk/")
+    sign_in_to_desk(page, server, "rita", PASSWORD)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     expect(page).to_have_url(f"{server.base_url}/desk/reports/")

@@ -21,6 +21,7 @@ from tests.e2e.test_browser import (
     create_staff,
     init_session,
     shot,
+    sign_in_to_desk,
     soap,
 )
 from tests.support.server import live_server_any_db
@@ -65,10 +66,7 @@ def test_rate_from_the_mail_then_change_it_in_the_portal(mailing_server, browser
 
     staff = browser.new_context(viewport={"width": 1280, "height": 900})
     desk = staff.new_page()
-    desk.goto(f"{server.base_url}/desk/login/")
-    desk.get_by_label("User name").fill("sam")
-    desk.get_by_label("Password").fill(STAFF_PASSWORD)
-    desk.get_by_role("button", name="Sign in").click()
+    sign_in_to_desk(desk, server, "sam", STAFF_PASSWORD)
     desk.goto(f"{server.base_url}/desk/tickets/{number}/")
     desk.get_by_label("Message").fill("The backup job is running again.")
     desk.get_by_label("Then set status").select_option(label="Resolved")
