@@ -30,7 +30,15 @@ import time
 from collections.abc import Iterable
 from datetime import timedelta
 
-from .queue_scale import RARE_WORD, _Loader, _model_rows, _words, measure_page, reset_postgres
+from .queue_scale import (
+    RARE_WORD,
+    _Loader,
+    _model_rows,
+    _words,
+    gather_statistics,
+    measure_page,
+    reset_postgres,
+)
 
 CATEGORIES = 12
 RARE_COUNT = 3
@@ -51,7 +59,7 @@ def _body(rng: random.Random, words: list[str], weights: list[float], rare: bool
 
 def seed(articles: int, rng: random.Random) -> dict[str, float]:
     """The data described above; the seconds each part took."""
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from extdesk.kb import rendering
@@ -90,13 +98,7 @@ def seed(articles: int, rng: random.Random) -> dict[str, float]:
         columns, rows = _model_rows(Article, article_rows())
         loader.load(Article._meta.db_table, columns, rows)
         timings["articles (and their index, by the triggers)"] = time.perf_counter() - began
-    # PostgreSQL's autovacuum gathers the planner's statistics of a database that grew over years;
-    # SQLite keeps none unless told (Extdesk never runs its ANALYZE), like benchmarks.queue_scale.
-    if connection.vendor == "postgresql":
-        began = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        timings["vacuum analyze"] = time.perf_counter() - began
+    gather_statistics(timings)
     return timings
 
 
