@@ -22,11 +22,10 @@ from extdesk.web.forms import apply_errors
 
 from . import canned, placeholders
 from .access import StaffRequest, staff_required
-from .forms import StaffReplyForm
 from .tool_forms import CannedReplyForm, CannedSearchForm
 
 # The ticket page's drawing and its ticket lookup: the page this view draws is that page.
-from .views import _page, _render_ticket, _ticket_or_404
+from .views import _page, _ticket_or_404, added_to_draft, posted_reply, ticket_with_draft
 
 PAGE_SIZE = 50
 
@@ -133,22 +132,14 @@ def canned_insert(request: StaffRequest, number: int) -> HttpResponse:
     """The ticket page again, the draft as posted; "insert" adds the chosen reply's text, "find"
     narrows the picker to the names containing ``canned_q`` (the picker reads it from the post)."""
     ticket = _ticket_or_404(number)
-    posted = {name: request.POST.get(name) for name in StaffReplyForm.base_fields
-              if name in request.POST and name != "attachments"}
     draft = request.POST.get("body", "")
     if request.POST.get("canned_action") == "insert":
         reply = canned.canned_reply_for(request.user, request.POST.get("canned", ""))
         if reply is None:
             messages.error(request, "Choose one of the canned replies to insert.")
         else:
-            text = canned.filled(reply, ticket, request.user)
-            # At the end of the draft: without a script the page cannot know where the cursor was.
-            draft = f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
-    if request.FILES:
-        messages.warning(request, "Browsers cannot keep chosen files when the page is drawn again: "
-                                  "please choose your attachments again.")
-    form = StaffReplyForm(initial={"kind": StaffReplyForm.REPLY, **posted, "body": draft})
-    return _render_ticket(request, ticket, reply_form=form)
+            draft = added_to_draft(draft, canned.filled(reply, ticket, request.user))
+    return ticket_with_draft(request, ticket, posted_reply(request), draft)
 
 
 @never_cache

@@ -195,6 +195,28 @@ def _ticket_or_404(number: int) -> Ticket:
     return ticket
 
 
+def posted_reply(request: StaffRequest) -> dict[str, str | None]:
+    """The reply form's fields as posted, files aside (a browser cannot send them back)."""
+    return {name: request.POST.get(name) for name in StaffReplyForm.base_fields
+            if name in request.POST and name != "attachments"}
+
+
+def added_to_draft(draft: str, text: str) -> str:
+    """``text`` at the end of the draft: without a script the page cannot know where the cursor was."""
+    return f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
+
+
+def ticket_with_draft(request: StaffRequest, ticket: Ticket, posted: dict[str, str | None],
+                      draft: str) -> HttpResponse:
+    """The ticket page again with the reply form as posted and ``draft`` as its text, for the
+    pickers that insert into a reply without a script (canned replies, article links)."""
+    if request.FILES:
+        messages.warning(request, "Browsers cannot keep chosen files when the page is drawn again: "
+                                  "please choose your attachments again.")
+    form = StaffReplyForm(initial={"kind": StaffReplyForm.REPLY, **posted, "body": draft})
+    return _render_ticket(request, ticket, reply_form=form)
+
+
 def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffReplyForm | None = None,
                    update_form: TicketUpdateForm | None = None,
                    conflict: Conflict | None = None) -> HttpResponse:

@@ -14,10 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from extdesk.desk.access import StaffRequest, staff_required
-from extdesk.desk.forms import StaffReplyForm
 
 # The ticket page's drawing and its ticket lookup: the page this view draws is that page.
-from extdesk.desk.views import _render_ticket, _ticket_or_404
+from extdesk.desk.views import _ticket_or_404, added_to_draft, posted_reply, ticket_with_draft
 from extdesk.security.limits import accepts_uploads
 
 from . import link_picker
@@ -45,19 +44,11 @@ def link_insert(request: StaffRequest, number: int) -> HttpResponse:
     """The ticket page again, the draft as posted; "insert" adds the chosen article's title and
     address at the end of the draft, "find" lists the articles whose title contains ``kb_q``."""
     ticket = _ticket_or_404(number)
-    posted = {name: request.POST.get(name) for name in StaffReplyForm.base_fields
-              if name in request.POST and name != "attachments"}
     draft = request.POST.get("body", "")
     if request.POST.get("kb_action") == "insert":
         article = link_picker.chosen_article(request.POST.get("kb_article", ""))
         if article is None:
             messages.error(request, "Choose one of the published articles to insert its link.")
         else:
-            # At the end of the draft: without a script the page cannot know where the cursor was.
-            text = link_picker.link_text(article)
-            draft = f"{draft.rstrip()}\n\n{text}" if draft.strip() else text
-    if request.FILES:
-        messages.warning(request, "Browsers cannot keep chosen files when the page is drawn again: "
-                                  "please choose your attachments again.")
-    form = StaffReplyForm(initial={"kind": StaffReplyForm.REPLY, **posted, "body": draft})
-    return _render_ticket(request, ticket, reply_form=form)
+            draft = added_to_draft(draft, link_picker.link_text(article))
+    return ticket_with_draft(request, ticket, posted_reply(request), draft)
