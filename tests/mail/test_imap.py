@@ -16,7 +16,15 @@ import pytest
 
 from extdesk.helpdesk.models import Ticket
 from extdesk.mail.exceptions import CannotStoreNow, NotAMail
-from extdesk.mail.imap import DOWNLOAD_BYTES, REFUSED_KEYWORD, MailboxUnavailable, _groups, fetch
+from extdesk.mail.imap import (
+    DOWNLOAD_BYTES,
+    PREEXISTING_KEYWORD,
+    REFUSED_KEYWORD,
+    STORED_KEYWORD,
+    MailboxUnavailable,
+    _groups,
+    fetch,
+)
 from extdesk.mail.models import InboundMail
 from extdesk.mail.services import receive
 from tests.mail.dovecot import (
@@ -150,6 +158,71 @@ def test_a_duplicate_is_marked_done_and_counted_as_such(dovecot):
     assert (report.stored, report.duplicates) == (1, 1)
     assert all(SEEN in flags for flags in dovecot.flags())
     assert "1 already stored" in str(report)
+
+
+def _as_a_person(server: Dovecot, uids: list[int], *, read: bool) -> None:
+    """Mark messages read (or unread again) from a mail program of the mailbox's owner."""
+    person = server.client()
+    try:
+        person.select_folder("INBOX")
+        (person.add_flags if read else person.remove_flags)(uids, [SEEN])
+    finally:
+        person.logout()
+
+
+def test_a_message_a_person_read_in_a_mail_program_before_it_was_collected_is_still_stored(dovecot):
+    dovecot.append([mail(subject="first")])
+    store = Recorder(dovecot)
+    fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+    dovecot.append(mail(subject=f"message {n}") for n in range(3))
+    # UIDs 2 to 4: the person opens two of the new ones before the next round.
+    _as_a_person(dovecot, [2, 4], read=True)
+
+    report = fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+
+    assert _subjects(store.stored) == ["Subject: first", *(f"Subject: message {n}" for n in range(3))]
+    assert (report.waiting, report.stored, report.preexisting) == (3, 3, 0)
+    assert all(SEEN in flags and STORED_KEYWORD.encode() in flags for flags in dovecot.flags())
+
+
+def test_a_stored_message_a_person_marks_unread_again_is_left_unread_and_not_collected_again(dovecot):
+    dovecot.append(mail(subject=f"message {n}") for n in range(2))
+    store = Recorder(dovecot)
+    fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+    _as_a_person(dovecot, [1], read=False)
+
+    again = fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+
+    assert (again.waiting, store.calls) == (0, 2)
+    assert [SEEN in flags for flags in dovecot.flags()] == [False, True]
+
+
+def test_the_first_collection_leaves_mail_read_before_it_alone_and_says_so(dovecot, caplog):
+    dovecot.append([mail(subject="old, read"), mail(subject="new"), mail(subject="old, read too"),
+                    b"Not a mail at all"])
+    _as_a_person(dovecot, [1, 3], read=True)
+    # Set aside by an earlier round: not history, and not tried again.
+    person = dovecot.client()
+    person.select_folder("INBOX")
+    person.add_flags([4], [SEEN, REFUSED_KEYWORD])
+    person.logout()
+    store = Recorder(dovecot)
+
+    with caplog.at_level(logging.INFO, logger="extdesk.mail"):
+        report = fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+
+    assert _subjects(store.stored) == ["Subject: new"]
+    assert (report.waiting, report.stored, report.preexisting) == (1, 1, 2)
+    assert f"2 read before the first collection, left alone ({PREEXISTING_KEYWORD})" in str(report)
+    assert "2 message(s) already read are left alone" in caplog.text
+    marked = [PREEXISTING_KEYWORD.encode() in flags for flags in dovecot.flags()]
+    assert marked == [True, False, True, False]
+    # Only the first round sets history aside: mail read from now on is collected.
+    dovecot.append([mail(subject="later, read")])
+    _as_a_person(dovecot, [5], read=True)
+    later = fetch(inbox(dovecot), store, ssl_context=trusting(dovecot))
+    assert (later.waiting, later.preexisting) == (1, 0)
+    assert _subjects(store.stored) == ["Subject: new", "Subject: later, read"]
 
 
 @pytest.mark.parametrize("processed", ["", "Done"], ids=["flagging", "moving"])

@@ -5,10 +5,17 @@ imaps://, STARTTLS for imap://; the certificate is verified against the
 system's CAs, or the file in ``SSL_CERT_FILE``), log in, select the folder,
 look for the messages not yet done, and for each, oldest first: download
 it (``BODY.PEEK[]``, which leaves it unread), hand it to ``store``, and only
-when ``store`` has returned mark it done: ``\\Seen``, or moved to the
-processed folder. A crash, a kill or a lost connection between the two
-leaves the message not done; the next round hands it to ``store`` again,
-which knows it by its content and stores nothing twice.
+when ``store`` has returned mark it done: ``\\Seen`` and STORED_KEYWORD, or
+moved to the processed folder. A crash, a kill or a lost connection between
+the two leaves the message not done; the next round hands it to ``store``
+again, which knows it by its content and stores nothing twice.
+
+"Not done" is what lacks our keywords, not what is unread: a person who
+reads the mailbox in a mail program marks messages read before they are
+collected, and those must not be passed over. The messages already read when
+the helpdesk first looks at a mailbox are history, not mail for it: that
+first round marks them PREEXISTING_KEYWORD and leaves them alone. A server
+that keeps no keywords of its own leaves only "unread" to go by.
 
 Kept free of Django: ``store`` is what touches the database.
 """
@@ -36,6 +43,13 @@ log = logging.getLogger("extdesk.mail")
 # Set on a message that is not a mail at all (or too large to take), beside
 # \Seen, so that a person looking at the mailbox can find what was left aside.
 REFUSED_KEYWORD = "$ExtdeskRefused"
+# Set beside \Seen on a message once it is stored: done, whatever a person
+# later does to its \Seen flag (reads it first, marks it unread again).
+STORED_KEYWORD = "$ExtdeskStored"
+# Set on the messages that were already read when the helpdesk first
+# collected the mailbox (no message there carried STORED_KEYWORD or this):
+# mail from before, which a person has dealt with.
+PREEXISTING_KEYWORD = "$ExtdeskPreexisting"
 # Messages are downloaded several to a command while their sizes add up to
 # at most this, and one by one above it: memory stays bounded by the
 # largest single message, however many are waiting.
@@ -84,6 +98,8 @@ class FetchReport:
     set_aside: int = 0
     # store failed for a reason of its own; left for the next round.
     failed: int = 0
+    # Already read when the helpdesk first collected the mailbox: marked PREEXISTING_KEYWORD.
+    preexisting: int = 0
     # Why the round ended before the last message (CannotStoreNow's reason).
     stopped: str = ""
     interrupted: bool = False
@@ -110,6 +126,9 @@ class FetchReport:
             parts.append(f"{self.set_aside} set aside ({REFUSED_KEYWORD})")
         if self.failed:
             parts.append(f"{self.failed} failed")
+        if self.preexisting:
+            parts.append(f"{self.preexisting} read before the first collection, left alone "
+                         f"({PREEXISTING_KEYWORD})")
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
         if self.interrupted:
@@ -215,8 +234,11 @@ class _Session:
         self.client, self.inbox = client, inbox
         permanent = selected.get(b"PERMANENTFLAGS", ())
         # A server that takes no keywords of its own still takes \Seen.
+        self._keywords = b"\\*" in permanent
+        self._done_flags: list[bytes | str] = [imapclient.SEEN]
         self._refused_flags: list[bytes | str] = [imapclient.SEEN]
-        if b"\\*" in permanent:
+        if self._keywords:
+            self._done_flags.append(STORED_KEYWORD)
             self._refused_flags.append(REFUSED_KEYWORD)
         self._move = client.has_capability("MOVE")
         self._uid_expunge = client.has_capability("UIDPLUS")
@@ -224,10 +246,7 @@ class _Session:
     def messages(self, report: FetchReport, batch: int,
                  max_bytes: int | None) -> Iterator[tuple[int, bytes | None]]:
         """(uid, raw) of every message not yet done, oldest first; raw None for one set aside here."""
-        # Moving: whatever is still in the folder is not done. Flagging:
-        # whatever is unread. \Deleted ones are on their way out either way.
-        criteria = ["UNDELETED"] if self.inbox.processed_folder else ["UNSEEN", "UNDELETED"]
-        uids = sorted(self.client.search(criteria))
+        uids = sorted(self.client.search(self._not_done(report)))
         report.waiting = len(uids)
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
@@ -255,6 +274,27 @@ class _Session:
                     del body
                 del bodies
 
+    def _not_done(self, report: FetchReport) -> list[str]:
+        """The search for the messages not yet done. \\Deleted ones are on their way out either way."""
+        if self.inbox.processed_folder:
+            # Moving: whatever is still in the folder is not done.
+            return ["UNDELETED"]
+        if not self._keywords:
+            return ["UNSEEN", "UNDELETED"]
+        if not self.client.search(["OR", "KEYWORD", STORED_KEYWORD, "KEYWORD", PREEXISTING_KEYWORD]):
+            report.preexisting = self._set_history_aside()
+        return ["UNDELETED", "UNKEYWORD", STORED_KEYWORD, "UNKEYWORD", REFUSED_KEYWORD,
+                "UNKEYWORD", PREEXISTING_KEYWORD]
+
+    def _set_history_aside(self) -> int:
+        """The first round over this mailbox: what is read already is mail from before the helpdesk."""
+        earlier = self.client.search(["SEEN", "UNKEYWORD", REFUSED_KEYWORD])
+        if earlier:
+            self.client.add_flags(earlier, [PREEXISTING_KEYWORD], silent=True)
+            log.info("%s: first collection: %s message(s) already read are left alone (marked %s)",
+                     self.inbox.label, len(earlier), PREEXISTING_KEYWORD)
+        return len(earlier)
+
     def _fetch(self, uids: list[int], item: str) -> dict[int, dict[bytes, Any]]:
         """``item`` of each of ``uids`` that is still there."""
         try:
@@ -271,7 +311,7 @@ class _Session:
     def done(self, uid: int) -> None:
         with _unless_expunged():
             # Read in the processed folder too: a person looking there sees it was dealt with.
-            self.client.add_flags([uid], [imapclient.SEEN], silent=True)
+            self.client.add_flags([uid], self._done_flags, silent=True)
             if self.inbox.processed_folder:
                 self._move_out(uid)
 
