@@ -92,6 +92,33 @@ def test_a_forward_is_content(forward):
     assert new_text(text) == text.strip()
 
 
+OUTLOOK_FORWARDED = ("Monitoring <m@x.example>\nSent: Tuesday, June 4, 2024 09:00\nTo: Jan <j@x.example>\n"
+                     "Subject: Disk full\n\nDisk /var is full on web-3.\n")
+
+
+@pytest.mark.parametrize("separator", ["________________________________\nFrom: ",
+                                       "-----Original Message-----\nFrom: ", "From: "],
+                         ids=["underscore-rule", "original-message", "header-block"])
+@pytest.mark.parametrize("subject", ["FW: Disk full", "Fwd: Disk full", "WG: Disk full", "TR: Disk full",
+                                     "RV: Disk full", "Doorst: Disk full", "fw:Disk full [#12]"])
+def test_an_outlook_forward_is_content_when_the_subject_says_forward(separator, subject):
+    text = f"Please look at this one.\n\nJan\n\n{separator}{OUTLOOK_FORWARDED}"
+    assert new_text(text, subject) == text.strip()
+
+
+@pytest.mark.parametrize("subject", ["RE: FW: Disk full", "Re: Disk full", "Disk full", "",
+                                     "Fwdisk full: notes"])
+def test_the_same_separator_under_a_reply_subject_is_cut(subject):
+    text = f"Please look at this one.\n\nJan\n\n________________________________\nFrom: {OUTLOOK_FORWARDED}"
+    assert new_text(text, subject) == "Please look at this one.\n\nJan"
+
+
+def test_a_forward_subject_still_cuts_the_signature_above_the_forward():
+    text = f"See below.\n-- \nJan, ops\n\n-----Original Message-----\nFrom: {OUTLOOK_FORWARDED}"
+    assert new_text(text, "FW: Disk full") == (
+        f"See below.\n\n-----Original Message-----\nFrom: {OUTLOOK_FORWARDED}".strip())
+
+
 def test_a_reply_above_a_quoted_forward_is_cut_at_its_attribution():
     text = ("Thanks, done.\n\nOn Tue, Jun 4, 2024 at 9:12 AM Jan <j@x.example> wrote:\n"
             "> Begin forwarded message:\n>\n> Disk full.\n")

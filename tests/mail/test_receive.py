@@ -119,6 +119,20 @@ def test_an_answer_to_a_notification_is_a_reply_showing_only_the_new_text():
     assert ticket.status == Status.OPEN
 
 
+def test_an_outlook_forward_sent_into_a_ticket_keeps_the_forwarded_mail_on_the_ticket():
+    contact = make_contact(email="ann@example.com")
+    ticket = make_ticket(contact)
+    body = ("The registrar wrote this today.\n\n________________________________\n"
+            "From: Registrar <notice@registrar.example>\nSent: Tuesday, 1 December 2026 09:00\n"
+            "To: Ann <ann@example.com>\nSubject: Transfer of example.com\n\n"
+            "The transfer of example.com was refused: wrong auth code.\n")
+    receipt = receive(mail(subject=f"FW: [#{ticket.pk}] Domain transfer", body=body), source="pipe")
+    assert receipt.outcome == Outcome.REPLY and receipt.ticket_id == ticket.pk
+    forwarded = ticket.messages.order_by("created_at", "pk").last()
+    assert forwarded.body.startswith("The registrar wrote this today.")
+    assert forwarded.body.endswith("The transfer of example.com was refused: wrong auth code.")
+
+
 def test_the_subject_tag_threads_a_contacts_mail_but_never_a_strangers():
     contact = make_contact(email="ann@example.com")
     ticket = make_ticket(contact)

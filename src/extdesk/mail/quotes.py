@@ -10,7 +10,10 @@ so that a customer's text is never lost to a clever guess:
    underscore rule followed by "From:", or a "From:/Sent:/To:/Subject:"
    header block. A forward ("Begin forwarded message:", "---------- Forwarded
    message ---------") is content: nothing at or below it is cut, the rules
-   below apply to the text above it.
+   below apply to the text above it. Outlook writes a forward with the same
+   separator or header block as a reply, so when the subject says it is a
+   forward ("FW:", "Fwd:", "WG:", "TR:", "RV:", "Doorst:", "ENC:" first),
+   that separator starts a forward too.
 2. Drop ``>`` quoted lines at the end (those followed by no more new text);
    quotes between answers stay.
 3. Cut a signature at a line that is exactly "-- " or "--".
@@ -58,6 +61,8 @@ _FORWARD = re.compile(
     r"|Début\s+du\s+message\s+réexpédié\s*:)\s*$",
     re.IGNORECASE,
 )
+# The first prefix only: "RE: FW: ..." answers a forward and is a reply.
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|doorst|enc)\s*:", re.IGNORECASE)
 _SIGNATURE = frozenset({"-- ", "--"})
 _MOBILE_FOOTER = re.compile(
     r"^\s*(?:Sent\s+from\s+my\s+\w+(?:\s+\w+){0,3}|Sent\s+from\s+(?:Mail|Outlook)\s+for\s+\w+"
@@ -68,10 +73,10 @@ _MOBILE_FOOTER = re.compile(
 )
 
 
-def new_text(text: str) -> str:
-    """The text a reply adds: see the module's description for the rules."""
+def new_text(text: str, subject: str = "") -> str:
+    """The text a reply with ``subject`` adds: see the module's description for the rules."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    end, forwarded = _history_start(lines)
+    end, forwarded = _history_start(lines, forward_subject=bool(_FORWARD_SUBJECT.match(subject)))
     kept = _without_trailing_quotes(lines[:end])
     for index, line in enumerate(kept):
         if line in _SIGNATURE:
@@ -85,7 +90,7 @@ def new_text(text: str) -> str:
     return result or text.strip()
 
 
-def _history_start(lines: list[str]) -> tuple[int, bool]:
+def _history_start(lines: list[str], *, forward_subject: bool) -> tuple[int, bool]:
     """The index of the first line of quoted history, or of a forward (then
     True: that line and all below it are content); len(lines) for neither."""
     for index, line in enumerate(lines):
@@ -93,14 +98,13 @@ def _history_start(lines: list[str]) -> tuple[int, bool]:
             continue
         if _FORWARD.match(line):
             return index, True
-        if _ATTRIBUTION.match(line) or _ORIGINAL_MESSAGE.match(line):
+        if _ATTRIBUTION.match(line) or _wrapped_attribution(lines, index):
             return index, False
-        if _wrapped_attribution(lines, index):
-            return index, False
-        if _UNDERSCORE_RULE.match(line) and _FROM.match(_next_text(lines, index)):
-            return index, False
-        if _ONE_LINE_BLOCK.match(line) or _header_block(lines, index):
-            return index, False
+        if (_ORIGINAL_MESSAGE.match(line)
+                or (_UNDERSCORE_RULE.match(line) and _FROM.match(_next_text(lines, index)))
+                or _ONE_LINE_BLOCK.match(line) or _header_block(lines, index)):
+            # Outlook's separators, for its replies and its forwards alike.
+            return index, forward_subject
     return len(lines), False
 
 
