@@ -257,12 +257,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"| {fetched.count / fetched.run.cpu_seconds:.0f} "
                   f"| {fetched.run.peak_rss_kib / 1024:.0f} |", flush=True)
         fewest, most = counted[0], counted[-1]
-        marginal = (most.count - fewest.count) / (most.run.seconds - fewest.run.seconds)
-        marginal_cpu = (most.count - fewest.count) / (most.run.cpu_seconds - fewest.run.cpu_seconds)
         grown = (large.run.peak_rss_kib - small.run.peak_rss_kib) * 1024
         print()
-        print(f"- past the start-up: {marginal:.0f} mails/s, {marginal_cpu:.0f} mails per CPU second (the "
-              f"{most.count - fewest.count:,} mails between the smallest and the largest run);")
+        if most.count > fewest.count:
+            marginal = (most.count - fewest.count) / (most.run.seconds - fewest.run.seconds)
+            marginal_cpu = (most.count - fewest.count) / (most.run.cpu_seconds - fewest.run.cpu_seconds)
+            print(f"- past the start-up: {marginal:.0f} mails/s, {marginal_cpu:.0f} mails per CPU second "
+                  f"(the {most.count - fewest.count:,} mails between the smallest and the largest run);")
         for fetched in counted[1:]:
             print(f"- peak RSS, {fetched.count:,} mails against {fewest.count:,}: "
                   f"{(fetched.run.peak_rss_kib - fewest.run.peak_rss_kib) / 1024:+.1f} MiB;")
