@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -52,6 +54,49 @@ def test_a_signed_in_customer_reads_customers_only_articles_never_drafts(client,
     assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
     assert contact.display_name.encode() in response.content  # the portal's header names them
     assert _status(client, "unfinished") == 404
+
+
+def _header(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode().split("</header>")[0]
+
+
+PANEL = "https://panel.example.net/"
+
+
+def test_an_anonymous_reader_is_offered_the_knowledge_base_and_the_control_panel_only(
+        client, articles, settings):
+    settings.EXTDESK_PLATFORM_URL = PANEL
+    for address in (reverse("kb:home"), reverse("kb:article", args=["mail-settings"]),
+                    reverse("kb:search") + "?q=mail"):
+        header = _header(client.get(address))
+        # The tickets would only refuse them (403): no link there, the brand's neither.
+        assert f'href="{reverse("portal:tickets")}' not in header, address
+        assert "My tickets" not in header and "New ticket" not in header and "Sign out" not in header
+        assert f'<a class="brand" href="{reverse("kb:home")}">' in header
+        assert f'href="{reverse("kb:home")}" aria-current="page">Knowledge base</a>' in header
+        # Where they sign in: "Go to", not "Back to", for a visitor who did not come from there.
+        assert f'<a class="platform-link" href="{PANEL}">Go to your control panel</a>' in header
+        assert "Back to control panel" not in header
+
+
+def test_an_anonymous_reader_without_a_control_panel_gets_the_knowledge_base_alone(
+        client, articles, settings):
+    settings.EXTDESK_PLATFORM_URL = ""
+    header = _header(client.get(reverse("kb:home")))
+    assert re.findall(r'<a [^>]*href="([^"]+)"', header.split('class="main-nav"')[1]) == [reverse("kb:home")]
+    assert "control panel" not in header
+
+
+def test_a_signed_in_reader_keeps_the_portals_navigation(client, contact, articles, settings):
+    settings.EXTDESK_PLATFORM_URL = PANEL
+    client.force_login(contact.user)
+    header = _header(client.get(reverse("kb:article", args=["mail-settings"])))
+    for link in (reverse("portal:tickets"), reverse("portal:new_ticket"), reverse("kb:home")):
+        assert f'href="{link}"' in header
+    assert f'<a class="brand" href="{reverse("portal:tickets")}">' in header
+    assert "Sign out" in header
+    assert f'<a class="platform-link" href="{PANEL}">Back to control panel</a>' in header
 
 
 def test_staff_read_drafts_inside_the_desk_frame(client, agent, articles):

@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from extdesk.kb import services as kb_services
 from extdesk.security.views import server_error
@@ -31,6 +32,14 @@ def _page(response) -> str:
 
 def _in_layout(page: str) -> bool:
     return 'class="site-header"' in page and 'class="site-footer"' in page and "error-page" in page
+
+
+def _in_desk_layout(page: str) -> bool:
+    """The desk's layout: its body class, its "Staff desk" brand and its header, no control panel."""
+    header = page.split("</header>")[0]
+    return (_in_layout(page) and '<body class="desk">' in page and 'class="brand-sub"' in header
+            and '<link rel="stylesheet" href="/static/desk/desk.css">' in header
+            and f'href="{reverse("desk:queue")}"' in header and "platform-link" not in header)
 
 
 def _ways(page: str) -> list[str]:
@@ -71,12 +80,72 @@ def test_another_customers_ticket_is_a_plain_404_with_my_tickets(client, panel):
         assert leak not in page
 
 
-def test_a_missing_desk_ticket_offers_the_desk_to_staff(client, settings):
-    settings.EXTDESK_PLATFORM_URL = ""
+def test_a_missing_desk_ticket_offers_the_desk_to_staff_in_the_desks_layout(client, panel):
     client.force_login(make_staff("agent", password=None))
     response = client.get(reverse("desk:ticket", args=[999_999]))
     assert response.status_code == 404
-    assert _ways(_page(response)) == [reverse("desk:queue")]
+    page = _page(response)
+    assert _in_desk_layout(page)
+    # The desk's navigation for the signed-in agent, and only the desk as the way on.
+    assert f'href="{reverse("desk:canned_list")}"' in page.split("</header>")[0]
+    assert _ways(page) == [reverse("desk:queue")]
+    assert PANEL not in page and "Back to control panel" not in page
+
+
+def test_staff_at_a_customers_address_get_the_desks_layout(client, panel):
+    client.force_login(make_staff("agent", password=None))
+    # A page that is not there, and the customers' tickets (refused: staff are no contact).
+    for address, status in (("/no-such-page/", 404), (reverse("portal:tickets"), 403)):
+        response = client.get(address)
+        assert response.status_code == status
+        page = _page(response)
+        assert _in_desk_layout(page), address
+        assert _ways(page) == [reverse("desk:queue")] and PANEL not in page
+
+
+def test_a_stranger_at_a_desk_address_is_sent_on_to_the_desk(client, panel):
+    page = _page(client.get("/desk/no-such-page/"))
+    assert _in_desk_layout(page)
+    assert _ways(page) == [reverse("desk:queue")]  # the queue asks them to sign in first
+    assert PANEL not in page
+
+
+def test_a_customer_at_a_desk_address_keeps_their_layout(client, panel):
+    client.force_login(make_contact("acme").user)
+    response = client.get("/desk/no-such-page/")
+    assert response.status_code == 404
+    page = _page(response)
+    assert _in_layout(page) and not _in_desk_layout(page) and '<body class="">' in page
+    assert _ways(page) == [reverse("portal:tickets"), PANEL]
+
+
+def test_a_refusal_drawn_by_a_desk_view_is_in_the_desks_layout(client, panel):
+    # Service levels are for superusers: the desk's own 403 page, through extdesk/error.html.
+    client.force_login(make_staff("agent", password=None))
+    response = client.get(reverse("desk:sla"))
+    assert response.status_code == 403
+    page = _page(response)
+    assert _in_desk_layout(page) and "For superusers only" in page
+    assert _ways(page) == [reverse("desk:queue")]
+
+
+def test_an_error_page_with_a_head_of_its_own_keeps_the_desks_stylesheet(client, panel):
+    # The refused login link replaces the head block (no referrer): the desk's files stay.
+    client.force_login(make_staff("agent", password=None))
+    response = client.get(reverse("sso:landing", args=["C" * 43]))
+    assert response.status_code == 403
+    page = _page(response)
+    assert _in_desk_layout(page) and '<meta name="referrer" content="no-referrer">' in page
+    assert _ways(page) == [reverse("desk:queue")]
+
+
+def test_a_staff_error_page_asks_who_is_there_once(client, panel, django_assert_max_num_queries):
+    agent = make_staff("agent", password=None)
+    client.force_login(agent)
+    # The session, the user, the header's display name, and "is a desk user" once for both the
+    # layout and the way on.
+    with django_assert_max_num_queries(4):
+        assert client.get("/no-such-page/").status_code == 404
 
 
 def test_portal_without_a_session_is_a_403_with_the_control_panel(client, panel):
@@ -95,8 +164,8 @@ def test_permission_denied_is_a_403_in_the_layout(client, panel):
     response = client.get("/admin/helpdesk/ticket/add/")
     assert response.status_code == 403
     page = _page(response)
-    assert _in_layout(page) and "Not allowed" in page
-    assert _ways(page) == [reverse("desk:queue"), PANEL]
+    assert _in_desk_layout(page) and "Not allowed" in page
+    assert _ways(page) == [reverse("desk:queue")]
 
 
 def test_a_bad_host_is_a_400_in_the_layout(client, panel, settings):
@@ -151,6 +220,7 @@ def test_server_errors_are_in_the_layout_and_never_touch_the_database(
     assert response.status_code == status
     page = _page(response)
     assert _in_layout(page) and words in page and "Acme Hosting" in page
+    assert not _in_desk_layout(page)  # nobody known: the customers' layout
     # Nobody is known without the session: the control panel is the only way on.
     assert _ways(page) == [PANEL]
     assert ("Retry-After" in response) == (status == 503)
@@ -160,3 +230,10 @@ def test_server_errors_are_in_the_layout_and_never_touch_the_database(
 def test_error_pages_have_no_fixed_widths(client, panel):
     page = _page(client.get("/no-such-page/"))
     assert 'style="' not in page and "width=device-width" in page
+
+
+def test_a_server_error_page_names_its_language(panel):
+    # Drawn without the context processors: <html lang> comes from the active language itself.
+    with translation.override("de"):
+        page = _page(_failed(DatabaseError("connection refused")))
+    assert '<html lang="de">' in page and "Vorübergehend nicht verfügbar" in page

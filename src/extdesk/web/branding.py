@@ -125,27 +125,49 @@ def brand() -> Brand:
 
 
 def brand_context() -> dict[str, object]:
-    """What base.html needs of the brand, for a page rendered without a request (the 500/503 page)."""
-    return {"brand": brand(), "platform_url": settings.EXTDESK_PLATFORM_URL}
+    """What base.html needs of the brand, for a page rendered without a request (the 500/503 page).
+
+    Such a page knows nobody (the session is in the database), so it wears the customers' layout.
+    """
+    return {"brand": brand(), "platform_url": settings.EXTDESK_PLATFORM_URL, "desk_layout": False}
 
 
-def way_on(request: HttpRequest) -> WayOn | None:
-    """The signed-in visitor's own start page: the desk for staff, their tickets for a customer."""
+def desk_layout(request: HttpRequest) -> bool:
+    """Whether an error page for ``request`` wears the desk's layout rather than the customers'.
+
+    A desk user's does, wherever they are (a portal address, the admin); so does a stranger's at
+    one of the desk's addresses, who is on the way to the desk's sign-in. A signed-in customer
+    keeps their own layout even at a desk address.
+    """
     # A page refused before AuthenticationMiddleware ran (a body over its limit) knows nobody.
+    user: User | AnonymousUser | None = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return is_desk_user(user)
+    return request.path.startswith(reverse("desk:queue"))
+
+
+def way_on(request: HttpRequest, at_desk: bool) -> WayOn | None:
+    """The visitor's own start page: the desk in the desk's layout (``at_desk``), else their tickets."""
+    if at_desk:
+        # The queue, or for a stranger the sign-in page it sends them to.
+        return WayOn(reverse("desk:queue"), str(_("Staff desk")))
     user: User | AnonymousUser | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if is_desk_user(user):
-        return WayOn(reverse("desk:queue"), str(_("Staff desk")))
     if Contact.objects.filter(user=user).exists():
         return WayOn(reverse("portal:tickets"), str(_("My tickets")))
     return None
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    """Context processor: ``brand``, ``platform_url``, and ``way_on`` (computed only if a page asks)."""
-    # A callable: the template calls it when error.html reads it, so other pages cost no query.
-    return {**brand_context(), "way_on": partial(way_on, request)}
+    """Context processor: ``brand``, ``platform_url``, and ``desk_layout`` and ``way_on`` for error pages.
+
+    The last two are callables the template calls when error.html reads them, so other pages cost
+    no query; each asks the database once per request however often the page reads it.
+    """
+    at_desk = functools.cache(partial(desk_layout, request))
+    return {**brand_context(), "desk_layout": at_desk,
+            "way_on": functools.cache(lambda: way_on(request, at_desk()))}
 
 
 @require_GET
