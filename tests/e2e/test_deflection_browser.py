@@ -22,6 +22,17 @@ from tests.e2e.test_browser import (
 
 pytestmark = pytest.mark.slow
 
+# How the suggestion box is drawn, and the focused article link in it.
+LOOK = """box => {
+  const style = getComputedStyle(box), link = box.querySelector('a'), linkStyle = getComputedStyle(link);
+  const focused = document.activeElement === link ? getComputedStyle(link) : null;
+  return {border: style.borderLeftWidth, borderColour: style.borderLeftColor, linkColour: linkStyle.color,
+          bullets: getComputedStyle(box.querySelector('ul')).listStyleType,
+          fontSize: parseFloat(linkStyle.fontSize), right: box.getBoundingClientRect().right,
+          scrollWidth: document.documentElement.scrollWidth,
+          outline: focused && [focused.outlineStyle, focused.outlineWidth, focused.outlineColor]};
+}"""
+
 
 def test_a_suggestion_opened_from_the_new_ticket_form_is_counted(server, browser):
     from playwright.sync_api import expect
@@ -54,6 +65,20 @@ def test_a_suggestion_opened_from_the_new_ticket_form_is_counted(server, browser
     expect(link).to_be_visible()  # the title's markup shown as text
     expect(suggestions.locator("b")).to_have_count(0)
     shot(page, "deflection-suggestions")
+    # Drawn in the site's style at a phone's width and a laptop's: a box marked in the accent, no
+    # bullets, readable, inside the screen; the keyboard reaches the first article with its focus shown.
+    page.get_by_label("Subject").focus()
+    page.keyboard.press("Tab")
+    expect(link).to_be_focused()
+    for width in (360, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        drawn = suggestions.evaluate(LOOK)
+        assert drawn["scrollWidth"] <= width and drawn["right"] <= width - 16, (width, drawn)
+        assert drawn["border"] == "4px" and drawn["borderColour"] == drawn["linkColour"], (width, drawn)
+        assert drawn["bullets"] == "none" and drawn["fontSize"] >= 14, (width, drawn)
+        assert drawn["outline"] == ["solid", "3px", drawn["linkColour"]], (width, drawn)
+        shot(page, f"deflection-suggestions-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
     with customer.expect_page() as opened:
         link.click()
     article = opened.value

@@ -6,15 +6,21 @@ with `extdesk createstaff --superuser` walk the portal, the knowledge base,
 the rating pages, the error pages and the desk. Each page is loaded once and
 then drawn at 360, 390 and 414 px and at 1366 px: nothing may scroll sideways
 (``document.documentElement.scrollWidth <= innerWidth``); a failure names the
-page, the width and the element that sticks out. Full-page screenshots go to
-test-artifacts/ as <page>-<width>-<language>.jpeg.
+page, the width and the element that sticks out. On a 360 px phone the desk's
+header keeps its links on one row and stays under DESK_HEADER_MOST. Last, the
+database made unreachable for a moment, the 503 page. Full-page screenshots go
+to test-artifacts/ as <page>-<width>-<language>.jpeg.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -26,6 +32,11 @@ pytestmark = pytest.mark.slow
 
 WIDTHS = (360, 390, 414, 1366)
 HEIGHT = 800
+# The desk's header at 360 px: the brand (here a wide logo beside a name on two lines and "Staff
+# desk"), the user, the language and one row of links. Its nine links wrapped on four rows made it
+# some 300 px, well over a third of the screen above every desk page.
+PHONE = 360
+DESK_HEADER_MOST = 190
 PERSON = {"id": 7301, "email": "wanda.width@acme.example", "first_name": "Wanda",
           "last_name": "Widthington-Featherstonehaugh", "accounts": "acme-hosting"}
 OTHER = {"id": 7302, "email": "otto@other.example", "first_name": "Otto", "last_name": "Other",
@@ -163,6 +174,14 @@ CLIPPED = """() => {
 }"""
 
 
+# On a desk page (body.desk): the header's height, and on how many rows its navigation's links lie.
+DESK_HEADER = """() => {
+  if (!document.body.classList.contains('desk')) return null;
+  const tops = new Set([...document.querySelectorAll('.main-nav a')].map(a => a.offsetTop));
+  return {height: document.querySelector('.site-header').getBoundingClientRect().height, rows: tops.size};
+}"""
+
+
 @dataclass
 class Walk:
     """The pages visited, and every page that scrolled sideways or cut off (all reported at the end)."""
@@ -170,6 +189,7 @@ class Walk:
     visited: list[str] = field(default_factory=list)
     too_wide: list[str] = field(default_factory=list)
     wrong_language: list[str] = field(default_factory=list)
+    tall_header: list[str] = field(default_factory=list)
 
     async def check(self, page, name: str, lang: str) -> None:
         """``page`` as it is now, at every width: a screenshot each, and what sticks out noted."""
@@ -185,6 +205,10 @@ class Walk:
                                      f"{await page.evaluate(WIDEST)}")
             self.too_wide.extend(f"{name} at {width} px ({lang}): {clipped}"
                                  for clipped in await page.evaluate(CLIPPED))
+            if width == PHONE and (header := await page.evaluate(DESK_HEADER)) and (
+                    header["height"] > DESK_HEADER_MOST or header["rows"] > 1):
+                self.tall_header.append(f"{name} ({lang}): the header is {header['height']:.0f} px, "
+                                        f"its links on {header['rows']} rows")
             # JPEG: about half the time of PNG for a full page, and the walk takes some 450.
             await page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{lang}.jpeg"), full_page=True,
                                   type="jpeg", quality=70)
@@ -374,6 +398,47 @@ async def walk_throttled(walk: Walk, browser, server, data: dict, lang: str) -> 
     await context.close()
 
 
+@contextmanager
+def database_unreachable(server) -> Iterator[None]:
+    """The server's database out of reach while inside: every request that needs it fails.
+
+    PostgreSQL refuses new connections and drops the server's (it reconnects on the next request);
+    SQLite's file is held under a write lock, so a request that writes fails after the busy timeout.
+    """
+    url = server.env.get("EXTDESK_DATABASE_URL")
+    if url:
+        import psycopg
+
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            try:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              [name])
+                yield
+            finally:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        return
+    lock = sqlite3.connect(server.data_dir / "extdesk.sqlite3", isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+
+
+async def walk_outage(walk: Walk, browser, server, data: dict, lang: str) -> None:
+    """An article read while the database is out of reach (its view is counted, a write): the 503 page."""
+    context, page = await new_page(browser, lang)
+    # Beyond SQLite's busy timeout (30 s), which the request waits out before it gives up.
+    page.set_default_navigation_timeout(90_000)
+    await visit(page, f"{server.base_url}/kb/{data['slug']}/", 503)
+    await walk.check(page, "error-503-database-unreachable", lang)
+    await context.close()
+
+
 async def walk_everything(server, data: dict) -> Walk:
     """Four walks side by side in one browser, each in pages of its own: none waits for another."""
     from playwright.async_api import async_playwright
@@ -393,6 +458,10 @@ async def walk_everything(server, data: dict) -> Walk:
             # Last: the throttle, once set off, refuses every rating from this address for the hour.
             for lang in ("en", "de"):
                 await walk_throttled(walk, browser, server, data, lang)
+            # Both languages at once: on SQLite each request waits out the busy timeout (30 s).
+            with database_unreachable(server):
+                await asyncio.gather(*(walk_outage(walk, browser, server, data, lang)
+                                       for lang in ("en", "de")))
         finally:
             await browser.close()
     return walk
@@ -403,4 +472,5 @@ def test_no_page_scrolls_sideways(server, seeded):
     walk = asyncio.run(walk_everything(server, seeded))
     assert not walk.too_wide, "pages wider than the screen, or cut off:\n" + "\n".join(walk.too_wide)
     assert not walk.wrong_language, "\n".join(walk.wrong_language)
-    assert len(walk.visited) == len(set(walk.visited)) == 2 * 54, walk.visited
+    assert not walk.tall_header, "desk headers too tall on a phone:\n" + "\n".join(walk.tall_header)
+    assert len(walk.visited) == len(set(walk.visited)) == 2 * 55, walk.visited

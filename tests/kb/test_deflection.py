@@ -84,6 +84,7 @@ def test_the_new_ticket_form_loads_the_local_script_and_a_plain_link(client, con
     client.force_login(contact.user)
     page = client.get(reverse("portal:new_ticket")).content.decode()
     assert '<script src="/static/kb/suggest.js" defer></script>' in page
+    assert '<link rel="stylesheet" href="/static/kb/kb.css">' in page  # what draws the suggestions
     assert f'data-url="{SUGGEST}"' in page
     assert "Search the knowledge base" in page
     assert "<script>" not in page  # nothing inline: the Content-Security-Policy would refuse it

@@ -120,6 +120,14 @@
   // The shortcuts work here: the footer may say so.
   document.querySelectorAll(".shortcut-hint").forEach(function (hint) { hint.hidden = false; });
 
+  // On a phone the navigation is one row that scrolls sideways (desk.css): the current page's link
+  // is brought into the row's sight. Only the row scrolls, never the page (a #fragment keeps its place).
+  var nav = document.querySelector(".main-nav");
+  var here = nav && nav.querySelector("[aria-current=page]");
+  if (here && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = here.offsetLeft - nav.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+  }
+
   // ---------------------------------------------------------------- presence
   //
   // Every few seconds the ticket page says it is still open ("replying" while the
