@@ -248,7 +248,7 @@ def test_release_stores_the_held_mail_and_a_second_release_is_told_it_is_gone(de
     assert held.outcome == Outcome.TICKET and held.decided_by == agent and held.decided_at is not None
     assert held.ticket is not None and held.ticket.contact == contact
     html = response.content.decode()
-    assert f"Released the mail from ann@acme.example: new ticket #{held.ticket_id}." in html
+    assert f"Released the mail from ann@acme.example: New ticket #{held.ticket_id}." in html
     assert "Not spam at all" not in html.split("</nav>", 1)[1]  # off the list
 
     again = desk.post(reverse("desk:release_mail", args=[held.pk]), follow=True)

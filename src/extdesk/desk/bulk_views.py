@@ -6,6 +6,9 @@ from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -29,10 +32,6 @@ def _queue_url(filters: dict[str, str]) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _tickets(count: int) -> str:
-    return f"{count:,} ticket{'s' if count != 1 else ''}"
 
 
 @never_cache
@@ -72,10 +71,17 @@ def bulk(request: StaffRequest) -> HttpResponse:
         for problem in exc.messages:
             messages.error(request, problem)
         return redirect(back)
-    done = f"{_sentence(form.describe())}: {_tickets(len(changed))} changed"
+    change = _sentence(form.describe())
+    count = {"change": change, "count": number_format(len(changed), force_grouping=True)}
     if unchanged := len(ids) - len(changed):
-        done += f", {_tickets(unchanged)} already so"
-    messages.success(request, f"{done}.")
+        done = ngettext("%(change)s: %(count)s ticket changed", "%(change)s: %(count)s tickets changed",
+                        len(changed)) % count
+        messages.success(request, ngettext(
+            "%(changed)s, %(count)s ticket already so.", "%(changed)s, %(count)s tickets already so.",
+            unchanged) % {"changed": done, "count": number_format(unchanged, force_grouping=True)})
+    else:
+        messages.success(request, ngettext("%(change)s: %(count)s ticket changed.",
+                                           "%(change)s: %(count)s tickets changed.", len(changed)) % count)
     return redirect(back)
 
 
@@ -89,9 +95,11 @@ def assign_to_me(request: StaffRequest, number: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         if changed:
-            messages.success(request, f"Ticket {ticket.reference} is assigned to you.")
+            messages.success(request, _("Ticket %(reference)s is assigned to you.")
+                             % {"reference": ticket.reference})
         else:
-            messages.info(request, f"Ticket {ticket.reference} was already assigned to you.")
+            messages.info(request, _("Ticket %(reference)s was already assigned to you.")
+                          % {"reference": ticket.reference})
     if request.POST.get("next"):
         return redirect(_safe_next(request))
     return redirect("desk:ticket", number=ticket.pk)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -40,9 +41,9 @@ def _usable_or_404(request: StaffRequest, pk: int) -> CannedReply:
 
 def _refused(request: StaffRequest) -> HttpResponse:
     return _page(request, "extdesk/error.html", {
-        "title": "Not yours to change",
-        "message": "Shared canned replies are changed and deleted by superusers; "
-                   "you can still use them, or make a personal copy.",
+        "title": _("Not yours to change"),
+        "message": _("Shared canned replies are changed and deleted by superusers; "
+                     "you can still use them, or make a personal copy."),
     }, status=403)
 
 
@@ -83,7 +84,7 @@ def _form_page(request: StaffRequest, reply: CannedReply | None) -> HttpResponse
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"Canned reply “{saved.title}” saved.")
+            messages.success(request, _("Canned reply “%(name)s” saved.") % {"name": saved.title})
             return redirect("desk:canned_list")
     return _page(request, "desk/canned_form.html", {
         "form": form, "reply": reply, "placeholders": placeholders.PLACEHOLDERS,
@@ -116,7 +117,7 @@ def canned_delete(request: StaffRequest, pk: int) -> HttpResponse:
         return _refused(request)
     if request.method == "POST":
         canned.delete_canned_reply(reply, actor=request.user)
-        messages.success(request, f"Canned reply “{reply.title}” deleted.")
+        messages.success(request, _("Canned reply “%(name)s” deleted.") % {"name": reply.title})
         return redirect("desk:canned_list")
     return _page(request, "desk/canned_delete.html", {"reply": reply})
 
@@ -136,7 +137,7 @@ def canned_insert(request: StaffRequest, number: int) -> HttpResponse:
     if request.POST.get("canned_action") == "insert":
         reply = canned.canned_reply_for(request.user, request.POST.get("canned", ""))
         if reply is None:
-            messages.error(request, "Choose one of the canned replies to insert.")
+            messages.error(request, _("Choose one of the canned replies to insert."))
         else:
             draft = added_to_draft(draft, canned.filled(reply, ticket, request.user))
     return ticket_with_draft(request, ticket, posted_reply(request), draft)

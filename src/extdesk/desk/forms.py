@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from extdesk.helpdesk.models import Category, Priority, Status, Ticket
@@ -57,18 +58,18 @@ class LoginForm(forms.Form):
 # ---------------------------------------------------------------- queue
 
 SORT_LABELS = {
-    "due": "Due soonest",
-    "-due": "Due latest",
-    "activity": "Latest activity",
-    "-activity": "Oldest activity",
-    "created": "Newest",
-    "-created": "Oldest",
-    "priority": "Most urgent",
-    "-priority": "Least urgent",
-    "number": "Number, descending",
-    "-number": "Number, ascending",
-    "updated": "Recently changed",
-    "relevance": "Best match",
+    "due": gettext_lazy("Due soonest"),
+    "-due": gettext_lazy("Due latest"),
+    "activity": gettext_lazy("Latest activity"),
+    "-activity": gettext_lazy("Oldest activity"),
+    "created": gettext_lazy("Newest"),
+    "-created": gettext_lazy("Oldest"),
+    "priority": gettext_lazy("Most urgent"),
+    "-priority": gettext_lazy("Least urgent"),
+    "number": gettext_lazy("Number, descending"),
+    "-number": gettext_lazy("Number, ascending"),
+    "updated": gettext_lazy("Recently changed"),
+    "relevance": gettext_lazy("Best match"),
 }
 
 
@@ -111,21 +112,23 @@ class QueueFilterForm(forms.Form):
     SHOWN = ("q", "priority", "assignee", "category", "account", "tag", "rating", "sort")
 
     status = forms.ChoiceField(choices=QUEUE_STATUS_TABS, required=False)
-    q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput(
-        attrs={"placeholder": "Words, #, e-mail, account"}))
+    q = forms.CharField(
+        label=gettext_lazy("Search"), required=False, max_length=200, widget=forms.SearchInput(
+        attrs={"placeholder": gettext_lazy("Words, #, e-mail, account")}))
     priority = forms.TypedChoiceField(
-        choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False,
+        choices=[("", gettext_lazy("Any priority")), *Priority.choices], coerce=int, empty_value=None,
+        required=False,
         widget=QuickSelect,
     )
     assignee = forms.ChoiceField(required=False, widget=QuickSelect)
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, widget=QuickSelect)
-    account = forms.CharField(label="Account", required=False, max_length=255,
-                              widget=forms.TextInput(attrs={"placeholder": "Account name"}))
-    tag = forms.CharField(label="Tag", required=False, max_length=50,
-                          widget=forms.TextInput(attrs={"placeholder": "Tag"}))
-    rating = forms.ChoiceField(label="Rating", required=False, widget=QuickSelect, choices=[
-        (RATING_ANY, "Any rating"), *((choice, f"Rated {label.lower()}") for choice, label in Choice.choices),
-        (RATING_NONE, "Not rated")])
+    account = forms.CharField(label=gettext_lazy("Account"), required=False, max_length=255,
+                              widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Account name")}))
+    tag = forms.CharField(label=gettext_lazy("Tag"), required=False, max_length=50,
+                          widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Tag")}))
+    rating = forms.ChoiceField(label=gettext_lazy("Rating"), required=False, widget=QuickSelect, choices=[
+        (RATING_ANY, gettext_lazy("Any rating")), (Choice.GOOD, gettext_lazy("Rated good")),
+        (Choice.BAD, gettext_lazy("Rated bad")), (RATING_NONE, gettext_lazy("Not rated"))])
     sort = forms.ChoiceField(choices=[(key, SORT_LABELS.get(key, key)) for key in QUEUE_SORTS],
                              required=False, widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1)
@@ -133,11 +136,11 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, staff: list[User], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "assignee").choices = [
-            (ASSIGNEE_ANY, "Anyone"), (ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Unassigned"),
+            (ASSIGNEE_ANY, _("Anyone")), (ASSIGNEE_ME, _("Me")), (ASSIGNEE_NONE, _("Unassigned")),
             *[(str(user.pk), display_name(user)) for user in staff],
         ]
         choice_field(self, "category").choices = [
-            ("", "Any category"), *[(c.pk, c.name) for c in categories]
+            ("", _("Any category")), *[(c.pk, c.name) for c in categories]
         ]
 
     def shown_fields(self) -> list[forms.BoundField]:
@@ -177,24 +180,26 @@ class StaffReplyForm(forms.Form):
     ANYWAY = "-anyway"
 
     # The mode switch: what the form looks like and which button it offers.
-    mode = forms.ChoiceField(label="Write", required=False, widget=forms.RadioSelect,
-                             choices=[(REPLY, "Reply to customer"), (NOTE, "Internal note")])
+    mode = forms.ChoiceField(label=gettext_lazy("Write"), required=False, widget=forms.RadioSelect,
+                             choices=[(REPLY, gettext_lazy("Reply to customer")),
+                                      (NOTE, gettext_lazy("Internal note"))])
     # Set by the button pressed; there is no default, so that nothing reaches
     # the customer unless "Send reply" was chosen.
     kind = forms.ChoiceField(
-        choices=[(REPLY, "Send reply"), (NOTE, "Add internal note"),
-                 (REPLY + ANYWAY, "Send reply anyway"), (NOTE + ANYWAY, "Add internal note anyway")],
-        error_messages={"required": "Choose whether to send a reply or add an internal note."},
+        choices=[(REPLY, gettext_lazy("Send reply")), (NOTE, gettext_lazy("Add internal note")),
+                 (REPLY + ANYWAY, gettext_lazy("Send reply anyway")),
+                 (NOTE + ANYWAY, gettext_lazy("Add internal note anyway"))],
+        error_messages={"required": gettext_lazy("Choose whether to send a reply or add an internal note.")},
     )
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 7}),
+    body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 7}),
                            max_length=MAX_BODY_LENGTH, strip=True)
     attachments = AttachmentsField()
     then_status = forms.ChoiceField(
-        label="Then set status", required=False,
-        choices=[(KEEP_STATUS, "Leave as it is"), *Status.choices],
-        help_text="Applied once the message is saved.",
+        label=gettext_lazy("Then set status"), required=False,
+        choices=[(KEEP_STATUS, gettext_lazy("Leave as it is")), *Status.choices],
+        help_text=gettext_lazy("Applied once the message is saved."),
     )
-    signature = forms.BooleanField(label="Add my signature", required=False, initial=True)
+    signature = forms.BooleanField(label=gettext_lazy("Add my signature"), required=False, initial=True)
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self) -> dict:
@@ -202,9 +207,11 @@ class StaffReplyForm(forms.Form):
         kind, mode = data.get("kind"), data.get("mode")
         if kind and mode and kind.removesuffix(self.ANYWAY) != mode:
             # Only a browser that ignores the stylesheet shows the other mode's button.
-            chosen = "an internal note" if mode == self.NOTE else "a reply to the customer"
-            raise forms.ValidationError(f"The form was set to write {chosen}, but the other button was "
-                                        "pressed: nothing was sent. Choose the mode, then its button.")
+            raise forms.ValidationError(
+                _("The form was set to write an internal note, but the other button was pressed: nothing "
+                  "was sent. Choose the mode, then its button.") if mode == self.NOTE
+                else _("The form was set to write a reply to the customer, but the other button was "
+                       "pressed: nothing was sent. Choose the mode, then its button."))
         return data
 
     @property
@@ -238,7 +245,8 @@ class TicketUpdateForm(forms.Form):
 
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-    assignee = forms.TypedChoiceField(label="Assignee", coerce=int, empty_value=None, required=False)
+    assignee = forms.TypedChoiceField(label=gettext_lazy("Assignee"), coerce=int, empty_value=None,
+                                      required=False)
     category = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     # The ticket version the form was drawn from; "anyway" applies it although
     # someone else changed the same fields since.
@@ -258,12 +266,14 @@ class TicketUpdateForm(forms.Form):
         # Someone who left the staff stays selectable as the current value, so
         # that saving other fields does not silently unassign the ticket.
         if current_assignee is not None and current_assignee.pk not in self._assignees:
-            choices.append((current_assignee.pk, f"{display_name(current_assignee)} (no longer staff)"))
+            choices.append((current_assignee.pk, _("%(name)s (no longer staff)")
+                            % {"name": display_name(current_assignee)}))
             self._assignees[current_assignee.pk] = current_assignee
-        choice_field(self, "assignee").choices = [("", "Unassigned"), *choices]
+        choice_field(self, "assignee").choices = [("", _("Unassigned")), *choices]
         choice_field(self, "category").choices = [
-            ("", "(none)"),
-            *[(pk, c.name if c.is_active else f"{c.name} (retired)") for pk, c in self._categories.items()],
+            ("", _("(none)")),
+            *[(pk, c.name if c.is_active else _("%(name)s (retired)") % {"name": c.name})
+              for pk, c in self._categories.items()],
         ]
 
     def changes(self) -> PropertyChanges:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -38,9 +39,11 @@ def merge(request: StaffRequest, number: int) -> HttpResponse:
         except InvalidInput as exc:
             problem = " ".join(exc.messages)
         else:
-            messages.success(request, f"Ticket {source.reference} merged into {target.reference} "
-                                      f"({moved} message{'s' if moved != 1 else ''} moved); "
-                                      "the customer was told by mail.")
+            messages.success(request, ngettext(
+                "Ticket %(source)s merged into %(target)s (%(moved)s message moved); the customer was told "
+                "by mail.",
+                "Ticket %(source)s merged into %(target)s (%(moved)s messages moved); the customer was told "
+                "by mail.", moved) % {"source": source.reference, "target": target.reference, "moved": moved})
             return redirect("desk:ticket", number=target.pk)
     return _page(request, "desk/merge_confirm.html", {
         "source": source, "target": target, "problem": problem, "form": form,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page
+from django.utils.translation import gettext_lazy
 
 from extdesk.contacts.models import Account
 from extdesk.helpdesk import selectors
@@ -20,10 +21,10 @@ QUEUE_STATUS_ACTIVE = "active"
 QUEUE_STATUS_ALL = "all"
 DEFAULT_QUEUE_TAB = QUEUE_STATUS_ATTENTION
 QUEUE_STATUS_TABS = [
-    (QUEUE_STATUS_ATTENTION, "Needs attention"),
-    (QUEUE_STATUS_ACTIVE, "Active"),
+    (QUEUE_STATUS_ATTENTION, gettext_lazy("Needs attention")),
+    (QUEUE_STATUS_ACTIVE, gettext_lazy("Active")),
     *Status.choices,
-    (QUEUE_STATUS_ALL, "All"),
+    (QUEUE_STATUS_ALL, gettext_lazy("All")),
 ]
 # The assignee filter: anyone, the viewer, nobody, or a staff member's id.
 ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"

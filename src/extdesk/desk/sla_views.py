@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,9 +36,9 @@ def superuser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapper(request: StaffRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_superuser:
             return _page(request, "extdesk/error.html", {
-                "title": "For superusers only",
-                "message": "Service levels and business hours are changed by superusers. "
-                           "Ask one if a target or the opening hours need to change.",
+                "title": _("For superusers only"),
+                "message": _("Service levels and business hours are changed by superusers. "
+                             "Ask one if a target or the opening hours need to change."),
             }, status=403)
         return view(request, *args, **kwargs)
 
@@ -96,7 +97,7 @@ def sla_policies(request: StaffRequest) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Targets saved; the due times of open tickets follow them.")
+            messages.success(request, _("Targets saved; the due times of open tickets follow them."))
             return redirect("desk:sla")
     return _settings_page(request, policy_form=form)
 
@@ -114,7 +115,7 @@ def sla_calendar(request: StaffRequest) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Business hours saved; the due times of open tickets follow them.")
+            messages.success(request, _("Business hours saved; the due times of open tickets follow them."))
             return redirect("desk:sla")
     return _settings_page(request, calendar_form=form)
 
@@ -130,7 +131,7 @@ def sla_holiday_add(request: StaffRequest) -> HttpResponse:
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"{holiday.date:%Y-%m-%d} is a holiday.")
+            messages.success(request, _("%(date)s is a holiday.") % {"date": f"{holiday.date:%Y-%m-%d}"})
             return redirect("desk:sla")
     return _settings_page(request, holiday_form=form)
 
@@ -140,7 +141,7 @@ def sla_holiday_add(request: StaffRequest) -> HttpResponse:
 @require_POST
 def sla_holiday_remove(request: StaffRequest, pk: int) -> HttpResponse:
     if sla_services.remove_holiday(pk):
-        messages.success(request, "Holiday removed.")
+        messages.success(request, _("Holiday removed."))
     else:
-        messages.error(request, "That holiday was removed already.")
+        messages.error(request, _("That holiday was removed already."))
     return redirect("desk:sla")

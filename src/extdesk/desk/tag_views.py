@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from extdesk.helpdesk import services
@@ -35,9 +36,9 @@ def tag_add(request: StaffRequest, number: int) -> HttpResponse:
     else:
         name = services.clean_tag_name(form.cleaned_data["tag"])
         if added:
-            messages.success(request, f"Tagged “{name}”.")
+            messages.success(request, _("Tagged “%(tag)s”.") % {"tag": name})
         else:
-            messages.info(request, f"The ticket already has the tag “{name}”.")
+            messages.info(request, _("The ticket already has the tag “%(tag)s”.") % {"tag": name})
     return _back(ticket.pk)
 
 
@@ -47,7 +48,7 @@ def tag_remove(request: StaffRequest, number: int) -> HttpResponse:
     ticket = _ticket_or_404(number)
     form = TagForm(request.POST)
     if form.is_valid() and services.remove_tag(ticket, form.cleaned_data["tag"], actor=request.user):
-        messages.success(request, f"Removed the tag “{form.cleaned_data['tag']}”.")
+        messages.success(request, _("Removed the tag “%(tag)s”.") % {"tag": form.cleaned_data["tag"]})
     else:
-        messages.info(request, "The ticket did not have that tag.")
+        messages.info(request, _("The ticket did not have that tag."))
     return _back(ticket.pk)

@@ -13,6 +13,9 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from extdesk.helpdesk.models import Category, Priority, Status
 from extdesk.helpdesk.services import BULK_MAX_TICKETS, MAX_TAG_LENGTH, BulkChanges
@@ -26,12 +29,13 @@ from .forms import QueueFilterForm
 
 
 class CannedReplyForm(forms.Form):
-    title = forms.CharField(label="Name", max_length=canned.MAX_TITLE_LENGTH,
-                            help_text="What you look it up by.")
-    body = forms.CharField(label="Text", max_length=canned.MAX_BODY_LENGTH, strip=False,
+    title = forms.CharField(label=gettext_lazy("Name"), max_length=canned.MAX_TITLE_LENGTH,
+                            help_text=gettext_lazy("What you look it up by."))
+    body = forms.CharField(label=gettext_lazy("Text"), max_length=canned.MAX_BODY_LENGTH, strip=False,
                            widget=forms.Textarea(attrs={"rows": 10}))
-    shared = forms.BooleanField(label="Shared with every agent", required=False,
-                                help_text="Only superusers share replies, and change or delete shared ones.")
+    shared = forms.BooleanField(label=gettext_lazy("Shared with every agent"), required=False,
+                                help_text=gettext_lazy(
+                                    "Only superusers share replies, and change or delete shared ones."))
 
     def __init__(self, *args, may_share: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -39,12 +43,13 @@ class CannedReplyForm(forms.Form):
             # Not offered, so never read: what a crafted post says about sharing is ignored.
             del self.fields["shared"]
         names = ", ".join(f"{{{{ {name} }}}}" for name in placeholders.PLACEHOLDERS)
-        self.fields["body"].help_text = f"Placeholders, filled in from the ticket when inserted: {names}."
+        self.fields["body"].help_text = format_lazy(
+            gettext_lazy("Placeholders, filled in from the ticket when inserted: {names}."), names=names)
 
 
 class CannedSearchForm(forms.Form):
-    q = forms.CharField(label="Find by name", required=False, max_length=100,
-                        widget=forms.SearchInput(attrs={"placeholder": "Name"}))
+    q = forms.CharField(label=gettext_lazy("Find by name"), required=False, max_length=100,
+                        widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("Name")}))
     page = forms.IntegerField(required=False, min_value=1)
 
 
@@ -59,6 +64,9 @@ FILTER_PREFIX = "filter"
 _FILTER_FIELDS = [name for name in QueueFilterForm.base_fields if name != "page"]
 
 
+_NOT_A_NUMBER = gettext_lazy("The selection holds something that is not a ticket number.")
+
+
 class TicketNumbersField(forms.Field):
     """The ticked rows: any number of ticket numbers."""
 
@@ -69,9 +77,9 @@ class TicketNumbersField(forms.Field):
         try:
             numbers = [int(str(item)) for item in values]
         except ValueError:
-            raise ValidationError("The selection holds something that is not a ticket number.") from None
+            raise ValidationError(_NOT_A_NUMBER) from None
         if any(number < 1 for number in numbers):
-            raise ValidationError("The selection holds something that is not a ticket number.")
+            raise ValidationError(_NOT_A_NUMBER)
         return list(dict.fromkeys(numbers))
 
 
@@ -79,26 +87,27 @@ class BulkActionForm(forms.Form):
     """One change (the button pressed) to the ticked tickets, or to every ticket matching the filters."""
 
     ACTIONS = {
-        "add_tag": "Add tag",
-        "remove_tag": "Remove tag",
-        "assign": "Assign",
-        "status": "Set status",
-        "priority": "Set priority",
-        "category": "Set category",
+        "add_tag": gettext_lazy("Add tag"),
+        "remove_tag": gettext_lazy("Remove tag"),
+        "assign": gettext_lazy("Assign"),
+        "status": gettext_lazy("Set status"),
+        "priority": gettext_lazy("Set priority"),
+        "category": gettext_lazy("Set category"),
     }
 
     ticket = TicketNumbersField(required=False)
     scope = forms.ChoiceField(
-        choices=[(SCOPE_SELECTED, "The tickets ticked below"),
-                 (SCOPE_MATCHING, "Every ticket matching the filters")],
+        choices=[(SCOPE_SELECTED, gettext_lazy("The tickets ticked below")),
+                 (SCOPE_MATCHING, gettext_lazy("Every ticket matching the filters"))],
         initial=SCOPE_SELECTED, widget=forms.RadioSelect)
     action = forms.ChoiceField(choices=list(ACTIONS.items()),
-                               error_messages={"required": "Choose a change to make."})
-    tag = forms.CharField(label="Tag", required=False, max_length=MAX_TAG_LENGTH)
-    assignee = forms.ChoiceField(label="Assignee", required=False)
-    status = forms.ChoiceField(label="Status", choices=Status.choices, required=False)
-    priority = forms.TypedChoiceField(label="Priority", choices=Priority.choices, coerce=int, required=False)
-    category = forms.ChoiceField(label="Category", required=False)
+                               error_messages={"required": gettext_lazy("Choose a change to make.")})
+    tag = forms.CharField(label=gettext_lazy("Tag"), required=False, max_length=MAX_TAG_LENGTH)
+    assignee = forms.ChoiceField(label=gettext_lazy("Assignee"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Status.choices, required=False)
+    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices, coerce=int,
+                                      required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     # Set by the confirmation page of a change to every matching ticket.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -110,11 +119,11 @@ class BulkActionForm(forms.Form):
         self._categories = {str(category.pk): category for category in categories}
         self._viewer = viewer
         choice_field(self, "assignee").choices = [
-            (ASSIGN_ME, "Me"), (ASSIGN_NOBODY, "Nobody (unassign)"),
+            (ASSIGN_ME, _("Me")), (ASSIGN_NOBODY, _("Nobody (unassign)")),
             *[(pk, display_name(user)) for pk, user in self._staff.items()],
         ]
         choice_field(self, "category").choices = [
-            (NO_CATEGORY, "No category"), *[(pk, c.name) for pk, c in self._categories.items()],
+            (NO_CATEGORY, _("No category")), *[(pk, c.name) for pk, c in self._categories.items()],
         ]
 
     def clean(self) -> dict:
@@ -122,12 +131,12 @@ class BulkActionForm(forms.Form):
         data = self.cleaned_data
         action = data.get("action")
         if action in ("add_tag", "remove_tag") and not (data.get("tag") or "").strip():
-            self.add_error("tag", "Enter the tag to add or remove.")
+            self.add_error("tag", _("Enter the tag to add or remove."))
         elif action and data.get(self._field(action)) in (None, ""):
-            self.add_error(self._field(action), "Choose a value.")
+            self.add_error(self._field(action), _("Choose a value."))
         if (data.get("scope") == SCOPE_SELECTED and not data.get("ticket") and action
                 and not self.has_error("ticket")):
-            self.add_error("ticket", "Tick the tickets to change first.")
+            self.add_error("ticket", _("Tick the tickets to change first."))
         return data
 
     @staticmethod
@@ -153,21 +162,25 @@ class BulkActionForm(forms.Form):
         return cast(BulkChanges, {action: data[action]})
 
     def describe(self) -> str:
-        """The change in words: "set the status to Closed"."""
+        """The change in words, in the active language: "set the status to Closed"."""
         data = self.cleaned_data
         action = data["action"]
         if action == "assign":
             user = self.changes().get("assignee")
-            return f"assign to {display_name(user)}" if user is not None else "unassign"
+            if user is None:
+                return _("unassign")
+            return _("assign to %(agent)s") % {"agent": display_name(user)}
         if action == "status":
-            return f"set the status to {Status(data['status']).label}"
+            return _("set the status to %(status)s") % {"status": Status(data["status"]).label}
         if action == "priority":
-            return f"set the priority to {Priority(data['priority']).label}"
+            return _("set the priority to %(priority)s") % {"priority": Priority(data["priority"]).label}
         if action == "category":
             category = self._categories.get(data["category"])
-            return f"set the category to {category.name}" if category else "remove the category"
-        verb = "add the tag" if action == "add_tag" else "remove the tag"
-        return f"{verb} “{' '.join(data['tag'].split())}”"
+            if category is None:
+                return _("remove the category")
+            return _("set the category to %(category)s") % {"category": category.name}
+        tag = {"tag": " ".join(data["tag"].split())}
+        return (_("add the tag “%(tag)s”") if action == "add_tag" else _("remove the tag “%(tag)s”")) % tag
 
     def problems(self) -> list[str]:
         return [str(message) for messages in self.errors.values() for message in messages]
@@ -202,16 +215,17 @@ def bulk_bar(params: QueryDict, *, staff: list[User], categories: list[Category]
 
 
 class TagForm(forms.Form):
-    tag = forms.CharField(label="Tag", max_length=MAX_TAG_LENGTH,
-                          error_messages={"required": "Enter a tag."})
+    tag = forms.CharField(label=gettext_lazy("Tag"), max_length=MAX_TAG_LENGTH,
+                          error_messages={"required": gettext_lazy("Enter a tag.")})
 
 
 class MergeForm(forms.Form):
-    into = forms.CharField(label="Merge into ticket", max_length=20,
-                           error_messages={"required": "Enter the number of the ticket to merge into."})
+    into = forms.CharField(label=gettext_lazy("Merge into ticket"), max_length=20,
+                           error_messages={"required": gettext_lazy(
+                               "Enter the number of the ticket to merge into.")})
 
     def clean_into(self) -> int:
         text = self.cleaned_data["into"].strip().lstrip("#").strip()
         if not text.isascii() or not text.isdigit() or len(text) > 18:
-            raise ValidationError("Enter a ticket number, such as 123 or #123.")
+            raise ValidationError(_("Enter a ticket number, such as 123 or #123."))
         return int(text)

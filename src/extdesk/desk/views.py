@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -92,7 +92,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("desk:login")
 
 
@@ -150,9 +150,9 @@ def queue(request: StaffRequest) -> HttpResponse:
         query = replace(query, sort=selectors.RELEVANCE_SORT)
     found = desk_selectors.queue(query, viewer_id=request.user.pk)
     if found.unknown_account:
-        form.add_error("account", f"No account is named {query.account_name!r}.")
+        form.add_error("account", _("No account is named '%(name)s'.") % {"name": query.account_name})
     if found.unknown_tag:
-        form.add_error("tag", f"No tag is named {query.tag!r}.")
+        form.add_error("tag", _("No tag is named '%(name)s'.") % {"name": query.tag})
     status_key = query.status_tab
     if not data.get("sort"):
         # The sort menu shows the order the tab lists in (each tab has its own when none is chosen).
@@ -211,8 +211,8 @@ def ticket_with_draft(request: StaffRequest, ticket: Ticket, posted: dict[str, s
     """The ticket page again with the reply form as posted and ``draft`` as its text, for the
     pickers that insert into a reply without a script (canned replies, article links)."""
     if request.FILES:
-        messages.warning(request, "Browsers cannot keep chosen files when the page is drawn again: "
-                                  "please choose your attachments again.")
+        messages.warning(request, _("Browsers cannot keep chosen files when the page is drawn again: "
+                                    "please choose your attachments again."))
     form = StaffReplyForm(initial={"kind": StaffReplyForm.REPLY, **posted, "body": draft})
     return _render_ticket(request, ticket, reply_form=form)
 
@@ -279,12 +279,22 @@ def ticket_detail(request: StaffRequest, number: int) -> HttpResponse:
             # Nothing was written: the draft comes back with what the agent has not seen.
             return _render_ticket(request, _ticket_or_404(number), reply_form=form, conflict=conflict)
         else:
-            done = "Internal note added." if internal else "Reply sent to the customer."
             if data["then_status"]:
-                done += f" Status: {Status(ticket.status).label}."
+                status = {"status": Status(ticket.status).label}
+                done = (_("Internal note added. Status: %(status)s.") if internal
+                        else _("Reply sent to the customer. Status: %(status)s.")) % status
+            else:
+                done = _("Internal note added.") if internal else _("Reply sent to the customer.")
             messages.success(request, done)
             return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#latest")
     return _render_ticket(request, ticket, reply_form=form)
+
+
+# The ticket's properties as the message after a change names them (helpdesk.services._PROPERTIES).
+_PROPERTY_NAMES = {"status": pgettext_lazy("changed ticket property", "status"),
+                   "priority": pgettext_lazy("changed ticket property", "priority"),
+                   "assignee": pgettext_lazy("changed ticket property", "assignee"),
+                   "category": pgettext_lazy("changed ticket property", "category")}
 
 
 @staff_required
@@ -304,9 +314,11 @@ def ticket_update(request: StaffRequest, number: int) -> HttpResponse:
             return _render_ticket(request, _ticket_or_404(number), update_form=form, conflict=conflict)
         else:
             if changed:
-                messages.success(request, f"Ticket {ticket.reference} updated: {', '.join(changed)}.")
+                messages.success(request, _("Ticket %(reference)s updated: %(changes)s.") % {
+                    "reference": ticket.reference, "changes": ", ".join(str(_PROPERTY_NAMES[name])
+                                                                        for name in changed)})
             else:
-                messages.info(request, "Nothing to change.")
+                messages.info(request, _("Nothing to change."))
             return redirect("desk:ticket", number=ticket.pk)
     return _render_ticket(request, ticket, update_form=form)
 
@@ -411,9 +423,11 @@ def inbound_eml(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 def _released(inbound: InboundMail) -> str:
-    sender = inbound.sender_address or "no sender"
-    where = f" #{inbound.ticket_id}" if inbound.ticket_id is not None else ""
-    return f"Released the mail from {sender}: {inbound.get_outcome_display().lower()}{where}."
+    found = {"sender": inbound.sender_address or _("no sender"), "outcome": inbound.get_outcome_display(),
+             "ticket": inbound.ticket_id}
+    if inbound.ticket_id is None:
+        return _("Released the mail from %(sender)s: %(outcome)s.") % found
+    return _("Released the mail from %(sender)s: %(outcome)s #%(ticket)s.") % found
 
 
 @staff_required
@@ -444,5 +458,6 @@ def delete_mail(request: StaffRequest, pk: int) -> HttpResponse:
     except InvalidInput as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Deleted the mail from {inbound.sender_address or 'no sender'}.")
+        messages.success(request, _("Deleted the mail from %(sender)s.")
+                         % {"sender": inbound.sender_address or _("no sender")})
     return redirect("desk:held_mail")

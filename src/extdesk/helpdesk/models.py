@@ -38,8 +38,8 @@ class Priority(models.IntegerChoices):
 class Speaker(models.TextChoices):
     """Who wrote a ticket's latest public message: what the queue shows beside it."""
 
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
 
 
 class Escalation(models.IntegerChoices):
@@ -52,8 +52,8 @@ class Escalation(models.IntegerChoices):
 
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    is_active = models.BooleanField(default=True, help_text="Offered to customers on new tickets.")
-    position = models.PositiveIntegerField(default=0, help_text="Lower numbers are listed first.")
+    is_active = models.BooleanField(default=True, help_text=_("Offered to customers on new tickets."))
+    position = models.PositiveIntegerField(default=0, help_text=_("Lower numbers are listed first."))
 
     class Meta:
         ordering = ["position", "name"]
@@ -288,17 +288,17 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    REPLIED = "replied", "Replied"
-    NOTE = "note", "Internal note"
-    STATUS = "status", "Status changed"
-    PRIORITY = "priority", "Priority changed"
-    ASSIGNEE = "assignee", "Assignee changed"
-    CATEGORY = "category", "Category changed"
-    TAGS = "tags", "Tags changed"
-    MERGED = "merged", "Merged"
+    CREATED = "created", _("Created")
+    REPLIED = "replied", _("Replied")
+    NOTE = "note", _("Internal note")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    ASSIGNEE = "assignee", _("Assignee changed")
+    CATEGORY = "category", _("Category changed")
+    TAGS = "tags", _("Tags changed")
+    MERGED = "merged", _("Merged")
     # A resolved ticket the customer did not answer for EXTDESK_AUTO_CLOSE_DAYS (extdesk.sla.duties).
-    AUTO_CLOSED = "auto_closed", "Closed automatically"
+    AUTO_CLOSED = "auto_closed", _("Closed automatically")
 
 
 class StaffProfile(models.Model):

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,10 +72,10 @@ def _save(request: StaffRequest, form: ArticleForm, article: Article | None) -> 
     try:
         if article is None:
             article = services.create_article(by=request.user, **fields)
-            messages.success(request, f"Saved “{article.title}” as a draft.")
+            messages.success(request, _("Saved “%(title)s” as a draft.") % {"title": article.title})
         else:
             article = services.update_article(article, by=request.user, **fields)
-            messages.success(request, f"Saved “{article.title}”.")
+            messages.success(request, _("Saved “%(title)s”.") % {"title": article.title})
     except InvalidInput as error:
         form.is_valid()
         form.errors.clear()
@@ -88,7 +89,7 @@ def _save(request: StaffRequest, form: ArticleForm, article: Article | None) -> 
 @require_http_methods(["GET", "POST"])
 def article_create(request: StaffRequest) -> HttpResponse:
     if not Category.objects.exists():
-        messages.warning(request, "Add a category first: every article is in one.")
+        messages.warning(request, _("Add a category first: every article is in one."))
         return redirect("kb_desk:categories")
     if request.method == "POST":
         return _save(request, ArticleForm(request.POST), None)
@@ -97,12 +98,12 @@ def article_create(request: StaffRequest) -> HttpResponse:
     if from_message is not None:
         prefill = from_ticket.article_prefill(from_message)
         if prefill is None:
-            messages.error(request, f"“{from_message[:20]}” is not a public staff reply: "
-                                    "the article starts empty.")
+            messages.error(request, _("“%(message)s” is not a public staff reply: the article starts empty.")
+                           % {"message": from_message[:20]})
         else:
             initial.update(prefill)
-            messages.info(request, "The reply's text is filled in: edit it for every reader, "
-                                   "then save a draft.")
+            messages.info(request, _("The reply's text is filled in: edit it for every reader, "
+                                     "then save a draft."))
     return _editor(request, ArticleForm(initial=initial), None)
 
 
@@ -128,8 +129,9 @@ def article_state(request: StaffRequest, pk: int) -> HttpResponse:
     except InvalidInput as error:
         messages.error(request, " ".join(error.messages))
     else:
-        now = "published" if article.state == State.PUBLISHED else "a draft"
-        messages.success(request, f"“{article.title}” is {now}.")
+        shown = {"title": article.title}
+        messages.success(request, (_("“%(title)s” is published.") if article.state == State.PUBLISHED
+                                   else _("“%(title)s” is a draft.")) % shown)
     return redirect("kb_desk:edit", pk=article.pk)
 
 
@@ -144,8 +146,8 @@ def image_upload(request: StaffRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         url = reverse("kb:image", args=[image.pk, image.original_name])
-        messages.success(request, f"Uploaded {image.original_name}. "
-                                  f"Put it in the article with ![description]({url})")
+        messages.success(request, _("Uploaded %(name)s. Put it in the article with ![description](%(url)s)")
+                         % {"name": image.original_name, "url": url})
     return redirect("kb_desk:edit", pk=article.pk)
 
 
@@ -188,7 +190,8 @@ def revision_restore(request: StaffRequest, pk: int, number: int) -> HttpRespons
     article = _article_or_404(pk)
     revision = _revision_or_404(article, number)
     restored = services.restore_revision(article, revision, by=request.user)
-    messages.success(request, f"Restored revision {revision.number} as revision {restored.number}.")
+    messages.success(request, _("Restored revision %(old)s as revision %(new)s.")
+                     % {"old": revision.number, "new": restored.number})
     return redirect("kb_desk:revisions", pk=article.pk)
 
 
@@ -203,7 +206,7 @@ def category_list(request: StaffRequest) -> HttpResponse:
         except InvalidInput as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Added the category “{created.name}”.")
+            messages.success(request, _("Added the category “%(name)s”.") % {"name": created.name})
             return redirect("kb_desk:categories")
     return _page(request, "kb/desk/categories.html", {"form": form, "categories": selectors.categories()},
                  status=400 if form.errors else 200)
@@ -218,15 +221,15 @@ def category_change(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         if action == "rename":
             services.rename_category(category, request.POST.get("name", ""))
-            messages.success(request, f"Renamed the category to “{category.name}”.")
+            messages.success(request, _("Renamed the category to “%(name)s”.") % {"name": category.name})
         elif action in ("up", "down"):
             services.move_category(category, action)
         elif action == "delete":
             name = category.name
             services.delete_category(category)
-            messages.success(request, f"Deleted the category “{name}”.")
+            messages.success(request, _("Deleted the category “%(name)s”.") % {"name": name})
         else:
-            raise InvalidInput({"action": "Choose rename, up, down or delete."})
+            raise InvalidInput({"action": _("Choose rename, up, down or delete.")})
     except InvalidInput as error:
         messages.error(request, " ".join(error.messages))
     return redirect("kb_desk:categories")
@@ -241,7 +244,7 @@ def article_delete(request: StaffRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         title = article.title
         services.delete_article(article)
-        messages.success(request, f"Deleted “{title}”.")
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
         return redirect("kb_desk:list")
     return _page(request, "kb/desk/delete.html", {
         "article": article, "revision_count": article.revisions.count(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -48,7 +49,7 @@ def link_insert(request: StaffRequest, number: int) -> HttpResponse:
     if request.POST.get("kb_action") == "insert":
         article = link_picker.chosen_article(request.POST.get("kb_article", ""))
         if article is None:
-            messages.error(request, "Choose one of the published articles to insert its link.")
+            messages.error(request, _("Choose one of the published articles to insert its link."))
         else:
             draft = added_to_draft(draft, link_picker.link_text(article))
     return ticket_with_draft(request, ticket, posted_reply(request), draft)

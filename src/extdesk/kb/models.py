@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .storage import image_storage
 
@@ -17,13 +18,13 @@ DEFAULT_LANGUAGE = "en"
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Everyone"
-    CUSTOMERS = "customers", "Signed-in customers only"
+    PUBLIC = "public", _("Everyone")
+    CUSTOMERS = "customers", _("Signed-in customers only")
 
 
 class Category(models.Model):

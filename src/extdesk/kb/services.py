@@ -195,7 +195,7 @@ def create_article(*, by: User, title: str, body: str, category: object, slug: s
     slug = clean_slug(slug, fallback=title)
     found_category = _category(category)
     body = _clean_body(body)
-    visibility = _clean_choice(visibility, "visibility", Visibility.choices)
+    visibility = _clean_choice(visibility, "visibility", Visibility.values)
     language = _clean_choice(language, "language", LANGUAGES)
     _check_article_slug(slug, None)
     now = timezone.now()
@@ -218,7 +218,7 @@ def update_article(article: Article, *, by: User, title: str, body: str, categor
     slug = clean_slug(slug, fallback=title)
     found_category = _category(category)
     body = _clean_body(body)
-    visibility = _clean_choice(visibility, "visibility", Visibility.choices)
+    visibility = _clean_choice(visibility, "visibility", Visibility.values)
     language = _clean_choice(language, "language", LANGUAGES)
     _check_article_slug(slug, article)
     text_changed = (title, body) != (article.title, article.body)
@@ -252,7 +252,7 @@ def restore_revision(article: Article, revision: ArticleRevision, *, by: User) -
 
 def set_state(article: Article, state: str) -> Article:
     """Publish or unpublish; the first publication dates the article for the "newest" list."""
-    state = _clean_choice(state, "state", State.choices)
+    state = _clean_choice(state, "state", State.values)
     article.state = state
     if state == State.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()

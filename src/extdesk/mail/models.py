@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk.models import Message, Ticket
@@ -12,14 +13,14 @@ from extdesk.outbox.models import OutgoingMail
 
 
 class Outcome(models.TextChoices):
-    TICKET = "ticket", "New ticket"
-    REPLY = "reply", "Reply on a ticket"
-    HELD = "held", "Held for staff"
-    DELETED = "deleted", "Deleted by staff"
-    BOUNCE = "bounce", "Delivery report"
-    OWN = "own", "The helpdesk's own mail, come back"
-    REFUSED = "refused", "Unknown sender, refused"
-    DROPPED = "dropped", "An automatic answer, recorded only"
+    TICKET = "ticket", _("New ticket")
+    REPLY = "reply", _("Reply on a ticket")
+    HELD = "held", _("Held for staff")
+    DELETED = "deleted", _("Deleted by staff")
+    BOUNCE = "bounce", _("Delivery report")
+    OWN = "own", _("The helpdesk's own mail, come back")
+    REFUSED = "refused", _("Unknown sender, refused")
+    DROPPED = "dropped", _("An automatic answer, recorded only")
 
 
 class InboundMail(models.Model):

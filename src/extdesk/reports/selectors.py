@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from extdesk.helpdesk.models import OPEN_STATUSES, Category, Priority, Status, Ticket
 from extdesk.ratings.models import Choice, Rating
@@ -166,7 +168,7 @@ class Satisfaction:
     total: Rated = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "total", Rated("All", sum(d.good for d in self.days),
+        object.__setattr__(self, "total", Rated(_("All"), sum(d.good for d in self.days),
                                                 sum(d.bad for d in self.days)))
 
 
@@ -188,8 +190,8 @@ class Report:
 
 
 # The measures of time: (key, label, the datetime column that ends it).
-MEASURES = (("first_response", "First response", "first_responded_at"),
-            ("resolution", "Resolution", "resolved_at"))
+MEASURES = (("first_response", gettext_lazy("First response"), "first_responded_at"),
+            ("resolution", gettext_lazy("Resolution"), "resolved_at"))
 
 
 def report(period: Period, filters: Filters, categories: Sequence[Category]) -> Report:
@@ -237,12 +239,17 @@ def opened_per_category(groups: list[dict[str, Any]], categories: Sequence[Categ
     for group in groups:
         counts[group["category"]] += group["opened"]
     names = {category.pk: category.name for category in categories}
-    named = sorted(((names.get(pk, f"Category {pk}"), n) for pk, n in counts.items() if pk is not None),
+    named = sorted(((names.get(pk) or _category(pk), n) for pk, n in counts.items() if pk is not None),
                    key=lambda pair: (-pair[1], pair[0].casefold()))
     rows = [Tally(name, n) for name, n in named]
     if counts.get(None):
-        rows.append(Tally("No category", counts[None]))
+        rows.append(Tally(_("No category"), counts[None]))
     return rows
+
+
+def _category(pk: int) -> str:
+    """A category the list given does not hold (deleted since), by its number."""
+    return _("Category %(number)s") % {"number": pk}
 
 
 @dataclass(frozen=True)
@@ -304,7 +311,7 @@ def response_times(opened: QuerySet[Ticket], measured: dict[str, int]) -> list[T
     else:
         found = {key: _percentiles_by_position(opened, column) if measured[key]
                  else (None,) * len(PERCENTILES) for key, _label, column in MEASURES}
-    return [Times(label, measured[key], *found[key]) for key, label, _column in MEASURES]
+    return [Times(str(label), measured[key], *found[key]) for key, label, _column in MEASURES]
 
 
 def _percentiles_in_postgresql(opened: QuerySet[Ticket]) -> dict[str, tuple[float | None, ...]]:
@@ -378,12 +385,12 @@ def satisfaction(filters: Filters, period: Period, categories: Sequence[Category
                               ).annotate(good=_GOOD, bad=_BAD)
     agents = [Rated(_agent_label(row), row["good"], row["bad"])
               for row in by_agent if row["agent"] is not None]
-    nobody = [Rated("Nobody", row["good"], row["bad"]) for row in by_agent if row["agent"] is None]
+    nobody = [Rated(_("Nobody"), row["good"], row["bad"]) for row in by_agent if row["agent"] is None]
     names = {category.pk: category.name for category in categories}
     by_category = ratings.values(category=F("resolution__category")).annotate(good=_GOOD, bad=_BAD)
-    named = [Rated(names.get(row["category"], f"Category {row['category']}"), row["good"], row["bad"])
+    named = [Rated(names.get(row["category"]) or _category(row["category"]), row["good"], row["bad"])
              for row in by_category if row["category"] is not None]
-    unnamed = [Rated("No category", row["good"], row["bad"])
+    unnamed = [Rated(_("No category"), row["good"], row["bad"])
                for row in by_category if row["category"] is None]
     day = local_date("resolution__resolved_at", period.zone, period.start, period.end, connection.vendor)
     per_day = {row["day"]: (row["good"], row["bad"])

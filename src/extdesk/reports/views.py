@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -47,10 +48,11 @@ def report_csv(request: StaffRequest, dataset: str) -> HttpResponse:
         raise Http404("No such report.")
     form, categories = _form(request)
     if not form.is_valid():
-        problems = "; ".join(f"{form.fields[name].label if name in form.fields else 'Period'}: {error}"
-                             for name, errors in form.errors.items() for error in errors)
-        return HttpResponse(f"This report cannot be made: {problems}\n", status=400,
-                            content_type="text/plain; charset=utf-8")
+        problems = "; ".join(_("%(field)s: %(error)s") % {
+            "field": form.fields[name].label if name in form.fields else _("Period"), "error": error}
+            for name, errors in form.errors.items() for error in errors)
+        return HttpResponse(_("This report cannot be made: %(problems)s") % {"problems": problems} + "\n",
+                            status=400, content_type="text/plain; charset=utf-8")
     found = selectors.report(form.period_chosen(), form.filters(), categories)
     response = HttpResponse(csv_export.dataset_csv(found, dataset), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_export.file_name(found, dataset)}"'

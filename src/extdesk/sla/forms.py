@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.dates import WEEKDAYS
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Priority
 
-from .models import WEEKDAYS, SlaPolicy
+from .models import SlaPolicy
 from .services import format_minutes, parse_duration
 
 
 def _field_name(priority: int, target: str) -> str:
-    return f"{Priority(priority).label.lower()}_{target}"
+    # The member's name, not its label: the label is in the page's language, the post's names are not.
+    return f"{Priority(priority).name.lower()}_{target}"
 
 
 class PolicyForm(forms.Form):
@@ -23,14 +28,17 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.day_minutes = day_minutes
         by_priority = {policy.priority: policy for policy in policies}
-        self.help_text = help_text = (f"Business time, such as 90m, 4h, 1h 30m or 2d (a business day is "
-                     f"{format_minutes(day_minutes)} of the calendar's hours).")
+        self.help_text = help_text = _(
+            "Business time, such as 90m, 4h, 1h 30m or 2d (a business day is %(day)s of the calendar's "
+            "hours).") % {"day": format_minutes(day_minutes)}
+        labels = {"first_response": _("%(priority)s: first response"),
+                  "resolution": _("%(priority)s: resolution")}
         for priority in sorted(Priority.values, reverse=True):
             policy = by_priority.get(priority)
-            for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
+            for target, label in labels.items():
                 minutes = getattr(policy, f"{target}_minutes") if policy else None
                 self.fields[_field_name(priority, target)] = forms.CharField(
-                    label=f"{Priority(priority).label}: {label.lower()}", max_length=40, help_text=help_text,
+                    label=label % {"priority": Priority(priority).label}, max_length=40, help_text=help_text,
                     initial=format_minutes(minutes) if minutes else "")
 
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
@@ -63,24 +71,25 @@ def _time_input() -> forms.TimeInput:
 
 
 class CalendarForm(forms.Form):
-    time_zone = forms.CharField(label="Time zone", required=False, max_length=64,
+    time_zone = forms.CharField(label=gettext_lazy("Time zone"), required=False, max_length=64,
                                 widget=forms.TextInput(attrs={"placeholder": "Europe/Berlin",
                                                               "autocomplete": "off", "spellcheck": "false"}))
     working_days = forms.TypedMultipleChoiceField(
-        label="Working days", coerce=int, widget=forms.CheckboxSelectMultiple,
-        choices=list(enumerate(WEEKDAYS)),
-        error_messages={"required": "Choose at least one working day."})
-    opens_at = forms.TimeField(label="Opens at", widget=_time_input())
-    closes_at = forms.TimeField(label="Closes at", widget=_time_input())
+        label=gettext_lazy("Working days"), coerce=int, widget=forms.CheckboxSelectMultiple,
+        # Django's own weekday names, Monday 0 as in the calendar's working_days.
+        choices=sorted(WEEKDAYS.items()),
+        error_messages={"required": gettext_lazy("Choose at least one working day.")})
+    opens_at = forms.TimeField(label=gettext_lazy("Opens at"), widget=_time_input())
+    closes_at = forms.TimeField(label=gettext_lazy("Closes at"), widget=_time_input())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].help_text = (
-            f"An IANA name such as Europe/Berlin or America/New_York; "
-            f"empty: the server's EXTDESK_TIME_ZONE ({settings.EXTDESK_TIME_ZONE}).")
+        self.fields["time_zone"].help_text = format_lazy(gettext_lazy(
+            "An IANA name such as Europe/Berlin or America/New_York; empty: the server's EXTDESK_TIME_ZONE "
+            "({zone})."), zone=settings.EXTDESK_TIME_ZONE)
 
 
 class HolidayForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    name = forms.CharField(label="Name", required=False, max_length=100,
-                           widget=forms.TextInput(attrs={"placeholder": "New Year's Day"}))
+    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=100,
+                           widget=forms.TextInput(attrs={"placeholder": gettext_lazy("New Year's Day")}))

@@ -8,9 +8,6 @@ from django.db import models
 
 from extdesk.helpdesk.models import Priority
 
-# Monday is 0, as datetime.weekday() counts.
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
 
 class BusinessCalendar(models.Model):
     """When the support team works: the SLA clocks run only then. One row (pk 1)."""
