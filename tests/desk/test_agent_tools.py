@@ -155,8 +155,8 @@ def test_a_property_change_first_then_the_older_reply_form(desk, alice, ticket):
                                        "body": "Looking into it."})
     assert response.status_code == 409
     conflict = re.search(r'id="conflict-reply">.*?</div>', response.content.decode(), re.S).group(0)
-    assert "priority changed" in conflict and "Urgent" in conflict
-    assert "assignee changed" in conflict and "Alice Smith" in conflict
+    assert "\N{EN DASH} Priority changed" in conflict and "Urgent" in conflict
+    assert "\N{EN DASH} Assignee changed" in conflict and "Alice Smith" in conflict
 
 
 def test_a_post_from_the_current_version_goes_through_and_its_page_is_current(desk, ticket):

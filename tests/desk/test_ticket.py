@@ -57,7 +57,7 @@ def test_page_shows_thread_customer_panel_and_history(desk, agent, contact, tick
     assert f'href="/desk/tickets/{other.pk}/"' in html
     assert 'href="/desk/?status=all&amp;q=ann%40acme.example"' in html
     # History.
-    assert "Ann Customer: created" in html and "Alex Agent: internal note" in html
+    assert "Ann Customer: Created" in html and "Alex Agent: Internal note" in html
 
 
 def test_unknown_ticket_is_404(desk):

@@ -39,7 +39,7 @@ def test_tags_are_added_and_removed_on_the_ticket_page(desk, agent, ann):
     page = desk.get(url).content.decode()
     assert '<a href="/desk/?status=all&amp;tag=Refund%20due">Refund due</a>' in page
     assert '<option value="Refund due">' in page  # suggested in the add field
-    assert "Alex Agent: tags changed" in page
+    assert "Alex Agent: Tags changed" in page
     assert flashes(desk, desk.post(f"{url}tags/remove/", {"tag": "Refund due"})) == [
         "Removed the tag “Refund due”."]
     assert not Ticket.objects.get(pk=ticket.pk).tags.exists()
@@ -78,7 +78,7 @@ def test_merging_is_confirmed_then_done(desk, agent, ann):
     merged_page = desk.get(f"/desk/tickets/{old.pk}/").content.decode()
     assert f'merged into <a href="/desk/tickets/{new.pk}/">#{new.pk}</a>' in merged_page
     assert f'action="/desk/tickets/{old.pk}/merge/"' not in merged_page
-    assert f"Alex Agent: merged <span class=\"muted\">#{old.pk}</span> → #{new.pk}" in merged_page
+    assert f"Alex Agent: Merged <span class=\"muted\">#{old.pk}</span> → #{new.pk}" in merged_page
     target_page = desk.get(f"/desk/tickets/{new.pk}/").content.decode()
     assert "invoice.pdf" in target_page and "Invoice wrong" in target_page
 

@@ -176,12 +176,14 @@ def test_a_used_link_is_a_410_page_for_anyone_else():
     other.force_login(make_contact("globex").user)
     staff = Client()
     staff.force_login(make_staff(password=None))
-    for browser in (Client(), other, staff):
+    for browser, way_on in ((Client(), PANEL), (other, PANEL), (staff, reverse("desk:queue"))):
         refused = browser.get(path)
         assert refused.status_code == 410
         page = refused.content.decode()
         assert 'class="site-header"' in page and "This login link is not valid" in page
-        assert f'href="{PANEL}"' in page
+        # Staff are shown the way back to the desk, customers to their control panel.
+        assert f'href="{way_on}"' in page
+        assert (f'href="{PANEL}"' in page) is (browser is not staff)
         assert refused["Referrer-Policy"] == "no-referrer"
 
 

@@ -200,8 +200,8 @@ def test_throttled_votes_are_a_429_in_the_layout(client, panel, monkeypatch):
     assert _ways(page) == [reverse("portal:tickets"), PANEL]
 
 
-def _failed(error: Exception):
-    request = RequestFactory().get("/tickets/")
+def _failed(error: Exception, path: str = "/tickets/"):
+    request = RequestFactory().get(path)
     try:
         raise error
     except Exception:
@@ -225,6 +225,20 @@ def test_server_errors_are_in_the_layout_and_never_touch_the_database(
     assert _ways(page) == [PANEL]
     assert ("Retry-After" in response) == (status == 503)
     assert "connection refused" not in page and "a bug" not in page
+
+
+@pytest.mark.parametrize(("error", "status"), [(DatabaseError("connection refused"), 503),
+                                             (ValueError("a bug"), 500)])
+def test_a_server_error_at_a_desk_address_is_in_the_desks_layout_without_the_database(
+        panel, django_assert_num_queries, error, status):
+    with django_assert_num_queries(0):
+        response = _failed(error, reverse("desk:ticket", args=[7]))
+    assert response.status_code == status
+    page = _page(response)
+    assert _in_desk_layout(page)
+    # The desk is the way on; the customers' control panel is not staff's way back.
+    assert _ways(page) == [reverse("desk:queue")]
+    assert PANEL not in page
 
 
 def test_error_pages_have_no_fixed_widths(client, panel):

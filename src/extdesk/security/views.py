@@ -7,9 +7,10 @@ import sys
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from extdesk.web.branding import brand_context
+from extdesk.web.branding import brand_context, way_on
 
 RETRY_AFTER_SECONDS = 30
 
@@ -19,7 +20,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Rendered without the request's context processors, which would reach
     for the session and the user (the database, possibly the failing part):
-    the layout gets the brand and the control panel from settings alone.
+    the layout gets the brand and the control panel from settings alone, and
+    a desk address (staff, or on the way to the desk's sign-in) the desk's
+    layout, known from the path alone.
     """
     error = sys.exc_info()[1]
     if isinstance(error, DatabaseError):
@@ -32,7 +35,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
             500, _("Something went wrong"),
             _("The helpdesk could not complete this request. It has been logged; please try again."),
         )
-    body = render_to_string("extdesk/error.html", {**brand_context(), "title": title, "message": message})
+    at_desk = request.path.startswith(reverse("desk:queue"))
+    body = render_to_string("extdesk/error.html", {
+        **brand_context(), "title": title, "message": message,
+        "desk_layout": at_desk, "way_on": way_on(request, at_desk) if at_desk else None,
+    })
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     if status == 503:
