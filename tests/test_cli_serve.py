@@ -115,3 +115,19 @@ def test_sigterm_lets_the_call_in_hand_finish_then_stops(tmp_path):
         # Stopped: nothing listens any more.
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{server.soap_url}?wsdl", timeout=5)
+
+
+@pytest.mark.parametrize("has_staff", [False, True])
+def test_the_next_steps_ask_for_a_first_staff_user_only_while_there_is_none(tmp_path, capsys, has_staff):
+    from types import SimpleNamespace
+
+    from extdesk.cli.serve import _print_next_steps
+
+    config = SimpleNamespace(base_url="https://desk.example", secret_path=tmp_path / "secret",
+                             data_dir=tmp_path)
+    _print_next_steps(config, has_staff=has_staff)
+    said = capsys.readouterr().err
+    assert "SOAP URL https://desk.example/soap/" in said
+    assert ("first staff user" in said) is not has_staff
+    assert ("staff sign in at https://desk.example/desk/" in said) is has_staff
+    assert "createstaff NAME" in said

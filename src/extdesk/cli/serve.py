@@ -140,6 +140,9 @@ def run(args: argparse.Namespace) -> int:
         if password:
             print(f"extdesk: demo staff user {STAFF_USERNAME!r}, password {password} "
                   "(shown this once)", file=sys.stderr)
+    from django.contrib.auth import get_user_model
+
+    has_staff = get_user_model().objects.filter(is_staff=True, is_active=True).exists()
     connection.close()
 
     print(
@@ -150,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    _print_next_steps(config)
+    _print_next_steps(config, has_staff=has_staff)
     if args.demo:
         print(f"extdesk: demo: the control panel is {config.base_url}/platform/", file=sys.stderr, flush=True)
     from extdesk.serving.server import ServerOptions, serve
@@ -211,8 +214,9 @@ def _port_in_use(host: str, port: int) -> str | None:
     return None
 
 
-def _print_next_steps(config: Config) -> None:
-    """What a newcomer needs next: the URL and secret for the platform, and a first staff user."""
+def _print_next_steps(config: Config, *, has_staff: bool) -> None:
+    """What a newcomer needs next: the URL and secret for the platform, and a first staff user
+    (or, once there is one, where staff sign in)."""
     where = f"in {config.secret_path}" if config.secret_path else "in EXTDESK_SECRET"
     command = _extdesk_command()
     default_dir = (Path.cwd() / DEFAULT_DATA_DIR).absolute()
@@ -220,11 +224,15 @@ def _print_next_steps(config: Config) -> None:
         prefix = ""
     else:
         prefix = f"EXTDESK_DATA_DIR={config.data_dir} "
+    if has_staff:
+        staff = (f"extdesk: staff sign in at {config.base_url}/desk/ "
+                 f"(another: {prefix}{command} createstaff NAME)")
+    else:
+        staff = (f"extdesk: first staff user: {prefix}{command} createstaff NAME "
+                 f"(then sign in at {config.base_url}/desk/)")
     print(
         f"extdesk: the platform's helpdesk setup: SOAP URL {config.base_url}/soap/, "
-        f"shared secret {where}\n"
-        f"extdesk: first staff user: {prefix}{command} createstaff NAME "
-        f"(then sign in at {config.base_url}/desk/)",
+        f"shared secret {where}\n{staff}",
         file=sys.stderr,
         flush=True,
     )
