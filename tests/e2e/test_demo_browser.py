@@ -1,5 +1,6 @@
 """The demo in a real browser: `extdesk serve --demo`, from /platform/ (the
-control panel it plays) through "New ticket" to the ticket in the desk."""
+control panel it plays) through "New ticket", where the knowledge base suggests an
+article, to the ticket in the desk, whose SLA settings open to the demo's superuser."""
 
 from __future__ import annotations
 
@@ -69,7 +70,10 @@ def test_the_demo_walks_from_the_control_panel_to_the_desk(demo):
             row.get_by_role("button", name="New ticket").click()
             expect(page).to_have_url(f"{base}/tickets/new/")
             expect(page.get_by_role("note")).to_contain_text("Demo")
-            page.get_by_label("Subject").fill("Demo: the mailbox is full")
+            # Typing the subject, the customer is offered the demo's article on it first.
+            page.get_by_label("Subject").press_sequentially("Demo: the mailbox is full", delay=10)
+            expect(page.locator("#kb-suggestions").get_by_role(
+                "link", name="Mailbox full: cleaning up and raising the quota")).to_be_visible()
             page.get_by_label("Message").fill("Please raise the quota of info@.")
             page.get_by_role("button", name="Submit ticket").click()
             expect(page.get_by_role("heading", name=re.compile("the mailbox is full"))).to_be_visible()
@@ -82,6 +86,10 @@ def test_the_demo_walks_from_the_control_panel_to_the_desk(demo):
             expect(desk).to_have_url(f"{base}/desk/")
             expect(desk.get_by_role("row").filter(has_text="Demo: the mailbox is full")).to_contain_text(
                 "Παπαδοπούλου")
+            # The demo's staff user is a superuser: the SLA settings open for it.
+            answer = desk.goto(f"{base}/desk/sla/")
+            assert answer is not None and answer.status == 200
+            expect(desk.get_by_text("For superusers only")).to_have_count(0)
         finally:
             browser.close()
 

@@ -1,8 +1,13 @@
-"""The demo's hosting provider: persons in accounts, a staff user, tickets in every status.
+"""The demo's hosting provider: persons in accounts, a staff superuser, tickets in every status with
+tags, a note, a guest's mail and ratings, a knowledge base and shared canned replies.
 
-Seeding is idempotent: the persons are pushed through the same contacts
-service the SOAP endpoint uses (an unchanged person is not written again),
-and the staff user and tickets are made only once.
+Everything is written through the services the product itself uses, so the demo holds nothing
+the product would refuse. Seeding is idempotent: the persons are pushed through the same
+contacts service the SOAP endpoint uses (an unchanged person is not written again), the guest's
+mail is received again as the duplicate it is, and every other part is seeded when the demo has
+none of its kind yet (no tickets, no tags, no internal note, no knowledge base, no shared canned
+reply, no rating). A demo directory from an older version so gets the parts it lacks, and a part
+a visitor changed (a tag removed, a reply deleted) stays as they left it unless they emptied it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,19 @@ from django.db import transaction
 
 from extdesk.contacts.models import Contact
 from extdesk.contacts.services import alter_contacts
-from extdesk.helpdesk.models import Status, Ticket
-from extdesk.helpdesk.services import create_ticket, reply, update_properties
+from extdesk.desk.canned import create_canned_reply
+from extdesk.desk.services import create_staff_user
+from extdesk.helpdesk.models import CannedReply, Message, Status, Tag, Ticket
+from extdesk.helpdesk.services import add_tag, create_ticket, reply, update_properties
+from extdesk.kb import deflection
+from extdesk.kb import services as kb
+from extdesk.kb.models import Category, State, Visibility
+from extdesk.mail.services import receive
+from extdesk.ratings.exceptions import RatingRefused
+from extdesk.ratings.models import Choice, Rating
+from extdesk.ratings.services import rate_in_portal
+
+from .content import ARTICLES, CANNED_REPLIES, CATEGORIES, guest_mail
 
 STAFF_USERNAME = "demo-staff"
 
@@ -71,6 +87,32 @@ TICKETS: list[tuple[int, str, str, str]] = [
     (1022, "Invoice address", "Our invoice shows the old address.", Status.CLOSED),
 ]
 
+# The guest's mail (content.guest_mail) is tagged too: the queue's tag filter then finds a mail ticket.
+GUEST_SUBJECT = "SSL certificate warning on www.quinn-bakery.example"
+TAGS: dict[str, tuple[str, ...]] = {
+    "Mail to info@ bounces": ("mail", "urgent"),
+    "Сертификат SSL истёк": ("ssl",),
+    "DNS record for the new shop": ("dns",),
+    "Backup restore": ("backup",),
+    GUEST_SUBJECT: ("ssl", "new customer"),
+}
+
+# (subject, note): what one agent tells the others on a ticket, never shown to the customer.
+NOTE = ("Αργή φόρτωση ιστοσελίδας",
+        "Load on web03 is normal. The site runs 38 plugins and no cache; suggest the caching plugin "
+        "before we move it to a bigger plan.")
+
+# (subject, choice, comment): the customers' answers to "Were you helped?".
+RATINGS: list[tuple[str, str, str]] = [
+    ("Backup restore", Choice.GOOD, "Restored within the hour, thank you!"),
+    ("Invoice address", Choice.BAD, ""),
+]
+
+# Customers who opened a suggested article from the new-ticket form: the deflection report's figures.
+SUGGESTION_OPENINGS: list[tuple[str, int]] = [
+    ("mail-bounces", 1002), ("mailbox-full", 1003), ("dns-records", 1016),
+]
+
 
 def seed() -> str | None:
     """Seed the demo; the staff user's password when it was created now, else None."""
@@ -79,21 +121,108 @@ def seed() -> str | None:
         for pid, first, last, email, accounts in PERSONS
     ])
     with transaction.atomic():
-        password = None
-        found: object = get_user_model().objects.filter(username=STAFF_USERNAME).first()
-        if found is None:
-            from extdesk.desk.services import create_staff_user
-
-            password = secrets.token_urlsafe(12)
-            found = create_staff_user(STAFF_USERNAME, password, display_name="Demo Support")
-        staff = cast(User, found)
+        password, staff = _staff_user()
         if not Ticket.objects.exists():
-            for pid, subject, body, status in TICKETS:
-                contact = Contact.objects.get(platform_id=pid)
-                ticket = create_ticket(contact=contact, subject=subject, body=body,
-                                       account=contact.accounts.order_by("name").first())
-                if status != Status.NEW:
-                    reply(ticket, author=staff, body="Thank you, we are looking into it.")
-                    ticket.refresh_from_db()
-                    update_properties(ticket, actor=staff, status=status)
+            _tickets(staff)
+    # A mail is received in a transaction of its own, as by `extdesk receive-mail`.
+    receive(guest_mail(), source="demo")
+    with transaction.atomic():
+        if not Tag.objects.exists():
+            _tags(staff)
+        if not Message.objects.filter(is_internal=True).exists():
+            _note(staff)
+        if not Rating.objects.exists():
+            _ratings()
+        if not Category.objects.exists():
+            _knowledge_base(staff)
+        if not CannedReply.objects.filter(owner__isnull=True).exists():
+            for title, body in CANNED_REPLIES:
+                create_canned_reply(actor=staff, title=title, body=body, shared=True)
     return password
+
+
+def _staff_user() -> tuple[str | None, User]:
+    """The demo's staff user, a superuser so that every page of the desk opens; its password if new."""
+    found: object = get_user_model().objects.filter(username=STAFF_USERNAME).first()
+    if found is None:
+        password = secrets.token_urlsafe(12)
+        return password, cast(User, create_staff_user(STAFF_USERNAME, password, superuser=True,
+                                                      display_name="Demo Support"))
+    staff = cast(User, found)
+    if not staff.is_superuser:
+        # Made by an older demo as a plain staff user. No service promotes a user (the admin's
+        # form writes the flag just so), and the flag is all that differs.
+        staff.is_superuser = True
+        staff.save(update_fields=["is_superuser"])
+    return None, staff
+
+
+def _tickets(staff: User) -> None:
+    for pid, subject, body, status in TICKETS:
+        contact = Contact.objects.get(platform_id=pid)
+        ticket = create_ticket(contact=contact, subject=subject, body=body,
+                               account=contact.accounts.order_by("name").first())
+        if status != Status.NEW:
+            reply(ticket, author=staff, body="Thank you, we are looking into it.")
+            ticket.refresh_from_db()
+            update_properties(ticket, actor=staff, status=status)
+
+
+def _ticket(subject: str) -> Ticket | None:
+    # The demo's subjects are its own; a visitor's ticket of the same subject came later.
+    return Ticket.objects.filter(subject=subject).order_by("pk").first()
+
+
+def _tags(staff: User) -> None:
+    for subject, names in TAGS.items():
+        if (ticket := _ticket(subject)) is not None:
+            for name in names:
+                add_tag(ticket, name, actor=staff)
+
+
+def _note(staff: User) -> None:
+    subject, body = NOTE
+    if (ticket := _ticket(subject)) is not None:
+        reply(ticket, author=staff, body=body, internal=True)
+
+
+def _ratings() -> None:
+    for subject, choice, comment in RATINGS:
+        ticket = _ticket(subject)
+        if ticket is None:
+            continue
+        try:
+            rate_in_portal(ticket, contact=ticket.contact, choice=choice, comment=comment)
+        except RatingRefused:
+            # An older demo's ticket resolved longer ago than ratings are taken: it stays unrated.
+            continue
+
+
+def _knowledge_base(staff: User) -> None:
+    categories = {slug: kb.create_category(name, slug) for slug, name in CATEGORIES}
+    # One address per voter: the votes' throttle counts per address, as for real readers.
+    voters = [(Contact.objects.get(platform_id=pid), f"192.0.2.{index}")
+              for index, (pid, *_rest) in enumerate(PERSONS, start=1)]
+    articles = {}
+    for number, item in enumerate(ARTICLES):
+        category = categories[item.category].pk
+        visibility = Visibility.CUSTOMERS if item.customers_only else Visibility.PUBLIC
+        # Written as an author would: the first version, then each edit, each kept as a revision.
+        (title, body), *edits = [*item.history, (item.title, item.body)]
+        article = kb.create_article(by=staff, title=title, body=body, slug=item.slug, category=category,
+                                    visibility=visibility, language=item.language)
+        for title, body in edits:
+            kb.update_article(article, by=staff, title=title, body=body, slug=item.slug, category=category,
+                              visibility=visibility, language=item.language)
+        if item.published:
+            kb.set_state(article, State.PUBLISHED)
+        for _view in range(item.views):
+            kb.count_view(article)
+        answers = [True] * item.helpful + [False] * item.unhelpful
+        # Each article's readers start further down the list, so that no address votes on all.
+        for offset, helpful in enumerate(answers):
+            contact, address = voters[(number * 3 + offset) % len(voters)]
+            kb.vote(article, helpful=helpful, address=address, contact=contact)
+        articles[item.slug] = article
+    for slug, pid in SUGGESTION_OPENINGS:
+        deflection.record_opening(articles[slug], Contact.objects.get(platform_id=pid))
