@@ -10,9 +10,10 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from extdesk.contacts.models import Contact
-from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
+from extdesk.sso.usernames import CUSTOMER_PREFIX, is_reserved_username
 
 from .models import LoginFailure, StaffMember
 
@@ -34,7 +35,9 @@ class _NoReservedNames:
         # The instance still holds the stored name here: fields are cleaned
         # before the form copies them onto it.
         if username and is_reserved_username(username) and username != self.instance.get_username():
-            raise ValidationError(RESERVED_MESSAGE, code="reserved")
+            # sso.usernames.RESERVED_MESSAGE in the reader's language (the command line keeps it English).
+            raise ValidationError(_("User names starting with “%(prefix)s” are reserved for customer logins; "
+                                    "choose another name.") % {"prefix": CUSTOMER_PREFIX}, code="reserved")
         return username
 
 

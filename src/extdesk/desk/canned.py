@@ -15,6 +15,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from extdesk.helpdesk.exceptions import InvalidInput, NotAllowed
 from extdesk.helpdesk.models import CannedReply, Ticket
@@ -58,25 +60,28 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     title = " ".join((title or "").split())
     if not title:
-        errors.setdefault("title", []).append("Enter a name for the reply.")
+        errors.setdefault("title", []).append(_("Enter a name for the reply."))
     elif len(title) > MAX_TITLE_LENGTH:
         errors.setdefault("title", []).append(
-            f"Keep the name to {MAX_TITLE_LENGTH} characters (it has {len(title)}).")
+            _("Keep the name to %(limit)s characters (it has %(length)s).") % {
+                "limit": MAX_TITLE_LENGTH, "length": len(title)})
     elif _CONTROL_CHARS.search(title):
-        errors.setdefault("title", []).append("The name contains control characters.")
+        errors.setdefault("title", []).append(_("The name contains control characters."))
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        errors.setdefault("body", []).append("Enter the text of the reply.")
+        errors.setdefault("body", []).append(_("Enter the text of the reply."))
     elif len(body) > MAX_BODY_LENGTH:
         errors.setdefault("body", []).append(
-            f"Keep the text to {MAX_BODY_LENGTH} characters (it has {len(body)}).")
+            _("Keep the text to %(limit)s characters (it has %(length)s).") % {
+                "limit": MAX_BODY_LENGTH, "length": len(body)})
     elif "\x00" in body:
-        errors.setdefault("body", []).append("The text contains a NUL character.")
+        errors.setdefault("body", []).append(_("The text contains a NUL character."))
     elif unknown := placeholders.unknown_placeholders(body):
         known = ", ".join(f"{{{{ {name} }}}}" for name in placeholders.PLACEHOLDERS)
-        errors.setdefault("body", []).append(
-            f"Unknown placeholder{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"The placeholders are {known}.")
+        errors.setdefault("body", []).append(ngettext(
+            "Unknown placeholder: %(unknown)s. The placeholders are %(known)s.",
+            "Unknown placeholders: %(unknown)s. The placeholders are %(known)s.", len(unknown)) % {
+                "unknown": ", ".join(unknown), "known": known})
     if errors:
         raise InvalidInput(errors)
     return title, body

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from extdesk.helpdesk.staff import display_name
 from extdesk.periodic import Periodic
@@ -42,7 +43,10 @@ class Present:
 
     @property
     def text(self) -> str:
-        return f"{self.name} is {self.activity}"
+        """What the ticket page says of them, in the reader's language (the poll's answer carries it)."""
+        if self.activity == REPLYING:
+            return _("%(name)s is replying") % {"name": self.name}
+        return _("%(name)s is viewing") % {"name": self.name}
 
 
 # ---------------------------------------------------------------- writes

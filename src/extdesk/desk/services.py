@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import StaffProfile
@@ -35,11 +37,12 @@ _SIGNATURE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def clean_display_name(name: str) -> str:
     """The name customers see: trimmed, single-spaced, at most 100 characters, one line."""
     if _CONTROL.search(name or ""):
-        raise InvalidInput({"display_name": "The name contains control characters (a line break, a tab)."})
+        raise InvalidInput({"display_name": _("The name contains control characters (a line break, a tab).")})
     name = " ".join((name or "").split())
     if len(name) > MAX_DISPLAY_NAME_LENGTH:
-        raise InvalidInput({"display_name": f"Keep the name to {MAX_DISPLAY_NAME_LENGTH} characters "
-                                            f"(it has {len(name)})."})
+        raise InvalidInput({"display_name": _(
+            "Keep the name to %(limit)s characters (it has %(length)s).") % {
+                "limit": MAX_DISPLAY_NAME_LENGTH, "length": len(name)}})
     return name
 
 
@@ -48,12 +51,14 @@ def clean_signature(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
     if _SIGNATURE_CONTROL.search(text):
-        raise InvalidInput({"signature": "The signature contains control characters."})
+        raise InvalidInput({"signature": _("The signature contains control characters.")})
     if len(text) > MAX_SIGNATURE_LENGTH:
-        raise InvalidInput({"signature": f"Keep the signature to {MAX_SIGNATURE_LENGTH} characters "
-                                         f"(it has {len(text)})."})
+        raise InvalidInput({"signature": _(
+            "Keep the signature to %(limit)s characters (it has %(length)s).") % {
+                "limit": MAX_SIGNATURE_LENGTH, "length": len(text)}})
     if text.count("\n") >= MAX_SIGNATURE_LINES:
-        raise InvalidInput({"signature": f"Keep the signature to {MAX_SIGNATURE_LINES} lines."})
+        raise InvalidInput({"signature": _("Keep the signature to %(limit)s lines.") % {
+            "limit": MAX_SIGNATURE_LINES}})
     return text
 
 
@@ -76,6 +81,9 @@ def update_staff_profile(user: User, *, display_name: str, signature: str) -> St
     return profile
 
 
+# The command line's (createstaff) and the demo's: its refusals are printed in English, the language of
+# the command line, whatever language the calling thread was left in.
+@translation.override(None)
 def create_staff_user(
     username: str, password: str, *, email: str = "", superuser: bool = False, display_name: str = "",
 ) -> AbstractBaseUser:

@@ -9,11 +9,13 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Attachment, Category, Message, Ticket, TicketEvent
 
-admin.site.site_header = "Extdesk administration"
-admin.site.site_title = "Extdesk admin"
+admin.site.site_header = _("Extdesk administration")
+admin.site.site_title = _("Extdesk admin")
 # "View site" leads staff back to their desk, not to the customer portal.
 admin.site.site_url = "/desk/"
 
@@ -38,7 +40,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(ticket_count=Count("tickets"))
 
-    @admin.display(description="tickets", ordering="ticket_count")
+    @admin.display(description=_("tickets"), ordering="ticket_count")
     def ticket_count(self, category: Category) -> int:
         return category.ticket_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
@@ -76,7 +78,8 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="")
     def desk_link(self, ticket: Ticket) -> str:
-        return format_html('<a href="{}">open in the desk</a>', reverse("desk:ticket", args=[ticket.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("desk:ticket", args=[ticket.pk]),
+                           gettext("open in the desk"))
 
 
 class AttachmentInline(ReadOnlyMixin, admin.TabularInline):

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ForeignKey
 from django.dispatch import Signal
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -170,7 +171,7 @@ def _clean_status(status: str, field: str = "status") -> str:
 
 def _clean_assignee(assignee: User | None) -> User | None:
     if assignee is not None and not is_desk_user(assignee):
-        raise InvalidInput({"assignee": "Tickets can only be assigned to active staff members."})
+        raise InvalidInput({"assignee": _("Tickets can only be assigned to active staff members.")})
     return assignee
 
 
@@ -673,13 +674,14 @@ def clean_tag_name(name: str) -> str:
     with commas)."""
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput({"tag": "Enter a tag."})
+        raise InvalidInput({"tag": _("Enter a tag.")})
     if len(name) > MAX_TAG_LENGTH:
-        raise InvalidInput({"tag": f"Keep a tag to {MAX_TAG_LENGTH} characters (this one has {len(name)})."})
+        raise InvalidInput({"tag": _("Keep a tag to %(limit)s characters (this one has %(length)s).") % {
+            "limit": MAX_TAG_LENGTH, "length": len(name)}})
     if "," in name:
-        raise InvalidInput({"tag": "A tag cannot contain a comma: add one tag at a time."})
+        raise InvalidInput({"tag": _("A tag cannot contain a comma: add one tag at a time.")})
     if _CONTROL_CHARS.search(name):
-        raise InvalidInput({"tag": "The tag contains control characters."})
+        raise InvalidInput({"tag": _("The tag contains control characters.")})
     return name
 
 
@@ -775,13 +777,15 @@ def bulk_update(ticket_ids: Iterable[int], *, actor: User, **changes: Unpack[Bul
         raise TypeError(f"bulk_update() cannot set {', '.join(sorted(unknown))}")
     _check_staff(actor)
     if not changes:
-        raise InvalidInput({"action": "Choose a change to make."})
+        raise InvalidInput({"action": _("Choose a change to make.")})
     ids = sorted(set(ticket_ids))
     if not ids:
-        raise InvalidInput({"tickets": "Select at least one ticket."})
+        raise InvalidInput({"tickets": _("Select at least one ticket.")})
     if len(ids) > BULK_MAX_TICKETS:
-        raise InvalidInput({"tickets": f"Change at most {BULK_MAX_TICKETS:,} tickets at once "
-                                       f"({len(ids):,} were chosen)."})
+        raise InvalidInput({"tickets": _(
+            "Change at most %(limit)s tickets at once (%(count)s were chosen).") % {
+                "limit": number_format(BULK_MAX_TICKETS, force_grouping=True),
+                "count": number_format(len(ids), force_grouping=True)}})
     given = cast(dict[str, Any], changes)
     checks: dict[str, Callable[[], Any]] = {
         name: functools.partial(check, given[name]) for name, (check, _setter) in _PROPERTIES.items()
@@ -796,8 +800,10 @@ def bulk_update(ticket_ids: Iterable[int], *, actor: User, **changes: Unpack[Bul
         # In one order, so that two bulk changes over the same tickets wait rather than deadlock.
         tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         if missing := sorted(set(ids) - {ticket.pk for ticket in tickets}):
-            raise InvalidInput({"tickets": f"No ticket {', '.join(f'#{n}' for n in missing[:10])} "
-                                           "any more; nothing was changed."})
+            raise InvalidInput({"tickets": ngettext(
+                "No ticket %(numbers)s any more; nothing was changed.",
+                "No tickets %(numbers)s any more; nothing was changed.", len(missing[:10])) % {
+                "numbers": ", ".join(f"#{n}" for n in missing[:10])}})
         add = [_tag(wanted["add_tag"], create=True)] if "add_tag" in wanted else []
         removed = _tag(wanted["remove_tag"], create=False) if "remove_tag" in wanted else None
         remove = [removed] if removed is not None else []
@@ -830,23 +836,26 @@ def merge_refusal(source: Ticket, target: Ticket) -> str | None:
     """
     src, dst = source.reference, target.reference
     if source.pk == target.pk:
-        return "A ticket cannot be merged into itself."
+        return _("A ticket cannot be merged into itself.")
     if source.merged_into_id is not None:
-        return f"{src} was already merged into #{source.merged_into_id}."
+        return _("%(source)s was already merged into #%(number)s.") % {
+            "source": src, "number": source.merged_into_id}
     if target.merged_into_id is not None:
-        return f"{dst} was merged into #{target.merged_into_id}; merge into that ticket instead."
+        return _("%(target)s was merged into #%(number)s; merge into that ticket instead.") % {
+            "target": dst, "number": target.merged_into_id}
     if source.account_id is not None and source.account_id == target.account_id:
         if source.contact_id == target.contact_id or _contact_in_account(source.contact_id,
                                                                          source.account_id):
             return None
-        return (f"The customer of {src} is no longer in its account and would lose sight of "
-                f"their messages on {dst}.")
+        return _("The customer of %(source)s is no longer in its account and would lose sight of "
+                 "their messages on %(target)s.") % {"source": src, "target": dst}
     if source.contact_id == target.contact_id:
         if source.account_id is None:
             return None
-        return (f"{src} and {dst} are about different accounts of the customer: merging would show "
-                f"one account's conversation to the other's people.")
-    return f"{src} and {dst} are from different customers and accounts; only their own tickets merge."
+        return _("%(source)s and %(target)s are about different accounts of the customer: merging would "
+                 "show one account's conversation to the other's people.") % {"source": src, "target": dst}
+    return _("%(source)s and %(target)s are from different customers and accounts; only their own "
+             "tickets merge.") % {"source": src, "target": dst}
 
 
 def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
@@ -860,7 +869,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
     """
     _check_staff(actor)
     if source.pk == target.pk:
-        raise InvalidInput({"target": "A ticket cannot be merged into itself."})
+        raise InvalidInput({"target": _("A ticket cannot be merged into itself.")})
     with transaction.atomic():
         locked = {ticket.pk: ticket for ticket in
                   Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk.exceptions import InvalidInput
@@ -65,14 +67,27 @@ class VoteThrottled(Exception):
 # ---------------------------------------------------------------- validation
 
 
-def _clean_line(value: str, field: str, what: str, limit: int) -> str:
+# A one-line field's refusals (empty, too long, control characters), whole sentences for each field:
+# "the name" and "the title" take different words around them in other languages.
+_LINE_PROBLEMS = {
+    "name": (gettext_noop("Enter a name."),
+             gettext_noop("Keep the name to %(limit)s characters (it has %(length)s)."),
+             gettext_noop("The name contains control characters.")),
+    "title": (gettext_noop("Enter a title."),
+              gettext_noop("Keep the title to %(limit)s characters (it has %(length)s)."),
+              gettext_noop("The title contains control characters.")),
+}
+
+
+def _clean_line(value: str, field: str, limit: int) -> str:
+    empty, too_long, control = _LINE_PROBLEMS[field]
     value = " ".join((value or "").split())
     if not value:
-        raise InvalidInput({field: f"Enter {what}."})
+        raise InvalidInput({field: _(empty)})
     if len(value) > limit:
-        raise InvalidInput({field: f"Keep the {field} to {limit} characters (it has {len(value)})."})
+        raise InvalidInput({field: _(too_long) % {"limit": limit, "length": len(value)}})
     if _CONTROL_CHARS.search(value):
-        raise InvalidInput({field: f"The {field} contains control characters."})
+        raise InvalidInput({field: _(control)})
     return value
 
 
@@ -82,29 +97,31 @@ def clean_slug(slug: str, *, fallback: str) -> str:
     if not slug:
         slug = slugify(fallback)[:MAX_SLUG_LENGTH].strip("-")
         if not slug:
-            raise InvalidInput({"slug": "Enter a slug: the title has no letters or digits to make one from."})
+            raise InvalidInput({"slug": _(
+                "Enter a slug: the title has no letters or digits to make one from.")})
     if len(slug) > MAX_SLUG_LENGTH:
-        raise InvalidInput({"slug": f"Keep the slug to {MAX_SLUG_LENGTH} characters (it has {len(slug)})."})
+        raise InvalidInput({"slug": _("Keep the slug to %(limit)s characters (it has %(length)s).") % {
+            "limit": MAX_SLUG_LENGTH, "length": len(slug)}})
     if not _SLUG.match(slug):
-        raise InvalidInput({"slug": "A slug is lower-case letters, digits and single hyphens between them "
-                                    "(like mail-settings)."})
+        raise InvalidInput({"slug": _("A slug is lower-case letters, digits and single hyphens between them "
+                                      "(like mail-settings).")})
     return slug
 
 
 def _clean_body(body: str) -> str:
     body = (body or "").replace("\r\n", "\n")
     if len(body) > MAX_BODY_LENGTH:
-        raise InvalidInput({"body": f"Keep the article to {MAX_BODY_LENGTH} characters "
-                                    f"(it has {len(body)})."})
+        raise InvalidInput({"body": _("Keep the article to %(limit)s characters (it has %(length)s).") % {
+            "limit": MAX_BODY_LENGTH, "length": len(body)}})
     if "\x00" in body:
-        raise InvalidInput({"body": "The article contains a NUL character."})
+        raise InvalidInput({"body": _("The article contains a NUL character.")})
     return body
 
 
 def _clean_choice(value: str, field: str, choices: list[tuple[str, str]] | list[str]) -> str:
     allowed = [choice[0] if isinstance(choice, tuple) else choice for choice in choices]
     if value not in allowed:
-        raise InvalidInput({field: f"Choose one of: {', '.join(allowed)}."})
+        raise InvalidInput({field: _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}})
     return value
 
 
@@ -112,31 +129,31 @@ def _category(category_id: object) -> Category:
     try:
         return Category.objects.get(pk=int(str(category_id)))
     except (ValueError, Category.DoesNotExist):
-        raise InvalidInput({"category": "Choose a category that exists."}) from None
+        raise InvalidInput({"category": _("Choose a category that exists.")}) from None
 
 
 # ---------------------------------------------------------------- categories
 
 
 def create_category(name: str, slug: str = "") -> Category:
-    name = _clean_line(name, "name", "a name", MAX_CATEGORY_NAME_LENGTH)
+    name = _clean_line(name, "name", MAX_CATEGORY_NAME_LENGTH)
     slug = clean_slug(slug, fallback=name)
     if Category.objects.filter(name__iexact=name).exists():
-        raise InvalidInput({"name": f"There is a category called “{name}” already."})
+        raise InvalidInput({"name": _("There is a category called “%(name)s” already.") % {"name": name}})
     if Category.objects.filter(slug=slug).exists():
-        raise InvalidInput({"slug": f"Another category has the slug “{slug}”."})
+        raise InvalidInput({"slug": _("Another category has the slug “%(slug)s”.") % {"slug": slug}})
     position = (Category.objects.aggregate(last=Max("position"))["last"] or 0) + 1
     try:
         with transaction.atomic():
             return Category.objects.create(name=name, slug=slug, position=position)
     except IntegrityError:
-        raise InvalidInput({"name": "Another category took this name or slug just now."}) from None
+        raise InvalidInput({"name": _("Another category took this name or slug just now.")}) from None
 
 
 def rename_category(category: Category, name: str) -> Category:
-    name = _clean_line(name, "name", "a name", MAX_CATEGORY_NAME_LENGTH)
+    name = _clean_line(name, "name", MAX_CATEGORY_NAME_LENGTH)
     if Category.objects.filter(name__iexact=name).exclude(pk=category.pk).exists():
-        raise InvalidInput({"name": f"There is a category called “{name}” already."})
+        raise InvalidInput({"name": _("There is a category called “%(name)s” already.") % {"name": name}})
     category.name = name
     category.save(update_fields=["name"])
     return category
@@ -159,7 +176,8 @@ def move_category(category: Category, direction: str) -> None:
 
 def delete_category(category: Category) -> None:
     if category.articles.exists():
-        raise InvalidInput({"category": f"“{category.name}” still has articles: move them first."})
+        raise InvalidInput({"category": _("“%(name)s” still has articles: move them first.") % {
+            "name": category.name}})
     category.delete()
 
 
@@ -181,17 +199,17 @@ def _add_revision(article: Article, by: User | None, note: str) -> ArticleRevisi
 
 def _check_article_slug(slug: str, article: Article | None) -> None:
     if slug in RESERVED_ARTICLE_SLUGS:
-        raise InvalidInput({"slug": f"“{slug}” is the address of a knowledge-base page: "
-                                    "choose another slug."})
+        raise InvalidInput({"slug": _(
+            "“%(slug)s” is the address of a knowledge-base page: choose another slug.") % {"slug": slug}})
     others = Article.objects.filter(slug=slug)
     if (others.exclude(pk=article.pk) if article else others).exists():
-        raise InvalidInput({"slug": f"Another article has the slug “{slug}”."})
+        raise InvalidInput({"slug": _("Another article has the slug “%(slug)s”.") % {"slug": slug}})
 
 
 def create_article(*, by: User, title: str, body: str, category: object, slug: str = "",
                    visibility: str = Visibility.PUBLIC, language: str = "en") -> Article:
     """A new draft and its first revision."""
-    title = _clean_line(title, "title", "a title", MAX_TITLE_LENGTH)
+    title = _clean_line(title, "title", MAX_TITLE_LENGTH)
     slug = clean_slug(slug, fallback=title)
     found_category = _category(category)
     body = _clean_body(body)
@@ -207,14 +225,15 @@ def create_article(*, by: User, title: str, body: str, category: object, slug: s
                 author=by, created_at=now, updated_at=now)
             _add_revision(article, by, "created")
     except IntegrityError:
-        raise InvalidInput({"slug": f"Another article took the slug “{slug}” just now."}) from None
+        raise InvalidInput({"slug": _("Another article took the slug “%(slug)s” just now.") % {
+            "slug": slug}}) from None
     return article
 
 
 def update_article(article: Article, *, by: User, title: str, body: str, category: object, slug: str,
                    visibility: str, language: str) -> Article:
     """Save the article's fields; a changed title or body is kept as a new revision."""
-    title = _clean_line(title, "title", "a title", MAX_TITLE_LENGTH)
+    title = _clean_line(title, "title", MAX_TITLE_LENGTH)
     slug = clean_slug(slug, fallback=title)
     found_category = _category(category)
     body = _clean_body(body)
@@ -233,14 +252,15 @@ def update_article(article: Article, *, by: User, title: str, body: str, categor
             if text_changed:
                 _add_revision(article, by, "edited")
     except IntegrityError:
-        raise InvalidInput({"slug": f"Another article took the slug “{slug}” just now."}) from None
+        raise InvalidInput({"slug": _("Another article took the slug “%(slug)s” just now.") % {
+            "slug": slug}}) from None
     return article
 
 
 def restore_revision(article: Article, revision: ArticleRevision, *, by: User) -> ArticleRevision:
     """The revision's title and body made current again, as a new revision (history is never rewritten)."""
     if revision.article_id != article.pk:
-        raise InvalidInput({"revision": "That revision belongs to another article."})
+        raise InvalidInput({"revision": _("That revision belongs to another article.")})
     with transaction.atomic():
         _lock(article)
         article.title, article.body = revision.title, revision.body
@@ -291,18 +311,18 @@ def _image_type(upload: UploadedFile) -> str | None:
 def add_image(article: Article, upload: UploadedFile | None, *, by: User) -> ArticleImage:
     """Store an uploaded PNG, JPEG, GIF or WebP image for the article (the attachment size limit)."""
     if upload is None:
-        raise InvalidInput({"image": "Choose an image to upload."})
+        raise InvalidInput({"image": _("Choose an image to upload.")})
     name = display_file_name(upload.name)
     size = upload.size or 0
     max_bytes = settings.EXTDESK_ATTACHMENT_MAX_BYTES
     if size == 0:
-        raise InvalidInput({"image": f"{name} is empty."})
+        raise InvalidInput({"image": _("%(name)s is empty.") % {"name": name}})
     if size > max_bytes:
-        raise InvalidInput({"image": f"{name} is {format_size(size)}; "
-                                     f"the limit is {format_size(max_bytes)}."})
+        raise InvalidInput({"image": _("%(name)s is %(size)s; the limit is %(limit)s.") % {
+            "name": name, "size": format_size(size), "limit": format_size(max_bytes)}})
     content_type = _image_type(upload)
     if content_type is None:
-        raise InvalidInput({"image": f"{name} is not a PNG, JPEG, GIF or WebP image."})
+        raise InvalidInput({"image": _("%(name)s is not a PNG, JPEG, GIF or WebP image.") % {"name": name}})
     storage = image_storage()
     stored = storage.save(attachment_upload_to(None, name), upload)
     try:
@@ -325,7 +345,7 @@ def vote(article: Article, *, helpful: bool, address: str, contact: Contact | No
     Raises VoteThrottled when the address voted VOTE_LIMIT times in VOTE_WINDOW.
     """
     if contact is None and not re.fullmatch(r"[0-9a-f]{32}", visitor or ""):
-        raise InvalidInput({"visitor": "The visitor id is missing or malformed."})
+        raise InvalidInput({"visitor": _("The visitor id is missing or malformed.")})
     now = timezone.now()
     who = {"contact": contact} if contact is not None else {"visitor": visitor}
     with transaction.atomic():

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import InboundMail
 
@@ -25,14 +27,14 @@ class InboundMailAdmin(admin.ModelAdmin):
                        "decided_at", "original", "dedup_key")
     exclude = ("raw",)
 
-    @admin.display(description="original")
+    @admin.display(description=_("original"))
     def original(self, obj: InboundMail) -> str:
         if not obj.raw:
-            return "not kept"
+            return gettext("not kept")
         # The desk's pages show the headers and serve the .eml with the right download headers.
-        return format_html('<a href="{}">headers</a> · <a href="{}">download .eml</a>',
-                           reverse("desk:inbound_mail", args=[obj.pk]),
-                           reverse("desk:inbound_eml", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a> · <a href="{}">{}</a>',
+                           reverse("desk:inbound_mail", args=[obj.pk]), gettext("headers"),
+                           reverse("desk:inbound_eml", args=[obj.pk]), gettext("download .eml"))
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk import notifications
@@ -347,7 +348,7 @@ def _attachments(attachments: Sequence[MailAttachment]) -> tuple[list[UploadedFi
 def _held(inbound_id: int) -> InboundMail:
     record = InboundMail.objects.select_for_update().filter(pk=inbound_id).first()
     if record is None or record.outcome != Outcome.HELD:
-        raise InvalidInput({"mail": "This mail is no longer held: someone released or deleted it."})
+        raise InvalidInput({"mail": _("This mail is no longer held: someone released or deleted it.")})
     return record
 
 

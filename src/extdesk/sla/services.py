@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Field, Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import OPEN_STATUSES, Escalation, Message, Priority, Speaker, Status, Ticket
@@ -258,7 +260,11 @@ def claim_escalation(ticket_id: int, now: datetime) -> tuple[Ticket, str, Escala
 _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?", re.IGNORECASE)
 # A target beyond a working year (250 days of 8 hours) is a typing mistake.
 MAX_TARGET_MINUTES = 2000 * 60
-_TOO_LONG = f"Keep a target to at most {MAX_TARGET_MINUTES // 60:,} business hours (about a working year)."
+
+
+def _too_long() -> str:
+    return _("Keep a target to at most %(hours)s business hours (about a working year).") % {
+        "hours": number_format(MAX_TARGET_MINUTES // 60, force_grouping=True)}
 
 
 def parse_duration(text: str, *, day_minutes: int, field: str) -> int:
@@ -266,14 +272,15 @@ def parse_duration(text: str, *, day_minutes: int, field: str) -> int:
     raw = (text or "").strip()
     match = _DURATION.fullmatch(raw)
     if not raw or match is None or not any(match.groups()):
-        raise InvalidInput({field: f"Write a duration such as 90m, 4h, 1h 30m or 2d (a business day is "
-                                   f"{format_minutes(day_minutes)}); “{raw}” is not one."})
+        raise InvalidInput({field: _("Write a duration such as 90m, 4h, 1h 30m or 2d (a business day is "
+                                     "%(day)s); “%(text)s” is not one.") % {
+            "day": format_minutes(day_minutes), "text": raw}})
     days, hours, minutes = (int(part or 0) for part in match.groups())
     total = days * day_minutes + hours * 60 + minutes
     if total <= 0:
-        raise InvalidInput({field: "A target must be longer than zero."})
+        raise InvalidInput({field: _("A target must be longer than zero.")})
     if total > MAX_TARGET_MINUTES:
-        raise InvalidInput({field: _TOO_LONG})
+        raise InvalidInput({field: _too_long()})
     return total
 
 
@@ -300,16 +307,19 @@ def update_policies(targets: Mapping[int, tuple[int, int]]) -> ServiceLevels:
     errors: dict[str, list[str]] = {}
     for priority, (first, resolution) in targets.items():
         if priority not in Priority.values:
-            raise InvalidInput({"priority": f"There is no priority {priority}."})
-        label = Priority(priority).label.lower()
+            raise InvalidInput({"priority": _("There is no priority %(priority)s.") % {"priority": priority}})
+        # The fields are named by the member (as sla.forms names them), the message by the label.
+        name = Priority(priority).name.lower()
         if first <= 0 or resolution <= 0:
-            errors.setdefault(f"{label}_first_response", []).append("A target must be longer than zero.")
+            errors.setdefault(f"{name}_first_response", []).append(_("A target must be longer than zero."))
         elif resolution < first:
-            errors.setdefault(f"{label}_resolution", []).append(
-                f"Resolution of {label} tickets cannot be due before their first response "
-                f"({format_minutes(resolution)} < {format_minutes(first)}).")
+            errors.setdefault(f"{name}_resolution", []).append(
+                _("Resolution of %(priority)s tickets cannot be due before their first response "
+                  "(%(resolution)s < %(first_response)s).") % {
+                    "priority": str(Priority(priority).label).lower(),
+                    "resolution": format_minutes(resolution), "first_response": format_minutes(first)})
         elif max(first, resolution) > MAX_TARGET_MINUTES:
-            errors.setdefault(f"{label}_resolution", []).append(_TOO_LONG)
+            errors.setdefault(f"{name}_resolution", []).append(_too_long())
     if errors:
         raise InvalidInput(errors)
     before = selectors.current()
@@ -329,8 +339,8 @@ def _clean_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput({"time_zone": f"“{name}” is not a time zone name (such as Europe/Berlin)."}
-                           ) from None
+        raise InvalidInput({"time_zone": _("“%(name)s” is not a time zone name (such as Europe/Berlin).") % {
+            "name": name}}) from None
     return name
 
 
@@ -344,12 +354,13 @@ def update_calendar(*, time_zone: str, working_days: Iterable[int], opens_at: ti
         errors.update(exc.message_dict)
     days = sorted(set(working_days))
     if not days:
-        errors["working_days"] = ["Choose at least one working day."]
+        errors["working_days"] = [_("Choose at least one working day.")]
     elif not set(days) <= set(range(7)):
-        errors["working_days"] = ["Working days are Monday (0) to Sunday (6)."]
+        errors["working_days"] = [_("Working days are Monday (0) to Sunday (6).")]
     if closes_at <= opens_at:
-        errors["closes_at"] = [f"The closing time must be after the opening time "
-                               f"({closes_at:%H:%M} is not after {opens_at:%H:%M})."]
+        errors["closes_at"] = [_("The closing time must be after the opening time (%(closes_at)s is not "
+                                 "after %(opens_at)s).") % {"closes_at": f"{closes_at:%H:%M}",
+                                                            "opens_at": f"{opens_at:%H:%M}"}]
     if errors:
         raise InvalidInput(errors)
     before = selectors.current()
@@ -367,14 +378,16 @@ def add_holiday(day: date, name: str = "") -> Holiday:
     """A day off, whatever its weekday; open tickets follow. InvalidInput when it is one already."""
     name = " ".join((name or "").split())
     if len(name) > 100:
-        raise InvalidInput({"name": f"Keep the name to 100 characters (it has {len(name)})."})
+        raise InvalidInput({"name": _("Keep the name to %(limit)s characters (it has %(length)s).") % {
+            "limit": 100, "length": len(name)}})
     before = selectors.current()
     try:
         with transaction.atomic():
             holiday = Holiday.objects.create(calendar=selectors.calendar_row(), date=day, name=name)
             _raise_revision()
     except IntegrityError:
-        raise InvalidInput({"date": f"{day:%Y-%m-%d} is a holiday already."}) from None
+        raise InvalidInput({"date": _("%(date)s is a holiday already.") % {
+            "date": f"{day:%Y-%m-%d}"}}) from None
     recompute_open_tickets(before)
     return holiday
 
