@@ -1,4 +1,4 @@
-"""Forms of the agents' tools: canned replies, bulk changes on the queue, tags and merging.
+"""Forms of the agents' tools: canned replies, bulk changes on the queue, tags, copies and merging.
 
 They read input; the rules are the services' own (extdesk.helpdesk.services,
 extdesk.desk.canned).
@@ -217,6 +217,20 @@ def bulk_bar(params: QueryDict, *, staff: list[User], categories: list[Category]
 class TagForm(forms.Form):
     tag = forms.CharField(label=gettext_lazy("Tag"), max_length=MAX_TAG_LENGTH,
                           error_messages={"required": gettext_lazy("Enter a tag.")})
+
+
+class CopyForm(forms.Form):
+    """An address to copy on a ticket's mail, or to take off; the address rules are add_copy's."""
+
+    address = forms.CharField(label=gettext_lazy("Address to copy"), max_length=254,
+                              widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+                              error_messages={"required": gettext_lazy("Enter an e-mail address.")})
+    # The ticket version the page was drawn from; "anyway" applies the change although it changed since.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def expected_version(self) -> int | None:
+        return None if self.cleaned_data.get("anyway") else self.cleaned_data.get("version")
 
 
 class MergeForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, canned_views, merge_views, sla_views, tag_views, views
+from . import bulk_views, canned_views, copy_views, merge_views, sla_views, tag_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("tickets/<int:number>/assign-to-me/", bulk_views.assign_to_me, name="assign_to_me"),
     path("tickets/<int:number>/tags/add/", tag_views.tag_add, name="tag_add"),
     path("tickets/<int:number>/tags/remove/", tag_views.tag_remove, name="tag_remove"),
+    path("tickets/<int:number>/copies/add/", copy_views.copy_add, name="copy_add"),
+    path("tickets/<int:number>/copies/remove/", copy_views.copy_remove, name="copy_remove"),
     path("tickets/<int:number>/merge/", merge_views.merge, name="merge"),
     path("tickets/<int:number>/canned/", canned_views.canned_insert, name="canned_insert"),
     path("tickets/<int:number>/canned/<int:pk>/", canned_views.canned_text, name="canned_text"),

@@ -42,7 +42,7 @@ from .forms import (
 )
 from .selectors import DEFAULT_QUEUE_TAB, QUEUE_STATUS_ALL, QUEUE_STATUS_TABS
 from .throttle import Lockout
-from .tool_forms import bulk_bar
+from .tool_forms import CopyForm, bulk_bar
 
 # ---------------------------------------------------------------- sign-in
 
@@ -218,9 +218,12 @@ def ticket_with_draft(request: StaffRequest, ticket: Ticket, posted: dict[str, s
 
 
 def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffReplyForm | None = None,
-                   update_form: TicketUpdateForm | None = None,
-                   conflict: Conflict | None = None) -> HttpResponse:
-    """The ticket page; with ``conflict``, what changed since the refused form was drawn (HTTP 409)."""
+                   update_form: TicketUpdateForm | None = None, copy_form: CopyForm | None = None,
+                   conflict: Conflict | None = None, copy_removing: bool = False) -> HttpResponse:
+    """The ticket page; with ``conflict``, what changed since the refused form was drawn (HTTP 409).
+
+    ``copy_form`` is a refused change of the copies (``copy_removing``: a removal).
+    """
     if update_form is None:
         update_form = TicketUpdateForm(initial=update_initial(ticket), staff=selectors.staff_members(),
                                        categories=selectors.all_categories(),
@@ -237,7 +240,10 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
         if reply_form.is_bound:
             reply_form.fields["body"].widget.attrs["autofocus"] = True
     presence.touch(ticket.pk, request.user)
-    status = 409 if conflict is not None else 400 if reply_form.errors or update_form.errors else 200
+    copy_form = copy_form or CopyForm()
+    copies = selectors.ticket_copies(ticket)
+    refused = reply_form.errors or update_form.errors or copy_form.errors
+    status = 409 if conflict is not None else 400 if refused else 200
     return _page(request, "desk/ticket.html", {
         "ticket": ticket,
         "thread": desk_selectors.ticket_thread(ticket),
@@ -252,6 +258,11 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
         # Which form was refused for a collision, and what the agent had not seen.
         "reply_conflict": changes if conflict is not None and reply_form.is_bound else None,
         "update_conflict": changes if conflict is not None and update_form.is_bound else None,
+        "copies": copies,
+        "copy_addresses": [copy.address for copy in copies],
+        "copy_form": copy_form,
+        "copy_conflict": changes if conflict is not None and copy_form.is_bound else None,
+        "copy_removing": copy_removing,
     }, status)
 
 

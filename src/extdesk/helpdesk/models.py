@@ -299,6 +299,46 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     # A resolved ticket the customer did not answer for EXTDESK_AUTO_CLOSE_DAYS (extdesk.sla.duties).
     AUTO_CLOSED = "auto_closed", _("Closed automatically")
+    # An address copied on the ticket's mail (TicketCopy) was added or removed; the value names it.
+    COPY_ADDED = "copy_added", _("Copy (Cc) added")
+    COPY_REMOVED = "copy_removed", _("Copy (Cc) removed")
+
+
+class CopyWay(models.TextChoices):
+    """How an address came to be copied on a ticket."""
+
+    MAIL = "mail", _("by e-mail")
+    DESK = "desk", _("on the desk")
+    PORTAL = "portal", _("in the portal")
+
+
+class TicketCopy(models.Model):
+    """An address that gets a copy (Cc) of every mail the ticket's customer gets, and may answer by mail.
+
+    Its mail to the ticket is threaded on it like the contact's own
+    (extdesk.mail.routing.may_see); removing the copy takes that away.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="copies")
+    # As given (trimmed); unique on the ticket whatever its case.
+    address = models.CharField(max_length=254)
+    added_at = models.DateTimeField()
+    # Who added it: a staff member, or a contact (the customer, or the mail that named it).
+    added_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    added_by_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
+    how = models.CharField(max_length=8, choices=CopyWay.choices)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name_plural = "ticket copies"
+        constraints = [models.UniqueConstraint("ticket", Lower("address"), name="ticket_copy_unique_ci")]
+        # Incoming mail asks whether its sender is copied on a ticket, by address.
+        indexes = [models.Index(Lower("address"), name="ticket_copy_address")]
+
+    def __str__(self) -> str:
+        return f"{self.address} copied on ticket {self.ticket_id}"
 
 
 class StaffProfile(models.Model):

@@ -37,6 +37,7 @@ from extdesk.contacts.models import Contact
 from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
+from . import selectors
 from .models import Channel, MailReference, Message, Status, Ticket
 from .staff import desk_users, display_name
 from .wording import customer_status_label
@@ -128,16 +129,19 @@ def _thread_headers(ticket: Ticket) -> list[tuple[str, str]]:
 
 def _send(ticket: Ticket, subject: str, lines: Sequence[str], recipients: Sequence[str], about: str, *,
           message: Message | None = None, auto_submitted: str = "auto-generated",
-          thread: bool = True) -> None:
+          thread: bool = True, copied: bool = False) -> None:
     """Queue one mail on the ticket's thread and remember its Message-ID for the replies to it.
 
     ``thread`` False: the ticket has no mail yet to answer (it was made in this transaction).
+    ``copied``: a mail to the customer, sent with the ticket's copies in Cc
+    (helpdesk.models.TicketCopy); never staff mail, nor a notice about one mail to its author.
     """
     # A savepoint inside the change's transaction: the mail and its
     # reference are written together or not at all, even for a caller without one.
     with transaction.atomic():
         headers = _thread_headers(ticket) if thread else []
-        mail = enqueue(subject, "\n".join(lines), recipients, about, headers=headers,
+        cc = selectors.copied_addresses(ticket.pk) if copied else []
+        mail = enqueue(subject, "\n".join(lines), recipients, about, cc=cc, headers=headers,
                        auto_submitted=auto_submitted)
         if mail is not None:
             MailReference.objects.create(mail_id=mail.mail_id, ticket=ticket, message=message,
@@ -223,7 +227,7 @@ def staff_replied(message_id: int) -> None:
         ]
         subject = _subject(ticket, _("New reply"))
     _send(ticket, subject, lines, [ticket.contact.email],
-          f"the staff reply on {ticket.reference}", message=message)
+          f"the staff reply on {ticket.reference}", message=message, copied=True)
 
 
 def status_changed(ticket_id: int, old: str, new: str) -> None:
@@ -243,7 +247,8 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
                 lines += [*cast(list[str], extra), ""]
         lines += _how_to_answer(ticket, adding=True)
         subject = _subject(ticket, _("Status: %(status)s") % {"status": customer_status_label(new)})
-    _send(ticket, subject, lines, [ticket.contact.email], f"the status change of {ticket.reference}")
+    _send(ticket, subject, lines, [ticket.contact.email], f"the status change of {ticket.reference}",
+          copied=True)
 
 
 def _in_sentence(label: str) -> str:
@@ -289,7 +294,8 @@ def acknowledge(ticket_id: int, *, refused: Sequence[str] = ()) -> None:
         subject = _("%(tag)s Received: %(subject)s") % {"tag": tag, "subject": ticket.subject}
     # auto-replied: this answers their mail (RFC 3834); their autoresponder must not answer it back.
     _send(ticket, subject, lines, [ticket.contact.email],
-          f"the acknowledgement of {ticket.reference}", message=first, auto_submitted="auto-replied")
+          f"the acknowledgement of {ticket.reference}", message=first, auto_submitted="auto-replied",
+          copied=True)
 
 
 def attachments_refused(message_id: int, refused: Sequence[str]) -> None:
@@ -337,7 +343,7 @@ def ticket_merged(source_id: int, target_id: int) -> None:
         ]
         subject = _subject(target, _("Merged with %(source)s") % names)
     _send(target, subject, lines, [source.contact.email],
-          f"the merge of {source.reference} into {target.reference}")
+          f"the merge of {source.reference} into {target.reference}", copied=True)
 
 
 def closed_unanswered(ticket_id: int, days: int) -> None:
@@ -360,7 +366,7 @@ def closed_unanswered(ticket_id: int, days: int) -> None:
                       _("(or open the helpdesk from your control panel).")]
         subject = _subject(ticket, _("Closed"))
     _send(ticket, subject, lines, [ticket.contact.email],
-          f"the automatic closing of {ticket.reference}")
+          f"the automatic closing of {ticket.reference}", copied=True)
 
 
 # What each escalation step tells staff, by target and step (extdesk.helpdesk.models.Escalation).

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from email.utils import parseaddr
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -30,6 +33,7 @@ from .models import (
     Status,
     Tag,
     Ticket,
+    TicketCopy,
     TicketEvent,
 )
 from .staff import desk_users
@@ -748,3 +752,58 @@ def thread_counts(ticket: Ticket) -> tuple[int, int]:
     """How many messages (internal notes too) and attachments the ticket's thread holds."""
     return (Message.objects.filter(ticket=ticket).count(),
             Attachment.objects.filter(message__ticket=ticket).count())
+
+
+# ---------------------------------------------------------------- copies (Cc)
+
+
+def _lowered(address: str) -> Lower:
+    return Lower(Value(address.strip(), output_field=CharField()))
+
+
+def copies_named(ticket_id: int, address: str) -> QuerySet[TicketCopy]:
+    """The ticket's copy to ``address`` whatever its case: none or one."""
+    # Lowered by the database, as the unique constraint lowers them (Python and SQLite differ beyond ASCII).
+    return TicketCopy.objects.alias(key=Lower("address")).filter(ticket_id=ticket_id, key=_lowered(address))
+
+
+def is_copied(ticket_id: int, address: str) -> bool:
+    """Whether ``address`` gets copies of the ticket's mail (and so may answer it by mail)."""
+    return bool(address.strip()) and copies_named(ticket_id, address).exists()
+
+
+def is_copied_anywhere(address: str) -> bool:
+    """Whether ``address`` is copied on any ticket: whether its mail may be a reply at all."""
+    return bool(address.strip()) and (TicketCopy.objects.alias(key=Lower("address"))
+                                      .filter(key=_lowered(address)).exists())
+
+
+def ticket_copies(ticket: Ticket) -> list[TicketCopy]:
+    """The addresses copied on the ticket, first added first, with who added them."""
+    return list(ticket.copies.select_related("added_by_user__staff_profile", "added_by_contact"))
+
+
+def copied_addresses(ticket_id: int) -> list[str]:
+    """What the Cc of the customer's mail about the ticket names."""
+    return list(TicketCopy.objects.filter(ticket_id=ticket_id).order_by("added_at", "id")
+                .values_list("address", flat=True))
+
+
+def helpdesk_addresses() -> set[str]:
+    """The helpdesk's own addresses, lower-cased: its sender (EXTDESK_EMAIL_FROM) and the IMAP inboxes
+    whose user name is an address."""
+    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1], *(inbox.user for inbox in settings.EXTDESK_INBOXES)}
+    return {address.strip().lower() for address in own if "@" in address}
+
+
+def is_helpdesk_address(address: str) -> bool:
+    """Whether ``address`` is the helpdesk's own or a staff member's (any staff user, active or not).
+
+    Never copied on a ticket: the helpdesk would mail itself, and staff follow
+    tickets on the desk, where the customer's copies must not reach them.
+    """
+    address = address.strip()
+    if address.lower() in helpdesk_addresses():
+        return True
+    return (get_user_model().objects.filter(is_staff=True, contact__isnull=True)
+            .alias(key=Lower("email")).filter(key=_lowered(address)).exists())

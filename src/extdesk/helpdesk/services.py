@@ -19,7 +19,9 @@ from typing import Any, TypedDict, Unpack, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, ForeignKey
 from django.dispatch import Signal
@@ -37,6 +39,7 @@ from .models import (
     Attachment,
     Category,
     Channel,
+    CopyWay,
     EventKind,
     MailReference,
     Message,
@@ -44,6 +47,7 @@ from .models import (
     Status,
     Tag,
     Ticket,
+    TicketCopy,
     TicketEvent,
 )
 from .staff import display_name, is_desk_user
@@ -231,6 +235,15 @@ def _check_customer(ticket: Ticket, contact: Contact) -> None:
         raise NotAllowed(f"contact {contact.pk} may not act on ticket {ticket.pk}")
 
 
+def _check_participant(ticket: Ticket, contact: Contact) -> None:
+    """The customer side, or a contact at an address copied on the ticket: who may answer it by mail."""
+    try:
+        _check_customer(ticket, contact)
+    except NotAllowed:
+        if not selectors.is_copied(ticket.pk, contact.email):
+            raise
+
+
 def _check_staff(user: Actor) -> None:
     # The desk's rule, so that a customer's login with staff rights acts on nothing.
     if isinstance(user, Contact) or not is_desk_user(user):
@@ -239,7 +252,7 @@ def _check_staff(user: Actor) -> None:
 
 def _check_actor(ticket: Ticket, actor: Actor) -> None:
     if isinstance(actor, Contact):
-        _check_customer(ticket, actor)
+        _check_participant(ticket, actor)
     else:
         _check_staff(actor)
 
@@ -591,9 +604,10 @@ def update_properties(ticket: Ticket, *, actor: User, expected_version: int | No
 
 
 def _status_by_customer(
-    ticket: Ticket, contact: Contact, status: str, *, from_statuses: Sequence[str]
+    ticket: Ticket, contact: Contact, status: str, *, from_statuses: Sequence[str],
+    check: Callable[[Ticket, Contact], None] = _check_customer,
 ) -> bool:
-    _check_customer(ticket, contact)
+    check(ticket, contact)
     with transaction.atomic():
         current = _locked(ticket)
         before = _before(current)
@@ -614,8 +628,12 @@ def close_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
 
 
 def reopen_by_customer(ticket: Ticket, *, contact: Contact) -> bool:
-    """The customer reopens a resolved or closed ticket; True when it changed."""
-    return _status_by_customer(ticket, contact, Status.OPEN, from_statuses=CLOSED_STATUSES)
+    """The customer reopens a resolved or closed ticket; True when it changed.
+
+    A person copied on the ticket may too: their answer by mail reopens it as the contact's would.
+    """
+    return _status_by_customer(ticket, contact, Status.OPEN, from_statuses=CLOSED_STATUSES,
+                               check=_check_participant)
 
 
 def close_unanswered(ticket_id: int, *, resolved_before: datetime, days: int) -> bool:
@@ -860,7 +878,7 @@ def merge_refusal(source: Ticket, target: Ticket) -> str | None:
 
 def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
     """Merge ``source`` into ``target``: its messages (with their dates and attachments), its mail
-    threads and its tags move over; it is closed and points there; both histories say so; its
+    threads, its copies (Cc) and its tags move over; it is closed and points there; both histories say so; its
     customer is told in one mail on the target's thread. The number of messages moved.
 
     A mail answering the old ticket's mails lands on the target (its Message-IDs
@@ -881,6 +899,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
         # them with the merge's version, so a form drawn on the target before sees them as new.
         moved = Message.objects.filter(ticket=old).update(ticket=new, version=None)
         MailReference.objects.filter(ticket=old).update(ticket=new)
+        _merge_copies(old, new, actor)
         # Tickets merged into this one before now point to the end of the chain.
         Ticket.objects.filter(merged_into=old).update(merged_into=new)
         _set_tags(new, list(old.tags.all()), [], actor)
@@ -902,3 +921,159 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> int:
     _sync(target, new)
     source.merged_into_id = new.pk
     return moved
+
+
+# ---------------------------------------------------------------- copies (Cc)
+
+# The most addresses copied on one ticket (a merge may bring it over, and nothing is added then).
+MAX_COPIES = 10
+_MAX_ADDRESS_LENGTH = 254
+
+
+def clean_copy_address(address: str) -> str:
+    """An address to copy on a ticket, trimmed; InvalidInput (``address``) unless it is one."""
+    address = (address or "").strip()
+    if not address:
+        raise InvalidInput({"address": _("Enter an e-mail address.")})
+    if len(address) > _MAX_ADDRESS_LENGTH:
+        raise InvalidInput({"address": _("Keep the address to %(limit)d characters (it has %(length)d).") % {
+            "limit": _MAX_ADDRESS_LENGTH, "length": len(address)}})
+    try:
+        validate_email(address)
+    except ValidationError:
+        problem = _("Enter a valid e-mail address, such as name@example.com.")
+        raise InvalidInput({"address": problem}) from None
+    return address
+
+
+def _check_copier(ticket: Ticket, actor: Actor) -> None:
+    """Staff, or the customer side as the portal shows it; never a copied person (they are only in Cc)."""
+    if isinstance(actor, Contact):
+        _check_customer(ticket, actor)
+    else:
+        _check_staff(actor)
+
+
+def _copy_refusal(current: Ticket, address: str) -> str | None:
+    """Why ``address`` may not be copied on a locked ticket; None when it may."""
+    if current.merged_into_id is not None:
+        return _("This ticket was merged into #%(number)s; change the copies there.") % {
+            "number": current.merged_into_id}
+    if address.lower() == current.contact.email.strip().lower():
+        return _("%(address)s is the ticket's customer, who gets every mail anyway.") % {"address": address}
+    if selectors.is_helpdesk_address(address):
+        return _("%(address)s is the helpdesk's own or a staff member's address; staff follow tickets on "
+                 "the desk.") % {"address": address}
+    if current.copies.count() >= MAX_COPIES:
+        return _("A ticket copies at most %(limit)d addresses; remove one first.") % {"limit": MAX_COPIES}
+    return None
+
+
+def _add_copy(current: Ticket, address: str, actor: Contact | User, how: str) -> None:
+    """Copy ``address`` (checked, not copied yet) on a locked ticket, recorded as one history line."""
+    TicketCopy.objects.create(ticket=current, address=address, added_at=timezone.now(), how=how,
+                              **_actor_fields(actor, "added_by"))
+    _record(current, actor, EventKind.COPY_ADDED, new=address)
+
+
+def _check_copies_version(current: Ticket, expected_version: int | None, actor: Actor) -> None:
+    """Conflict when someone but ``actor`` changed the copies after the version the form showed."""
+    if expected_version is None or current.version == expected_version:
+        return
+    others = TicketEvent.objects.filter(ticket_id=current.pk, version__gt=expected_version,
+                                        kind__in=[EventKind.COPY_ADDED, EventKind.COPY_REMOVED])
+    others = others.exclude(**{"actor_contact" if isinstance(actor, Contact) else "actor_user": actor})
+    if others.exists():
+        raise Conflict(current, expected_version)
+
+
+def _copies_changed(current: Ticket) -> None:
+    current.updated_at = timezone.now()
+    current.save(update_fields=["updated_at"])
+    bump_version(current)
+
+
+def add_copy(ticket: Ticket, address: str, *, actor: Actor, expected_version: int | None = None) -> bool:
+    """Staff (on the desk) or the customer (in the portal) copy ``address`` on the ticket's mail.
+
+    True when it was added, False when it was copied already (whatever the
+    case). InvalidInput (``address``) for an address that is no address, the
+    ticket's customer's, the helpdesk's own or a staff member's, or one too
+    many (MAX_COPIES). ``expected_version`` as for update_properties: a
+    Conflict only when someone else changed the copies since.
+    """
+    _check_copier(ticket, actor)
+    address = clean_copy_address(address)
+    with transaction.atomic():
+        current = _locked(ticket)
+        _check_copies_version(current, expected_version, actor)
+        added = not selectors.copies_named(current.pk, address).exists()
+        if added:
+            if problem := _copy_refusal(current, address):
+                raise InvalidInput({"address": problem})
+            _add_copy(current, address, actor, CopyWay.PORTAL if isinstance(actor, Contact) else CopyWay.DESK)
+            _copies_changed(current)
+    _sync(ticket, current)
+    return added
+
+
+def remove_copy(ticket: Ticket, address: str, *, actor: Actor, expected_version: int | None = None) -> bool:
+    """Take ``address`` (whatever its case) off the ticket's copies; True when it was there.
+
+    It gets no more mail about the ticket, and its mail to it is a stranger's again.
+    """
+    _check_copier(ticket, actor)
+    with transaction.atomic():
+        current = _locked(ticket)
+        _check_copies_version(current, expected_version, actor)
+        found = selectors.copies_named(current.pk, address or "").first()
+        if found is not None:
+            found.delete()
+            _record(current, actor, EventKind.COPY_REMOVED, new=found.address)
+            _copies_changed(current)
+    _sync(ticket, current)
+    return found is not None
+
+
+def copy_from_mail(ticket: Ticket, addresses: Iterable[str], *, contact: Contact) -> list[str]:
+    """The ticket's own contact named ``addresses`` (the Cc and To of their mail): copy them; those added.
+
+    Quietly skipped: what is no address, the contact's own, the helpdesk's
+    and staff's (selectors.is_helpdesk_address), what is copied already, and
+    whatever comes after MAX_COPIES. Only the ticket's contact decides who is
+    in the conversation: anyone else's mail adds nobody.
+    """
+    if ticket.contact_id != contact.pk:
+        return []
+    added: list[str] = []
+    with transaction.atomic():
+        current = _locked(ticket)
+        for given in addresses:
+            try:
+                address = clean_copy_address(given)
+            except InvalidInput:
+                continue
+            if (selectors.copies_named(current.pk, address).exists()
+                    or _copy_refusal(current, address) is not None):
+                continue
+            _add_copy(current, address, contact, CopyWay.MAIL)
+            added.append(address)
+        if added:
+            _copies_changed(current)
+    _sync(ticket, current)
+    return added
+
+
+def _merge_copies(old: Ticket, new: Ticket, actor: User) -> None:
+    """Move a merged ticket's copies to the ticket it goes into, each recorded there as added.
+
+    Those the target has already (or its customer's address) are dropped. The
+    cap is not applied: nobody who followed the conversation loses it by a merge.
+    """
+    customer = new.contact.email.strip().lower()
+    for copy in old.copies.order_by("added_at", "id"):
+        if copy.address.lower() == customer or selectors.copies_named(new.pk, copy.address).exists():
+            copy.delete()
+            continue
+        TicketCopy.objects.filter(pk=copy.pk).update(ticket=new)
+        _record(new, actor, EventKind.COPY_ADDED, new=copy.address)

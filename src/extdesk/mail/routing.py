@@ -3,7 +3,8 @@
 Reads only. A mail answers a ticket when its In-Reply-To or References name
 a Message-ID the helpdesk sent or received for that ticket, else when its
 subject carries the ticket's tag; and in both cases only when its sender may
-see that ticket. A stranger quoting a ticket number opens a new ticket.
+see that ticket: staff, its customer side, or an address copied on it (Cc).
+A stranger quoting a ticket number opens a new ticket.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from extdesk.contacts.models import Contact
 from extdesk.contacts.selectors import contact_by_address
+from extdesk.helpdesk import selectors as helpdesk_selectors
 from extdesk.helpdesk.models import MailReference, Ticket
 from extdesk.helpdesk.staff import desk_users
 
@@ -66,8 +68,11 @@ def identify(address: str, name: str) -> Sender:
 
 
 def may_see(sender: Sender, ticket: Ticket) -> bool:
-    """Staff see every ticket; a contact its own and its accounts' (as the portal decides)."""
+    """Staff see every ticket; a contact its own and its accounts' (as the portal decides); anyone the
+    tickets they are copied on, for as long as they are (a contact, a guest, or nobody yet)."""
     if sender.staff is not None:
+        return True
+    if helpdesk_selectors.is_copied(ticket.pk, sender.address):
         return True
     contact = sender.contact
     if contact is None:
@@ -106,9 +111,10 @@ def threaded_ticket(sender: Sender, mail_ids: Sequence[str], subject: str) -> Ti
 
     References are tried newest first (In-Reply-To before References, whose
     last entry is the parent), then the subject's tag (not for staff). A
-    merged ticket's mail goes to the ticket it was merged into.
+    merged ticket's mail goes to the ticket it was merged into. Someone the
+    helpdesk does not know answers only the tickets they are copied on.
     """
-    if not sender.known:
+    if not sender.known and not helpdesk_selectors.is_copied_anywhere(sender.address):
         return None
     wanted = [mail_id_key(mail_id) for mail_id in mail_ids if mail_id]
     if wanted:

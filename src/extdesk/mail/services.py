@@ -213,6 +213,7 @@ def _store_ticket(record: InboundMail, parsed: ParsedMail, raw: bytes, written: 
     )
     message = ticket.messages.get()
     _thread(record, parsed, raw, written, ticket, message)
+    _copy_named(parsed, sender, ticket, contact)
     if parsed.automatic:
         reason = f"no acknowledgement: {parsed.automatic}"
     elif settings.EXTDESK_MAIL_ACKNOWLEDGE:
@@ -236,21 +237,36 @@ def _store_reply(record: InboundMail, parsed: ParsedMail, raw: bytes, written: l
         message = helpdesk.reply(ticket, author=sender.staff, body=body, attachments=files,
                                  internal=bool(parsed.automatic), channel=Channel.EMAIL)
     else:
-        assert sender.contact is not None
+        # Someone copied on the ticket whom the helpdesk did not know yet answers as a guest.
+        contact = sender.contact or _guest(sender)
         if ticket.status == Status.CLOSED:
             if parsed.automatic:
                 # An out-of-office answer to the closing notice must not reopen the ticket.
                 _keep_original(record, raw, written)
                 return _finish(record, Outcome.DROPPED, f"{parsed.automatic}, on closed ticket #{ticket.pk}",
-                               contact=sender.contact, ticket=ticket)
+                               contact=contact, ticket=ticket)
             # Answering a closed ticket's mail reopens it, as its Reopen button would.
-            helpdesk.reopen_by_customer(ticket, contact=sender.contact)
-        message = helpdesk.reply(ticket, author=sender.contact, body=body, attachments=files,
+            helpdesk.reopen_by_customer(ticket, contact=contact)
+        _copy_named(parsed, sender, ticket, contact)
+        message = helpdesk.reply(ticket, author=contact, body=body, attachments=files,
                                  channel=Channel.EMAIL, notify=not parsed.automatic)
     _thread(record, parsed, raw, written, ticket, message)
     if refused and not parsed.automatic:
         notifications.attachments_refused(message.pk, refused)
-    _finish(record, Outcome.REPLY, reason, contact=sender.contact, ticket=ticket, message=message)
+    _finish(record, Outcome.REPLY, reason, contact=message.author_contact, ticket=ticket, message=message)
+
+
+def _copy_named(parsed: ParsedMail, sender: Sender, ticket: Ticket, contact: Contact) -> None:
+    """The ticket's contact copied people on their mail (Cc, or To beside the helpdesk): so does the ticket.
+
+    Never from an automatic mail; the sender, the helpdesk's and staff's
+    addresses and anyone's but the ticket's contact are left out (helpdesk.copy_from_mail).
+    """
+    if parsed.automatic:
+        return
+    named = [address for address in (*parsed.cc_addresses, *parsed.to_addresses)
+             if address.lower() != sender.address.lower()]
+    helpdesk.copy_from_mail(ticket, named, contact=contact)
 
 
 def _thread(record: InboundMail, parsed: ParsedMail, raw: bytes, written: list[str], ticket: Ticket,

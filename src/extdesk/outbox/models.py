@@ -12,6 +12,8 @@ class OutgoingMail(models.Model):
     """
 
     recipients = models.JSONField()
+    # Sent a copy (Cc): named in the Cc header and given RCPT TO like the recipients.
+    cc = models.JSONField(default=list, blank=True)
     subject = models.TextField()
     body = models.TextField()
     # Its Message-ID (without angle brackets), fixed when it is queued, so

@@ -83,7 +83,7 @@ def _checked_headers(headers: Sequence[tuple[str, str]]) -> list[list[str]]:
 
 
 def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
-            headers: Sequence[tuple[str, str]] = (),
+            cc: Iterable[str] = (), headers: Sequence[tuple[str, str]] = (),
             auto_submitted: str = "auto-generated") -> OutgoingMail | None:
     """Queue a message (in the caller's transaction) and send it once that commits.
 
@@ -94,6 +94,8 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
     as this installation's own should it come back. A header with a line
     break in its value, or one the outbox writes itself, is a ValueError.
     The body ends with the brand's name (EXTDESK_BRAND_NAME) as its closing line.
+    ``cc`` get a copy (the Cc header, and RCPT TO): once each, and not when
+    already a recipient (whatever the case); without recipients nothing is queued.
     """
     if auto_submitted not in AUTO_SUBMITTED_VALUES:
         raise ValueError(f"Auto-Submitted must be one of {', '.join(AUTO_SUBMITTED_VALUES)}")
@@ -102,6 +104,12 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
     if not to:
         log.info("no recipient for %s", about)
         return None
+    seen = {address.lower() for address in to}
+    copies: list[str] = []
+    for address in cc:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            copies.append(address)
     # The subject is the helpdesk's own text around a ticket's subject; a
     # line break there would fail every sending attempt, so it becomes a space.
     subject = " ".join(subject.replace("\x00", "").split())
@@ -112,8 +120,8 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
         ["Auto-Submitted", auto_submitted],
     ]
     mail = OutgoingMail.objects.create(
-        recipients=to, subject=subject, body=closing(body), about=about[:200], mail_id=make_mail_id(),
-        headers=stored, created_at=now, next_attempt_at=now,
+        recipients=to, cc=copies, subject=subject, body=closing(body), about=about[:200],
+        mail_id=make_mail_id(), headers=stored, created_at=now, next_attempt_at=now,
     )
     # The header names the row, so its id is known only now.
     mail.headers = [*stored, [OWN_MAIL_HEADER, own_mail_header(mail.pk)]]
@@ -166,7 +174,7 @@ def _message(mail: OutgoingMail) -> EmailMessage:
     if mail.mail_id:
         headers["Message-ID"] = f"<{mail.mail_id}>"
     return EmailMessage(subject=mail.subject, body=mail.body, from_email=sender(),
-                        to=mail.recipients, headers=headers)
+                        to=mail.recipients, cc=mail.cc, headers=headers)
 
 
 def _record_failure(mail: OutgoingMail, exc: Exception) -> str:

@@ -53,3 +53,13 @@ class TicketFilterForm(forms.Form):
                               required=False)
     q = forms.CharField(required=False, max_length=200, label=_("Search"))
     page = forms.IntegerField(required=False, min_value=1)
+
+
+class CopyForm(forms.Form):
+    """An address to copy on the ticket's mail, or to take off; the address rules are add_copy's."""
+
+    address = forms.CharField(label=_("Address to copy"), max_length=254,
+                              widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+                              error_messages={"required": _("Enter an e-mail address.")})
+    # The ticket version the page was drawn from: a change someone made since is not undone unseen.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

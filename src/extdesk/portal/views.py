@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from extdesk.helpdesk import selectors, services, thumbnails
-from extdesk.helpdesk.exceptions import InvalidInput
+from extdesk.helpdesk.exceptions import Conflict, InvalidInput
 from extdesk.helpdesk.models import Attachment, Ticket
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.security.limits import accepts_uploads
@@ -22,7 +22,7 @@ from extdesk.sso.sessions import contact_of
 from extdesk.web.forms import apply_errors, autofocus_first_error, warn_files_lost
 
 from .access import ContactRequest, contact_required
-from .forms import NewTicketForm, ReplyForm, TicketFilterForm
+from .forms import CopyForm, NewTicketForm, ReplyForm, TicketFilterForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -111,9 +111,54 @@ def ticket_detail(request: ContactRequest, number: int) -> HttpResponse:
             return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#latest")
     warn_files_lost(request, form)
     autofocus_first_error(form, fallback="body")
+    return _ticket_page(request, ticket, form)
+
+
+def _ticket_page(request: ContactRequest, ticket: Ticket, form: ReplyForm | None = None,
+                 copy_form: CopyForm | None = None, status: int | None = None) -> HttpResponse:
+    form = form or ReplyForm()
+    copy_form = copy_form or CopyForm()
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket, "thread": selectors.public_thread(ticket), "form": form,
-    }, status=400 if form.errors else 200)
+        "copies": selectors.ticket_copies(ticket), "copy_form": copy_form,
+    }, status=status or (400 if form.errors or copy_form.errors else 200))
+
+
+def _change_copies(request: ContactRequest, number: int, *, adding: bool) -> HttpResponse:
+    """Add or remove a copy (Cc) of the ticket's mail; a refusal comes back on the page, by the field."""
+    ticket = _visible_ticket(request, number)
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        return _ticket_page(request, ticket, copy_form=form)
+    address = form.cleaned_data["address"].strip()
+    change = services.add_copy if adding else services.remove_copy
+    try:
+        changed = change(ticket, address, actor=request.contact,
+                         expected_version=form.cleaned_data.get("version"))
+    except InvalidInput as exc:
+        form.add_error("address", exc.messages)
+        return _ticket_page(request, ticket, copy_form=form)
+    except Conflict:
+        form.add_error("address", _("Someone changed the copies since this page was loaded: "
+                                    "check the list below and try again."))
+        return _ticket_page(request, _visible_ticket(request, number), copy_form=form, status=409)
+    if changed:
+        done = (_("%(address)s now gets copies of the mail about this ticket.") if adding
+                else _("%(address)s gets no more copies.")) % {"address": address}
+        messages.success(request, done)
+    return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#copies")
+
+
+@contact_required
+@require_POST
+def copy_add(request: ContactRequest, number: int) -> HttpResponse:
+    return _change_copies(request, number, adding=True)
+
+
+@contact_required
+@require_POST
+def copy_remove(request: ContactRequest, number: int) -> HttpResponse:
+    return _change_copies(request, number, adding=False)
 
 
 @contact_required

@@ -1,0 +1,49 @@
+"""Copies (Cc) of the customer's mail, as a real SMTP server receives them."""
+
+from __future__ import annotations
+
+import pytest
+
+from extdesk.helpdesk import services
+from extdesk.helpdesk.models import Status
+from extdesk.outbox.services import enqueue
+from tests.helpdesk.factories import make_contact, make_staff, make_ticket
+from tests.outbox.smtp import send_to_loopback_smtp, smtp_server
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_customers_mail_reaches_the_copies_by_cc_header_and_rcpt_to_and_notes_and_staff_mail_do_not(
+        settings):
+    port = send_to_loopback_smtp(settings)
+    contact = make_contact("acme", email="ann@example.com")
+    staff = make_staff(password=None)
+    with smtp_server(port) as received:
+        ticket = make_ticket(contact)
+        services.add_copy(ticket, "Bea@example.net", actor=contact)
+        services.add_copy(ticket, "carl@example.net", actor=staff)
+        services.reply(ticket, author=staff, body="Staff only, this one.", internal=True)
+        services.reply(ticket, author=contact, body="Any news?")
+        services.reply(ticket, author=staff, body="Fixed.", then_status=Status.RESOLVED)
+    sent = list(zip(received.messages, received.recipients, strict=True))
+    to_staff = [(message, rcpt_to) for message, rcpt_to in sent if message["To"] == "agent@example.com"]
+    to_customer = [(message, rcpt_to) for message, rcpt_to in sent if message["To"] == "ann@example.com"]
+    # The new ticket and the customer's reply to staff; the staff reply and the status change (never
+    # the note) to the customer.
+    assert len(sent) == 4 and len(to_staff) == 2 and len(to_customer) == 2
+    for message, rcpt_to in to_staff:
+        assert message["Cc"] is None and rcpt_to == ["agent@example.com"]
+    for message, rcpt_to in to_customer:
+        assert message["Cc"] == "Bea@example.net, carl@example.net"
+        assert sorted(rcpt_to) == ["Bea@example.net", "ann@example.com", "carl@example.net"]
+    assert not any("Staff only" in body for body in received.bodies())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_names_each_copy_once_and_never_a_recipient_again(settings):
+    port = send_to_loopback_smtp(settings)
+    with smtp_server(port) as received:
+        mail = enqueue("Hello", "Text", ["ann@example.com"], "a test",
+                       cc=["ANN@example.com", "bea@example.net", "Bea@Example.net", ""])
+    assert mail is not None and mail.cc == ["bea@example.net"]
+    assert received.messages[0]["Cc"] == "bea@example.net"
+    assert sorted(received.recipients[0]) == ["ann@example.com", "bea@example.net"]
