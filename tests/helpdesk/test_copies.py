@@ -178,5 +178,8 @@ def test_the_automatic_closing_mail_goes_to_the_copies_too(agent, ann):
     assert services.close_unanswered(ticket.pk, resolved_before=timezone.now(), days=7)
     closing = OutgoingMail.objects.get(about__startswith="the automatic closing")
     assert closing.recipients == ["ann@example.com"] and closing.cc == ["bea@example.net"]
-    status_mail = OutgoingMail.objects.get(about__startswith="the status change")
-    assert status_mail.cc == ["bea@example.net"]
+    # The resolution's mail: the customer's with the rating's links, the copies' without them.
+    to_contact, to_copies = OutgoingMail.objects.filter(about__startswith="the status change").order_by("id")
+    assert (to_contact.recipients, to_contact.cc) == (["ann@example.com"], [])
+    assert (to_copies.recipients, to_copies.cc) == (["bea@example.net"], [])
+    assert "/rate/" in to_contact.body and "/rate/" not in to_copies.body

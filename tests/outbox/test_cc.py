@@ -24,17 +24,24 @@ def test_the_customers_mail_reaches_the_copies_by_cc_header_and_rcpt_to_and_note
         services.reply(ticket, author=staff, body="Staff only, this one.", internal=True)
         services.reply(ticket, author=contact, body="Any news?")
         services.reply(ticket, author=staff, body="Fixed.", then_status=Status.RESOLVED)
-    sent = list(zip(received.messages, received.recipients, strict=True))
-    to_staff = [(message, rcpt_to) for message, rcpt_to in sent if message["To"] == "agent@example.com"]
-    to_customer = [(message, rcpt_to) for message, rcpt_to in sent if message["To"] == "ann@example.com"]
+    sent = list(zip(received.messages, received.recipients, received.bodies(), strict=True))
+    to_staff = [(message, rcpt_to) for message, rcpt_to, _ in sent if message["To"] == "agent@example.com"]
+    to_customer = [entry for entry in sent if entry[0]["To"] == "ann@example.com"]
+    to_copies = [entry for entry in sent if entry[0]["To"] == "Bea@example.net, carl@example.net"]
     # The new ticket and the customer's reply to staff; the staff reply and the status change (never
-    # the note) to the customer.
-    assert len(sent) == 4 and len(to_staff) == 2 and len(to_customer) == 2
+    # the note) to the customer; the resolution to the copies in a mail of their own.
+    assert len(sent) == 5 and len(to_staff) == 2 and len(to_customer) == 2 and len(to_copies) == 1
     for message, rcpt_to in to_staff:
         assert message["Cc"] is None and rcpt_to == ["agent@example.com"]
-    for message, rcpt_to in to_customer:
-        assert message["Cc"] == "Bea@example.net, carl@example.net"
-        assert sorted(rcpt_to) == ["Bea@example.net", "ann@example.com", "carl@example.net"]
+    (reply, reply_to, _), (resolved, resolved_to, resolved_body) = to_customer
+    assert reply["Cc"] == "Bea@example.net, carl@example.net"
+    assert sorted(reply_to) == ["Bea@example.net", "ann@example.com", "carl@example.net"]
+    # The rating's signed links are the customer's alone: never copied.
+    assert resolved["Cc"] is None and resolved_to == ["ann@example.com"] and "/rate/" in resolved_body
+    copies, copies_to, copies_body = to_copies[0]
+    assert copies["Cc"] is None and sorted(copies_to) == ["Bea@example.net", "carl@example.net"]
+    assert copies["Subject"] == resolved["Subject"] and "/rate/" not in copies_body
+    assert copies["In-Reply-To"]
     assert not any("Staff only" in body for body in received.bodies())
 
 

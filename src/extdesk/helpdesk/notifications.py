@@ -241,14 +241,23 @@ def status_changed(ticket_id: int, old: str, new: str) -> None:
                 "old": _in_sentence(customer_status_label(old))},
             "",
         ]
+        contact_lines: list[str] = []
         if new == Status.RESOLVED:
             # The receivers write their lines in the contact's language too.
             for _receiver, extra in resolved_mail_lines.send(sender=Ticket, ticket=ticket):
-                lines += [*cast(list[str], extra), ""]
-        lines += _how_to_answer(ticket, adding=True)
+                contact_lines += [*cast(list[str], extra), ""]
+        answer = _how_to_answer(ticket, adding=True)
         subject = _subject(ticket, _("Status: %(status)s") % {"status": customer_status_label(new)})
-    _send(ticket, subject, lines, [ticket.contact.email], f"the status change of {ticket.reference}",
-          copied=True)
+    about = f"the status change of {ticket.reference}"
+    if not contact_lines:
+        _send(ticket, subject, [*lines, *answer], [ticket.contact.email], about, copied=True)
+        return
+    # What the resolution adds (the rating's signed links) is the contact's alone: the copies
+    # get the same news in a mail of their own, without it.
+    _send(ticket, subject, [*lines, *contact_lines, *answer], [ticket.contact.email], about)
+    copies = selectors.copied_addresses(ticket.pk)
+    if copies:
+        _send(ticket, subject, [*lines, *answer], copies, f"{about}, to its copies")
 
 
 def _in_sentence(label: str) -> str:
