@@ -332,6 +332,22 @@ def test_an_attachment_over_the_limit_is_left_out_noted_and_told(settings):
     assert "big.bin" in acknowledgement.body
 
 
+def test_what_was_left_out_is_said_in_the_senders_language_on_the_ticket_and_in_the_mail(settings):
+    settings.EXTDESK_ATTACHMENT_MAX_BYTES = 1000
+    settings.EXTDESK_ATTACHMENT_MAX_COUNT = 1
+    contact = make_contact(email="jan@example.com")
+    Contact.objects.filter(pk=contact.pk).update(language="de")
+    receive(mail(sender="jan@example.com", attachments=[
+        ("kept.txt", b"small file", "text/plain"), ("second.txt", b"also small", "text/plain"),
+        ("big.bin", b"x" * 5000, "application/octet-stream")]), source="pipe")
+    body = Ticket.objects.get().messages.get().body
+    assert "[Anhang nicht gespeichert: big.bin (4.9 KB; die Grenze ist 1000 bytes)]" in body
+    assert "[Anhang nicht gespeichert: second.txt (aus einer E-Mail wird nur 1 Datei gespeichert)]" in body
+    (acknowledgement,) = _mail_to("jan@example.com")
+    assert "- big.bin (4.9 KB; die Grenze ist 1000 bytes)" in acknowledgement.body
+    assert "not stored" not in acknowledgement.body and "the limit" not in acknowledgement.body
+
+
 def test_input_that_is_not_a_mail_is_refused_and_stores_nothing():
     with pytest.raises(NotAMail):
         receive(b"", source="pipe")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -30,7 +31,7 @@ def merge(request: StaffRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         problem = " ".join(str(error) for error in form.errors["into"])
     elif (target := selectors.ticket_for_staff(form.cleaned_data["into"])) is None:
-        problem = f"There is no ticket #{form.cleaned_data['into']}."
+        problem = _("There is no ticket #%(number)s.") % {"number": form.cleaned_data["into"]}
     else:
         problem = services.merge_refusal(source, target) or ""
     if request.method == "POST" and target is not None and not problem:

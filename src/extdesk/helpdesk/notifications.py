@@ -265,7 +265,7 @@ def _in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def _not_stored(refused: Sequence[str]) -> list[str]:
+def _not_stored(refused: Sequence[object]) -> list[str]:
     if not refused:
         return []
     return [
@@ -276,11 +276,11 @@ def _not_stored(refused: Sequence[str]) -> list[str]:
     ]
 
 
-def acknowledge(ticket_id: int, *, refused: Sequence[str] = ()) -> None:
+def acknowledge(ticket_id: int, *, refused: Sequence[object] = ()) -> None:
     """Tell the contact that their mail opened ticket ``ticket_id``, and how to add to it.
 
-    ``refused`` are the attachments not stored, each a sentence of its own
-    ("big.iso (30.0 MB; the limit is 10.0 MB)"). Whether to acknowledge at
+    ``refused`` are the attachments not stored, each a sentence of its own in the active language
+    as ``str`` makes it ("big.iso (30.0 MB; the limit is 10.0 MB)"). Whether to acknowledge at
     all (EXTDESK_MAIL_ACKNOWLEDGE, automatic mail) is the caller's choice.
     """
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
@@ -307,7 +307,7 @@ def acknowledge(ticket_id: int, *, refused: Sequence[str] = ()) -> None:
           copied=True)
 
 
-def attachments_refused(message_id: int, refused: Sequence[str]) -> None:
+def attachments_refused(message_id: int, refused: Sequence[object]) -> None:
     """Tell the author of a mailed message which of its attachments were not stored."""
     if not refused:
         return

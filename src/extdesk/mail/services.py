@@ -23,8 +23,9 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from extdesk.contacts.models import Contact
 from extdesk.helpdesk import notifications
@@ -47,7 +48,7 @@ from .routing import Sender, mail_id_key
 log = logging.getLogger("extdesk.mail")
 
 _NO_SUBJECT = "(no subject)"
-_NO_TEXT = "(This mail has no text.)"
+_NO_TEXT = gettext_noop("(This mail has no text.)")
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _store_ticket(record: InboundMail, parsed: ParsedMail, raw: bytes, written: 
     contact = sender.contact or _guest(sender)
     files, refused = _attachments(parsed.attachments)
     ticket = helpdesk.create_ticket(
-        contact=contact, subject=_subject(parsed.subject), body=_body(parsed.text, refused),
+        contact=contact, subject=_subject(parsed.subject), body=_body(parsed.text, refused, contact),
         attachments=files, channel=Channel.EMAIL,
     )
     message = ticket.messages.get()
@@ -229,7 +230,7 @@ def _store_ticket(record: InboundMail, parsed: ParsedMail, raw: bytes, written: 
 def _store_reply(record: InboundMail, parsed: ParsedMail, raw: bytes, written: list[str],
                  sender: Sender, ticket: Ticket) -> None:
     files, refused = _attachments(parsed.attachments)
-    body = _body(parsed.new_text or parsed.text, refused)
+    body = _body(parsed.new_text or parsed.text, refused, sender.contact)
     reason = f"no mail sent for it: {parsed.automatic}" if parsed.automatic else ""
     if sender.staff is not None:
         # Staff's own automatic answer (out of office) must not reach the
@@ -293,15 +294,18 @@ def _subject(subject: str) -> str:
     return subject or _NO_SUBJECT
 
 
-def _body(text: str, refused: Sequence[str]) -> str:
-    text = text.replace("\x00", "").strip()
-    notes = [f"[Attachment not stored: {entry}]" for entry in refused]
-    tail = ("\n\n" + "\n".join(notes)) if notes else ""
-    room = MAX_BODY_LENGTH - len(tail)
-    if len(text) > room:
-        cut = "\n\n[The mail's text goes on; staff can read all of it in the original message.]"
-        text = text[:room - len(cut)].rstrip() + cut
-    return (text or _NO_TEXT) + tail
+def _body(text: str, refused: Sequence[RefusedAttachment], author: Contact | None) -> str:
+    """The message's text, and the helpdesk's notes on it in its author's language (they read it
+    in the portal; staff, who mail from their own address, in the site's)."""
+    with translation.override((author.language if author is not None else "") or settings.LANGUAGE_CODE):
+        text = text.replace("\x00", "").strip()
+        notes = [_("[Attachment not stored: %(file)s]") % {"file": entry} for entry in refused]
+        tail = ("\n\n" + "\n".join(notes)) if notes else ""
+        room = MAX_BODY_LENGTH - len(tail)
+        if len(text) > room:
+            cut = "\n\n" + _("[The mail's text goes on; staff can read all of it in the original message.]")
+            text = text[:room - len(cut)].rstrip() + cut
+        return (text or _(_NO_TEXT)) + tail
 
 
 class _MailPart(UploadedFile):
@@ -335,8 +339,30 @@ class _MailPart(UploadedFile):
         pass
 
 
-def _attachments(attachments: Sequence[MailAttachment]) -> tuple[list[UploadedFile], list[str]]:
-    """The attachments within the limits, and a sentence for each one left out.
+@dataclass(frozen=True)
+class RefusedAttachment:
+    """An attachment left out of a stored mail: over ``max_bytes``, or past ``max_count`` files.
+
+    Its ``str`` is the sentence for it in the active language ("big.iso (30.0 MB; the limit is
+    10.0 MB)"), so each mail about it says it in its reader's.
+    """
+
+    name: str
+    size: int
+    max_bytes: int = 0
+    max_count: int = 0
+
+    def __str__(self) -> str:
+        if self.max_bytes:
+            return _("%(name)s (%(size)s; the limit is %(limit)s)") % {
+                "name": self.name, "size": format_size(self.size), "limit": format_size(self.max_bytes)}
+        return ngettext("%(name)s (only %(count)s file is kept from one mail)",
+                        "%(name)s (only %(count)s files are kept from one mail)", self.max_count) % {
+            "name": self.name, "count": self.max_count}
+
+
+def _attachments(attachments: Sequence[MailAttachment]) -> tuple[list[UploadedFile], list[RefusedAttachment]]:
+    """The attachments within the limits, and each one left out.
 
     Files the sender attached come before inline pictures (signature logos),
     so that the count limit keeps what matters.
@@ -344,15 +370,15 @@ def _attachments(attachments: Sequence[MailAttachment]) -> tuple[list[UploadedFi
     max_count = settings.EXTDESK_ATTACHMENT_MAX_COUNT
     max_bytes = settings.EXTDESK_ATTACHMENT_MAX_BYTES
     kept: list[UploadedFile] = []
-    refused: list[str] = []
+    refused: list[RefusedAttachment] = []
     for attachment in sorted(attachments, key=lambda a: a.inline):
         name = display_file_name(attachment.filename)
         if attachment.size == 0:
             continue
         if attachment.size > max_bytes:
-            refused.append(f"{name} ({format_size(attachment.size)}; the limit is {format_size(max_bytes)})")
+            refused.append(RefusedAttachment(name, attachment.size, max_bytes=max_bytes))
         elif len(kept) >= max_count:
-            refused.append(f"{name} (only {max_count} files are kept from one mail)")
+            refused.append(RefusedAttachment(name, attachment.size, max_count=max_count))
         else:
             kept.append(_MailPart(attachment))
     return kept, refused
