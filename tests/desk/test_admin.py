@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from extdesk.desk.models import LoginFailure
 from extdesk.helpdesk.models import Category, Ticket
+from extdesk.helpdesk.services import add_copy
 from tests.helpdesk.factories import make_category, make_contact, make_staff, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,16 @@ def test_tickets_are_shown_read_only_with_a_link_to_the_desk(admin_client):
     assert Ticket.objects.get().subject == "Printer on fire"
     assert admin_client.get("/admin/helpdesk/ticket/add/").status_code == 403
     assert admin_client.get("/admin/helpdesk/message/").status_code == 200
+
+
+def test_a_tickets_copies_are_shown_read_only(admin_client):
+    contact = make_contact("acme")
+    ticket = make_ticket(contact, "Printer on fire")
+    add_copy(ticket, "bea@example.net", actor=contact)
+    page = admin_client.get(f"/admin/helpdesk/ticket/{ticket.pk}/change/").content.decode()
+    assert "bea@example.net" in page
+    # Read only: no input to change or remove it (that is the desk's, with its history line).
+    assert 'name="copies-0-address"' not in page and 'name="copies-0-DELETE"' not in page
 
 
 def test_staff_members_exclude_customers_and_new_ones_are_staff(admin_client):

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Category, Message, Ticket, TicketEvent
+from .models import Attachment, Category, Message, Ticket, TicketCopy, TicketEvent
 
 admin.site.site_header = _("Extdesk administration")
 admin.site.site_title = _("Extdesk admin")
@@ -65,6 +65,12 @@ class EventInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class CopyInline(ReadOnlyMixin, admin.TabularInline):
+    model = TicketCopy
+    fields = readonly_fields = ("address", "added_at", "how", "added_by_user", "added_by_contact")
+    extra = 0
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["reference", "subject", "status", "priority", "contact", "account", "assignee",
@@ -73,7 +79,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["=id", "subject", "contact__email", "account__name"]
     list_select_related = ["contact", "account", "assignee"]
     date_hierarchy = "created_at"
-    inlines = [MessageInline, EventInline]
+    inlines = [CopyInline, MessageInline, EventInline]
     show_full_result_count = False
 
     @admin.display(description="")
