@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.models import CopyWay, EventKind
+from extdesk.outbox.models import OutgoingMail
 from tests.helpdesk.factories import make_contact, make_staff, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,42 @@ def test_the_copy_forms_need_the_csrf_token(contact, ticket):
     response = browser.post(reverse("portal:copy_add", args=[ticket.pk]), {"address": "bea@example.net"})
     assert response.status_code == 403
     assert selectors.copied_addresses(ticket.pk) == []
+
+
+def _file(customer, **fields):
+    return customer.post(reverse("portal:new_ticket"), {
+        "subject": "Mail is down", "body": "Since this morning.", "priority": "2", **fields})
+
+
+def test_a_new_ticket_copies_the_addresses_given_with_it_each_once(customer, contact):
+    response = _file(customer, copies="bea@example.net; Carl@Example.net,\nBEA@example.net  dora@example.org")
+    assert response.status_code == 302
+    ticket = contact.tickets.get()
+    copied = ["bea@example.net", "Carl@Example.net", "dora@example.org"]
+    assert selectors.copied_addresses(ticket.pk) == copied
+    assert set(ticket.copies.values_list("how", flat=True)) == {CopyWay.PORTAL}
+    added = ticket.events.filter(kind=EventKind.COPY_ADDED)
+    assert added.count() == 3 and {event.version for event in added} == {ticket.version}
+    # The next mail to the customer goes to them in Cc.
+    services.reply(ticket, author=make_staff(password=None), body="Looking into it.")
+    answer = OutgoingMail.objects.filter(about__startswith="the staff reply").latest("id")
+    assert answer.recipients == ["ann@example.com"]
+    assert answer.cc == copied
+
+
+@pytest.mark.parametrize(("copies", "problem"), [
+    ("bea@example.net, not-an-address", "“not-an-address” is not an e-mail address."),
+    ("ann@example.com", "ann@example.com is the ticket&#x27;s customer"),
+    (", ".join(f"p{n}@example.net" for n in range(11)), "A ticket copies at most 10 addresses"),
+])
+def test_a_refused_copy_files_nothing_and_says_why_next_to_the_field(customer, contact, copies, problem):
+    response = _file(customer, copies=copies)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert problem in page and 'id="id_copies_error"' in page
+    assert not contact.tickets.exists()
+
+
+def test_the_new_ticket_form_offers_copies_and_says_how(customer):
+    page = customer.get(reverse("portal:new_ticket")).content.decode()
+    assert 'name="copies"' in page and "separated by commas" in page

@@ -428,12 +428,14 @@ def create_ticket(
     account: Account | None = None,
     attachments: Sequence[UploadedFile] = (),
     channel: str = Channel.WEB,
+    copies: Sequence[str] = (),
 ) -> Ticket:
     """File a new ticket for ``contact``; InvalidInput (by field) when input is wrong.
 
     ``account`` must be one of the contact's accounts; left out, it is the
     contact's only account (several: the contact must choose on the web; a
-    ticket by mail is then about none).
+    ticket by mail is then about none). ``copies``: the addresses the
+    customer copies on it from the start (the rules of add_copy).
     """
     cleaned = _cleaned({
         "subject": lambda: clean_subject(subject),
@@ -442,6 +444,7 @@ def create_ticket(
         "account": lambda: _clean_account(contact, account, may_choose=channel == Channel.WEB),
         "attachments": lambda: clean_attachments(attachments),
         "category": lambda: _clean_offered_category(category),
+        "copies": lambda: _clean_new_copies(contact, copies),
     })
     now = timezone.now()
     with files_removed_on_failure() as written, transaction.atomic():
@@ -457,6 +460,9 @@ def create_ticket(
         )
         _store_attachments(message, cleaned["attachments"], written)
         _record(ticket, contact, EventKind.CREATED, new=ticket.subject, version=ticket.version)
+        for address in cleaned["copies"]:
+            _add_copy(ticket, address, contact, CopyWay.PORTAL if channel == Channel.WEB else CopyWay.MAIL,
+                      version=ticket.version)
         _follow(ticket, ("", ticket.priority), message=message)
         notifications.ticket_created(ticket, message)
     return ticket
@@ -954,26 +960,58 @@ def _check_copier(ticket: Ticket, actor: Actor) -> None:
         _check_staff(actor)
 
 
+def _address_refusal(customer: Contact, address: str) -> str | None:
+    """Why ``address`` may never be copied on a ticket of ``customer``; None when it may."""
+    if address.lower() == customer.email.strip().lower():
+        return _("%(address)s is the ticket's customer, who gets every mail anyway.") % {"address": address}
+    if selectors.is_helpdesk_address(address):
+        return _("%(address)s is the helpdesk's own or a staff member's address; staff follow tickets on "
+                 "the desk.") % {"address": address}
+    return None
+
+
+def _clean_new_copies(contact: Contact, addresses: Sequence[str]) -> list[str]:
+    """The addresses a new ticket of ``contact`` copies, each once whatever its case;
+    InvalidInput (``copies``) naming every one refused, or too many."""
+    kept: dict[str, str] = {}
+    problems: list[str] = []
+    for given in addresses:
+        try:
+            address = clean_copy_address(given)
+        except InvalidInput:
+            problems.append(_("“%(address)s” is not an e-mail address.") % {"address": given[:100]})
+            continue
+        if problem := _address_refusal(contact, address):
+            problems.append(problem)
+        else:
+            kept.setdefault(address.lower(), address)
+    if len(kept) > MAX_COPIES:
+        problems.append(_("A ticket copies at most %(limit)d addresses; remove one first.") % {
+            "limit": MAX_COPIES})
+    if problems:
+        raise InvalidInput({"copies": problems})
+    return list(kept.values())
+
+
 def _copy_refusal(current: Ticket, address: str) -> str | None:
     """Why ``address`` may not be copied on a locked ticket; None when it may."""
     if current.merged_into_id is not None:
         return _("This ticket was merged into #%(number)s; change the copies there.") % {
             "number": current.merged_into_id}
-    if address.lower() == current.contact.email.strip().lower():
-        return _("%(address)s is the ticket's customer, who gets every mail anyway.") % {"address": address}
-    if selectors.is_helpdesk_address(address):
-        return _("%(address)s is the helpdesk's own or a staff member's address; staff follow tickets on "
-                 "the desk.") % {"address": address}
+    if problem := _address_refusal(current.contact, address):
+        return problem
     if current.copies.count() >= MAX_COPIES:
         return _("A ticket copies at most %(limit)d addresses; remove one first.") % {"limit": MAX_COPIES}
     return None
 
 
-def _add_copy(current: Ticket, address: str, actor: Contact | User, how: str) -> None:
-    """Copy ``address`` (checked, not copied yet) on a locked ticket, recorded as one history line."""
+def _add_copy(current: Ticket, address: str, actor: Contact | User, how: str, *,
+              version: int | None = None) -> None:
+    """Copy ``address`` (checked, not copied yet) on a locked ticket, recorded as one history line
+    (``version``: as _record's)."""
     TicketCopy.objects.create(ticket=current, address=address, added_at=timezone.now(), how=how,
                               **_actor_fields(actor, "added_by"))
-    _record(current, actor, EventKind.COPY_ADDED, new=address)
+    _record(current, actor, EventKind.COPY_ADDED, new=address, version=version)
 
 
 def _check_copies_version(current: Ticket, expected_version: int | None, actor: Actor) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from django import forms
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from extdesk.contacts.models import Account
 from extdesk.helpdesk.models import Category, Priority
-from extdesk.helpdesk.services import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
+from extdesk.helpdesk.services import MAX_BODY_LENGTH, MAX_COPIES, MAX_SUBJECT_LENGTH
 from extdesk.web.forms import AttachmentsField
 
 
@@ -23,6 +24,9 @@ class NewTicketForm(forms.Form):
                                       empty_label=_("(none)"))
     account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none(), empty_label=None)
     attachments = AttachmentsField(label=_("Attachments"))
+    copies = forms.CharField(
+        label=_("Copies (Cc)"), required=False, max_length=MAX_COPIES * 256,
+        help_text=_("Addresses that get a copy of every e-mail about this ticket, separated by commas."))
 
     def __init__(self, *args, accounts: list[Account], categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,6 +42,11 @@ class NewTicketForm(forms.Form):
             account.empty_label = _("Choose an account")
         else:
             del self.fields["account"]
+
+
+    def clean_copies(self) -> list[str]:
+        # Whatever a mail program puts between addresses: commas, semicolons, spaces, lines.
+        return [address for address in re.split(r"[,;\s]+", self.cleaned_data["copies"]) if address]
 
 
 class ReplyForm(forms.Form):

@@ -70,7 +70,7 @@ def new_ticket(request: ContactRequest) -> HttpResponse:
             ticket = services.create_ticket(
                 contact=contact, subject=data["subject"], body=data["body"], priority=data["priority"],
                 category=data.get("category"), account=data.get("account"),
-                attachments=data["attachments"],
+                attachments=data["attachments"], copies=data["copies"],
             )
         except InvalidInput as exc:
             apply_errors(form, exc)
