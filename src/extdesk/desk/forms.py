@@ -6,13 +6,14 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import Field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from extdesk.helpdesk.models import Category, Priority, Status, Ticket
+from extdesk.helpdesk.models import MAIL_PREFERENCES, Category, Priority, StaffProfile, Status, Ticket
 from extdesk.helpdesk.selectors import QUEUE_SORTS
 from extdesk.helpdesk.services import MAX_BODY_LENGTH, PropertyChanges
 from extdesk.helpdesk.staff import display_name
@@ -315,8 +316,14 @@ def update_initial(ticket: Ticket) -> dict[str, object]:
 # ---------------------------------------------------------------- profile
 
 
+def _mail_preference(name: str) -> forms.BooleanField:
+    field = cast(Field, StaffProfile._meta.get_field(name))
+    return forms.BooleanField(label=field.verbose_name, required=False)
+
+
 class ProfileForm(forms.Form):
-    """What customers see of the agent: the rules are desk.services' (clean_display_name, clean_signature)."""
+    """What customers see of the agent, and the staff mail they want: the rules are desk.services'
+    (clean_display_name, clean_signature, update_staff_profile)."""
 
     display_name = forms.CharField(
         label=gettext_lazy("Display name"), required=False, max_length=MAX_DISPLAY_NAME_LENGTH, strip=False,
@@ -332,3 +339,19 @@ class ProfileForm(forms.Form):
             "is ticked. At most {lines} lines."), lines=MAX_SIGNATURE_LINES),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+    # "Mail me about": the staff mail the agent wants (helpdesk.models.MAIL_PREFERENCES), labelled as
+    # the profile's fields are. Unticked is a choice too: a checkbox left out of the post is "no".
+    mail_new_unassigned = _mail_preference("mail_new_unassigned")
+    mail_replies_unassigned = _mail_preference("mail_replies_unassigned")
+    mail_mine = _mail_preference("mail_mine")
+    mail_escalations_mine = _mail_preference("mail_escalations_mine")
+    mail_escalations_unassigned = _mail_preference("mail_escalations_unassigned")
+
+    def mail_fields(self) -> list[forms.BoundField]:
+        """The "Mail me about" checkboxes, in the order the page lists them."""
+        return [self[name] for name in MAIL_PREFERENCES]
+
+    def mail(self) -> dict[str, bool]:
+        """The valid form's mail preferences, as desk.services.update_staff_profile takes them."""
+        return {name: self.cleaned_data[name] for name in MAIL_PREFERENCES}

@@ -1,16 +1,17 @@
-"""Writes of the staff desk outside the tickets: staff accounts and their sign-in."""
+"""Writes of the staff desk outside the tickets: staff accounts, their profiles and their sign-in."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import cast
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -18,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from extdesk.helpdesk.exceptions import InvalidInput
-from extdesk.helpdesk.models import StaffProfile
+from extdesk.helpdesk.models import MAIL_PREFERENCES, StaffProfile
 from extdesk.helpdesk.staff import is_desk_user
 from extdesk.sso.usernames import RESERVED_MESSAGE, is_reserved_username
 
@@ -62,16 +63,27 @@ def clean_signature(text: str) -> str:
     return text
 
 
-def update_staff_profile(user: User, *, display_name: str, signature: str) -> StaffProfile:
-    """Set the staff member's display name and signature; InvalidInput naming each wrong field."""
+def update_staff_profile(user: User, *, display_name: str, signature: str,
+                         mail: Mapping[str, bool] | None = None) -> StaffProfile:
+    """Set the staff member's display name, signature and, given ``mail``, which staff mail they get
+    (each of helpdesk.models.MAIL_PREFERENCES, ticked or not; None keeps them).
+
+    InvalidInput naming each wrong field; nothing is written then.
+    """
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, str] = {}
+    cleaned: dict[str, str | bool] = {}
     for field, check, value in (("display_name", clean_display_name, display_name),
                                 ("signature", clean_signature, signature)):
         try:
             cleaned[field] = check(value)
         except InvalidInput as exc:
             errors.update(exc.message_dict)
+    if mail is not None:
+        # All five or none: a missing one would silently keep an old choice the page showed otherwise.
+        if set(mail) != set(MAIL_PREFERENCES) or not all(isinstance(v, bool) for v in mail.values()):
+            errors[NON_FIELD_ERRORS] = [_("Choose, for each kind of mail, whether you want it.")]
+        else:
+            cleaned.update(mail)
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

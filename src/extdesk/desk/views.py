@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from extdesk.helpdesk import selectors, services
 from extdesk.helpdesk.exceptions import Conflict, InvalidInput
-from extdesk.helpdesk.models import Status, Ticket
+from extdesk.helpdesk.models import MAIL_PREFERENCES, StaffProfile, Status, Ticket
 from extdesk.helpdesk.selectors import ChangesSince
 from extdesk.helpdesk.staff import is_desk_user, signature, signed
 from extdesk.mail import selectors as mail_selectors
@@ -366,14 +366,15 @@ def ticket_presence(request: StaffRequest, number: int) -> JsonResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def profile(request: StaffRequest) -> HttpResponse:
-    """The agent's own display name (what customers see) and signature."""
-    current = getattr(request.user, "staff_profile", None)
-    initial = {"display_name": current.display_name, "signature": current.signature} if current else {}
+    """The agent's own display name (what customers see), signature and the staff mail they want."""
+    # Without a profile yet: an unsaved one, whose fields are the defaults (every mail on).
+    current = getattr(request.user, "staff_profile", None) or StaffProfile()
+    initial = {name: getattr(current, name) for name in ("display_name", "signature", *MAIL_PREFERENCES)}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             desk_services.update_staff_profile(request.user, display_name=form.cleaned_data["display_name"],
-                                               signature=form.cleaned_data["signature"])
+                                               signature=form.cleaned_data["signature"], mail=form.mail())
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:

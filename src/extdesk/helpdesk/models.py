@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -342,9 +344,12 @@ class TicketCopy(models.Model):
 
 
 class StaffProfile(models.Model):
-    """What customers see of a staff member: the name they sign with and their signature.
+    """What customers see of a staff member (the name they sign with, their signature), and which
+    staff mail they want.
 
-    The login name never reaches a customer (helpdesk.staff.public_name).
+    The login name never reaches a customer (helpdesk.staff.public_name). A
+    staff member without a profile (one added in the admin) wants every
+    mail, as the defaults say: the mail preferences only ever take mail away.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -352,9 +357,38 @@ class StaffProfile(models.Model):
     display_name = models.CharField(max_length=100, blank=True, default="")
     # Appended to the agent's public replies.
     signature = models.TextField(blank=True, default="", max_length=2000)
+    # Which staff mail they get (helpdesk.selectors.staff_mail_recipients); all on, as before there was
+    # a choice. "Mine": the tickets assigned to them; "unassigned": the tickets nobody is assigned to.
+    mail_new_unassigned = models.BooleanField(_("New tickets nobody is assigned to"), default=True)
+    mail_replies_unassigned = models.BooleanField(_("Customer replies on unassigned tickets"), default=True)
+    mail_mine = models.BooleanField(_("New tickets and replies on tickets assigned to me"), default=True)
+    mail_escalations_mine = models.BooleanField(
+        _("Escalations (SLA warnings and breaches) of my tickets"), default=True)
+    mail_escalations_unassigned = models.BooleanField(_("Escalations of unassigned tickets"), default=True)
 
     def __str__(self) -> str:
         return self.display_name or f"profile of user {self.user_id}"
+
+
+# The staff mail preferences, in the order the profile page shows them.
+MAIL_PREFERENCES = ("mail_new_unassigned", "mail_replies_unassigned", "mail_mine", "mail_escalations_mine",
+                    "mail_escalations_unassigned")
+
+
+class StaffMail(StrEnum):
+    """What a staff mail is about; each kind has its "mine" and its "unassigned" preference."""
+
+    NEW_TICKET = "new_ticket"
+    CUSTOMER_REPLY = "customer_reply"
+    ESCALATION = "escalation"
+
+
+# Each kind's preferences: (the assignee's, the desk users' while nobody is assigned).
+STAFF_MAIL_PREFERENCES = {
+    StaffMail.NEW_TICKET: ("mail_mine", "mail_new_unassigned"),
+    StaffMail.CUSTOMER_REPLY: ("mail_mine", "mail_replies_unassigned"),
+    StaffMail.ESCALATION: ("mail_escalations_mine", "mail_escalations_unassigned"),
+}
 
 
 class CannedReply(models.Model):

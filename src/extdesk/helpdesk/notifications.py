@@ -38,8 +38,8 @@ from extdesk.outbox.identity import threadable
 from extdesk.outbox.services import enqueue
 
 from . import selectors
-from .models import Channel, MailReference, Message, Status, Ticket
-from .staff import desk_users, display_name
+from .models import Channel, MailReference, Message, StaffMail, Status, Ticket
+from .staff import display_name
 from .wording import customer_status_label
 
 # References names the thread's first Message-ID and this many of the
@@ -93,18 +93,15 @@ def _customer_ticket_url(ticket: Ticket) -> str:
     return _absolute(reverse("portal:ticket", args=[ticket.pk]))
 
 
-def _staff_recipients(ticket: Ticket) -> list[str]:
-    """The assignee; while nobody is assigned, every desk user.
+def _staff_recipients(ticket: Ticket, about: StaffMail) -> list[str]:
+    """The staff a mail ``about`` the ticket goes to, by their preferences (selectors.staff_mail_recipients):
+    the assignee if they want it; while nobody is assigned, the desk users who want it then.
 
     Staff mail quotes customers' text, so it goes to desk users only (the
-    desk's own rule), never to a customer's login that has staff rights.
+    desk's own rule), never to a customer's login that has staff rights. An
+    assignee who opted out of it means nobody is mailed.
     """
-    staff = desk_users().exclude(email="")
-    if ticket.assignee_id is not None:
-        assignee = staff.filter(pk=ticket.assignee_id).values_list("email", flat=True).first()
-        if assignee:
-            return [assignee]
-    return sorted(set(staff.values_list("email", flat=True)))
+    return selectors.staff_mail_recipients(about, ticket.assignee_id)
 
 
 def _subject(ticket: Ticket, text: str) -> str:
@@ -193,7 +190,7 @@ def ticket_created(ticket: Ticket, first: Message) -> None:
         *_staff_how_to_answer(ticket),
     ]
     # Nothing was sent or received for a ticket made just now: no thread to name.
-    _send(ticket, _subject(ticket, "New ticket"), lines, _staff_recipients(ticket),
+    _send(ticket, _subject(ticket, "New ticket"), lines, _staff_recipients(ticket, StaffMail.NEW_TICKET),
           f"new ticket {ticket.reference}", message=first, thread=False)
 
 
@@ -203,7 +200,8 @@ def customer_replied(message_id: int) -> None:
     ticket = message.ticket
     lines = [f"{message.author_name} replied{_by_mail(message)}:", "", message.body, "",
              *_staff_how_to_answer(ticket)]
-    _send(ticket, _subject(ticket, "Customer reply"), lines, _staff_recipients(ticket),
+    _send(ticket, _subject(ticket, "Customer reply"), lines,
+          _staff_recipients(ticket, StaffMail.CUSTOMER_REPLY),
           f"the customer reply on {ticket.reference}", message=message)
 
 
@@ -389,14 +387,15 @@ _ESCALATION_TEXT = {
 
 @_staff_mail
 def escalated(ticket_id: int, target: str, step: int, *, zone: tzinfo) -> bool:
-    """Tell the assignee (nobody assigned: every desk user) that a target is at 80 % (step 1) or missed
-    (step 2); ``target`` is "first_response" or "resolution", the due time is given in ``zone`` (the
-    business calendar's). False when nobody could be told."""
+    """Tell the assignee (nobody assigned: the desk users who want escalations of unassigned tickets)
+    that a target is at 80 % (step 1) or missed (step 2); ``target`` is "first_response" or
+    "resolution", the due time is given in ``zone`` (the business calendar's). False when nobody was
+    told (nobody could be, or nobody wanted to)."""
     ticket = Ticket.objects.select_related("contact", "assignee").get(pk=ticket_id)
     title, sentence = _ESCALATION_TEXT[(target, step)]
     due = ticket.first_response_due_at if target == "first_response" else ticket.resolution_due_at
-    recipients = _staff_recipients(ticket)
-    nobody = "nobody (so every staff member is told)"
+    recipients = _staff_recipients(ticket, StaffMail.ESCALATION)
+    nobody = "nobody (so the staff who asked for these are told)"
     lines = [
         f"Ticket {ticket.reference} (“{ticket.subject}”) {sentence}.",
         "",

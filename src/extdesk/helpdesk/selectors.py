@@ -17,7 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, CharField, Count, F, Func, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import OrderBy, RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
@@ -27,9 +27,11 @@ from extdesk.search.terms import TextQuery
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    STAFF_MAIL_PREFERENCES,
     Attachment,
     Category,
     Message,
+    StaffMail,
     Status,
     Tag,
     Ticket,
@@ -706,6 +708,32 @@ def attachment_for_staff(attachment_id: int) -> Attachment | None:
 def staff_members() -> list[User]:
     """The desk users, the possible assignees."""
     return list(desk_users().select_related("staff_profile").order_by("username"))
+
+
+def staff_mail_recipients(kind: StaffMail, assignee_id: int | None) -> list[str]:
+    """Where a staff mail of ``kind`` about a ticket assigned to ``assignee_id`` goes, in one query.
+
+    The assignee, if they want that kind for their own tickets; an assignee
+    who opted out means nobody (the ticket has its owner). While nobody is
+    assigned, or the assignee cannot be mailed (no address, not a desk user),
+    every desk user who wants that kind for unassigned tickets. Desk users
+    only (staff mail quotes customers' text), never an empty address, each
+    address once. A desk user without a profile has the defaults: all on.
+    """
+    mine, unassigned = STAFF_MAIL_PREFERENCES[kind]
+    staff = desk_users().exclude(email="").annotate(
+        wants_mine=Coalesce(F(f"staff_profile__{mine}"), Value(True)),
+        wants_unassigned=Coalesce(F(f"staff_profile__{unassigned}"), Value(True)),
+    )
+    wanted = Q(wants_unassigned=True)
+    if assignee_id is not None:
+        # The assignee's row comes with the others: whether they are mailable is known in the same query.
+        wanted |= Q(pk=assignee_id)
+    rows = list(staff.filter(wanted).values_list("pk", "email", "wants_mine", "wants_unassigned"))
+    for pk, email, wants_mine, _wants_unassigned in rows:
+        if pk == assignee_id:
+            return [email] if wants_mine else []
+    return sorted({email for _pk, email, _mine, wants_unassigned in rows if wants_unassigned})
 
 
 def all_categories() -> list[Category]:

@@ -40,8 +40,10 @@ def escalate(now: datetime | None = None) -> int:
     """Notify every escalation step fallen due by ``now`` (default: now); the number of notifications.
 
     A ticket past 80 % of its pending target tells its assignee (nobody
-    assigned: every desk user) once; past the target once more, and the
-    breach is marked. A worker that was down and finds both passed sends the
+    assigned: the desk users who want escalations of unassigned tickets;
+    helpdesk.selectors.staff_mail_recipients) once; past the target once
+    more, and the breach is marked. A step nobody wanted is still claimed and
+    counted: it is not sent later. A worker that was down and finds both passed sends the
     breach alone.
     """
     now = now or timezone.now()
