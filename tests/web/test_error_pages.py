@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from extdesk.kb import services as kb_services
+from extdesk.mail.services import receive
 from extdesk.security.views import server_error
 from tests.helpdesk.factories import make_contact, make_staff, make_ticket
 from tests.kb.factories import make_article, make_kb_category
+from tests.mail.messages import mail
 
 pytestmark = pytest.mark.django_db
 
@@ -142,10 +144,18 @@ def test_an_error_page_with_a_head_of_its_own_keeps_the_desks_stylesheet(client,
 def test_a_staff_error_page_asks_who_is_there_once(client, panel, django_assert_max_num_queries):
     agent = make_staff("agent", password=None)
     client.force_login(agent)
-    # The session, the user, the header's display name, and "is a desk user" once for both the
-    # layout and the way on.
-    with django_assert_max_num_queries(4):
+    # The session, the user, the header's display name, "is a desk user" once for both the
+    # layout and the way on, and the held mail's count in the navigation.
+    with django_assert_max_num_queries(5):
         assert client.get("/no-such-page/").status_code == 404
+
+
+def test_a_staff_error_page_counts_the_held_mail_like_every_desk_page(client, panel):
+    receive(mail(headers=[("X-Spam-Flag", "YES")]), source="pipe")
+    client.force_login(make_staff("agent", password=None))
+    for path in ("/no-such-page/", reverse("desk:queue")):
+        header = _page(client.get(path)).split("</header>")[0]
+        assert '<span class="nav-count">(1)</span>' in header, path
 
 
 def test_portal_without_a_session_is_a_403_with_the_control_panel(client, panel):

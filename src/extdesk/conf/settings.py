@@ -90,6 +90,8 @@ TEMPLATES = [
                 "extdesk.demo.context_processors.demo",
                 # The brand, the control panel's address and an error page's way on.
                 "extdesk.web.branding.site",
+                # The held mail's count in the desk's navigation.
+                "extdesk.desk.context_processors.desk",
             ],
         },
     },

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from extdesk.desk.access import StaffRequest, staff_required
 from extdesk.helpdesk.exceptions import InvalidInput
-from extdesk.mail import selectors as mail_selectors
 from extdesk.security.limits import accepts_uploads
 from extdesk.web.forms import apply_errors
 
@@ -26,8 +25,7 @@ PAGE_SIZE = 50
 
 def _page(request: StaffRequest, template: str, context: dict[str, object],
           status: int = 200) -> HttpResponse:
-    # The desk's navigation shows how much mail waits on the held list, on every desk page.
-    return render(request, template, {**context, "held_count": mail_selectors.held_count()}, status=status)
+    return render(request, template, context, status=status)
 
 
 def _article_or_404(pk: int) -> Article:

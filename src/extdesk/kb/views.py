@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from extdesk.mail import selectors as mail_selectors
 from extdesk.portal.access import ContactRequest
 from extdesk.web.addresses import request_address
 
@@ -41,9 +40,6 @@ def _render(request: HttpRequest, reader: Reader, template: str, context: dict[s
         cast(ContactRequest, request).contact = reader.contact
     frame: dict[str, object] = {"base_template": base_template(reader), "reader": reader,
                                 "search": context.get("search") or SearchForm()}
-    if reader.staff:
-        # The desk's navigation, which frames a desk user's reading, shows the held mail's count.
-        frame["held_count"] = mail_selectors.held_count()
     response = render(request, template, {**context, **frame}, status=status)
     if reader.signed_in:
         # Pages for a signed-in reader may show what the public may not: no shared cache keeps them.

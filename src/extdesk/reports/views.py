@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 from extdesk.desk.access import StaffRequest, staff_required
 from extdesk.helpdesk import selectors as helpdesk_selectors
 from extdesk.helpdesk.models import Category
-from extdesk.mail import selectors as mail_selectors
 
 from . import csv_export, selectors
 from .charts import charts
@@ -30,7 +29,7 @@ def _form(request: StaffRequest) -> tuple[ReportForm, list[Category]]:
 @require_GET
 def report(request: StaffRequest) -> HttpResponse:
     form, categories = _form(request)
-    context: dict[str, object] = {"form": form, "held_count": mail_selectors.held_count(), "presets": [
+    context: dict[str, object] = {"form": form, "presets": [
         {"key": key, "label": label, "query": _with(request, period=key)} for key, label in PRESETS]}
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
