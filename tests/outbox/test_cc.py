@@ -54,3 +54,13 @@ def test_enqueue_names_each_copy_once_and_never_a_recipient_again(settings):
     assert mail is not None and mail.cc == ["bea@example.net"]
     assert received.messages[0]["Cc"] == "bea@example.net"
     assert sorted(received.recipients[0]) == ["ann@example.com", "bea@example.net"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recipient_spelled_twice_in_other_cases_gets_one_mail(settings):
+    port = send_to_loopback_smtp(settings)
+    with smtp_server(port) as received:
+        mail = enqueue("Hello", "Text", ["support@example.com", "Support@Example.com", "", "ops@example.com"],
+                       "a test")
+    assert mail is not None and mail.recipients == ["ops@example.com", "support@example.com"]
+    assert sorted(received.recipients[0]) == ["ops@example.com", "support@example.com"]

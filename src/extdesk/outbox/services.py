@@ -94,22 +94,20 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
     as this installation's own should it come back. A header with a line
     break in its value, or one the outbox writes itself, is a ValueError.
     The body ends with the brand's name (EXTDESK_BRAND_NAME) as its closing line.
-    ``cc`` get a copy (the Cc header, and RCPT TO): once each, and not when
-    already a recipient (whatever the case); without recipients nothing is queued.
+    Each recipient once, whatever the case of its spelling (two staff
+    members sharing a mailbox get one mail); ``cc`` get a copy (the Cc header,
+    and RCPT TO): once each, and not when already a recipient; without
+    recipients nothing is queued.
     """
     if auto_submitted not in AUTO_SUBMITTED_VALUES:
         raise ValueError(f"Auto-Submitted must be one of {', '.join(AUTO_SUBMITTED_VALUES)}")
     extra = _checked_headers(headers)
-    to = sorted({address for address in recipients if address})
+    seen: set[str] = set()
+    to = sorted(_once(recipients, seen))
     if not to:
         log.info("no recipient for %s", about)
         return None
-    seen = {address.lower() for address in to}
-    copies: list[str] = []
-    for address in cc:
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            copies.append(address)
+    copies = _once(cc, seen)
     # The subject is the helpdesk's own text around a ticket's subject; a
     # line break there would fail every sending attempt, so it becomes a space.
     subject = " ".join(subject.replace("\x00", "").split())
@@ -130,6 +128,16 @@ def enqueue(subject: str, body: str, recipients: Iterable[str], about: str, *,
     # the change is committed and its request must not fail now.
     transaction.on_commit(lambda: deliver(mail.pk), robust=True)
     return mail
+
+
+def _once(addresses: Iterable[str], seen: set[str]) -> list[str]:
+    """``addresses`` without the empty ones and those in ``seen`` (lower-cased), which it extends."""
+    kept: list[str] = []
+    for address in addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            kept.append(address)
+    return kept
 
 
 def retry_delay(attempts: int) -> timedelta:
