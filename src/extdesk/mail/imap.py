@@ -281,19 +281,22 @@ class _Session:
             return ["UNDELETED"]
         if not self._keywords:
             return ["UNSEEN", "UNDELETED"]
-        if not self.client.search(["OR", "KEYWORD", STORED_KEYWORD, "KEYWORD", PREEXISTING_KEYWORD]):
-            report.preexisting = self._set_history_aside()
-        return ["UNDELETED", "UNKEYWORD", STORED_KEYWORD, "UNKEYWORD", REFUSED_KEYWORD,
-                "UNKEYWORD", PREEXISTING_KEYWORD]
+        not_done = ["UNDELETED", "UNKEYWORD", STORED_KEYWORD, "UNKEYWORD", REFUSED_KEYWORD,
+                    "UNKEYWORD", PREEXISTING_KEYWORD]
+        # Read but never collected: history on the first round, mail a person opened first after it.
+        # Whether this is the first round is asked only then: the answer lists every stored message.
+        read_first = self.client.search([*not_done, "SEEN"])
+        if read_first and not self.client.search(["OR", "KEYWORD", STORED_KEYWORD,
+                                                  "KEYWORD", PREEXISTING_KEYWORD]):
+            self._set_history_aside(read_first)
+            report.preexisting = len(read_first)
+        return not_done
 
-    def _set_history_aside(self) -> int:
+    def _set_history_aside(self, earlier: list[int]) -> None:
         """The first round over this mailbox: what is read already is mail from before the helpdesk."""
-        earlier = self.client.search(["SEEN", "UNKEYWORD", REFUSED_KEYWORD])
-        if earlier:
-            self.client.add_flags(earlier, [PREEXISTING_KEYWORD], silent=True)
-            log.info("%s: first collection: %s message(s) already read are left alone (marked %s)",
-                     self.inbox.label, len(earlier), PREEXISTING_KEYWORD)
-        return len(earlier)
+        self.client.add_flags(earlier, [PREEXISTING_KEYWORD], silent=True)
+        log.info("%s: first collection: %s message(s) already read are left alone (marked %s)",
+                 self.inbox.label, len(earlier), PREEXISTING_KEYWORD)
 
     def _fetch(self, uids: list[int], item: str) -> dict[int, dict[bytes, Any]]:
         """``item`` of each of ``uids`` that is still there."""
