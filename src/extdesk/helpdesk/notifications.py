@@ -57,8 +57,9 @@ _R = TypeVar("_R")
 
 
 @contextmanager
-def _language_of(contact: Contact | None) -> Iterator[None]:
-    """The contact's language while their mail is written; the site's default for anyone else."""
+def in_language_of(contact: Contact | None) -> Iterator[None]:
+    """The contact's language while what they read is written (their mail, notes on their message);
+    the site's default for anyone else."""
     code = (contact.language if contact is not None else "") or settings.LANGUAGE_CODE
     with translation.override(code):
         yield
@@ -211,7 +212,7 @@ def staff_replied(message_id: int) -> None:
     if message.is_internal:
         return
     ticket = message.ticket
-    with _language_of(ticket.contact):
+    with in_language_of(ticket.contact):
         lines = [
             _("Hello %(name)s,") % {"name": ticket.contact.display_name},
             "",
@@ -230,7 +231,7 @@ def staff_replied(message_id: int) -> None:
 
 def status_changed(ticket_id: int, old: str, new: str) -> None:
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
-    with _language_of(ticket.contact):
+    with in_language_of(ticket.contact):
         lines = [
             _("Hello %(name)s,") % {"name": ticket.contact.display_name},
             "",
@@ -284,7 +285,7 @@ def acknowledge(ticket_id: int, *, refused: Sequence[object] = ()) -> None:
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
     first = ticket.messages.order_by("created_at", "id").first()
     tag = ticket_tag(ticket.pk)
-    with _language_of(ticket.contact):
+    with in_language_of(ticket.contact):
         lines = [
             _("Hello %(name)s,") % {"name": ticket.contact.display_name},
             "",
@@ -314,7 +315,7 @@ def attachments_refused(message_id: int, refused: Sequence[object]) -> None:
     author = message.author_contact or message.author_user
     address = author.email if author is not None else ""
     # A contact's in their language; a staff member's (who mailed from their address) in the default.
-    with _language_of(message.author_contact):
+    with in_language_of(message.author_contact):
         lines = [
             _("Hello %(name)s,") % {"name": message.author_name},
             "",
@@ -338,7 +339,7 @@ def ticket_merged(source_id: int, target_id: int) -> None:
     target = Ticket.objects.get(pk=target_id)
     names = {"source": source.reference, "source_subject": source.subject,
              "target": target.reference, "target_subject": target.subject}
-    with _language_of(source.contact):
+    with in_language_of(source.contact):
         lines = [
             _("Hello %(name)s,") % {"name": source.contact.display_name},
             "",
@@ -356,7 +357,7 @@ def ticket_merged(source_id: int, target_id: int) -> None:
 def closed_unanswered(ticket_id: int, days: int) -> None:
     """Tell the contact that their resolved ticket was closed, nobody having answered it for ``days`` days."""
     ticket = Ticket.objects.select_related("contact").get(pk=ticket_id)
-    with _language_of(ticket.contact):
+    with in_language_of(ticket.contact):
         lines = [
             _("Hello %(name)s,") % {"name": ticket.contact.display_name},
             "",

@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -297,7 +297,7 @@ def _subject(subject: str) -> str:
 def _body(text: str, refused: Sequence[RefusedAttachment], author: Contact | None) -> str:
     """The message's text, and the helpdesk's notes on it in its author's language (they read it
     in the portal; staff, who mail from their own address, in the site's)."""
-    with translation.override((author.language if author is not None else "") or settings.LANGUAGE_CODE):
+    with notifications.in_language_of(author):
         text = text.replace("\x00", "").strip()
         notes = [_("[Attachment not stored: %(file)s]") % {"file": entry} for entry in refused]
         tail = ("\n\n" + "\n".join(notes)) if notes else ""
