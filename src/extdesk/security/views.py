@@ -7,10 +7,9 @@ import sys
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from extdesk.web.branding import brand_context, way_on
+from extdesk.web.branding import at_desk_address, brand_context, way_on
 
 RETRY_AFTER_SECONDS = 30
 
@@ -35,7 +34,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
             500, _("Something went wrong"),
             _("The helpdesk could not complete this request. It has been logged; please try again."),
         )
-    at_desk = request.path.startswith(reverse("desk:queue"))
+    at_desk = at_desk_address(request)
     body = render_to_string("extdesk/error.html", {
         **brand_context(), "title": title, "message": message,
         "desk_layout": at_desk, "way_on": way_on(request, at_desk) if at_desk else None,

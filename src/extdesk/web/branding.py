@@ -132,6 +132,11 @@ def brand_context() -> dict[str, object]:
     return {"brand": brand(), "platform_url": settings.EXTDESK_PLATFORM_URL, "desk_layout": False}
 
 
+def at_desk_address(request: HttpRequest) -> bool:
+    """Whether ``request`` is for one of the desk's addresses (known from the path alone)."""
+    return request.path.startswith(reverse("desk:queue"))
+
+
 def desk_layout(request: HttpRequest) -> bool:
     """Whether an error page for ``request`` wears the desk's layout rather than the customers'.
 
@@ -143,7 +148,7 @@ def desk_layout(request: HttpRequest) -> bool:
     user: User | AnonymousUser | None = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return is_desk_user(user)
-    return request.path.startswith(reverse("desk:queue"))
+    return at_desk_address(request)
 
 
 def way_on(request: HttpRequest, at_desk: bool) -> WayOn | None:
