@@ -13,12 +13,7 @@ from extdesk.helpdesk.exceptions import InvalidInput
 from extdesk.helpdesk.models import Priority
 
 from .models import SlaPolicy
-from .services import format_minutes, parse_duration
-
-
-def _field_name(priority: int, target: str) -> str:
-    # The member's name, not its label: the label is in the page's language, the post's names are not.
-    return f"{Priority(priority).name.lower()}_{target}"
+from .services import format_minutes, parse_duration, target_field
 
 
 class PolicyForm(forms.Form):
@@ -37,13 +32,13 @@ class PolicyForm(forms.Form):
             policy = by_priority.get(priority)
             for target, label in labels.items():
                 minutes = getattr(policy, f"{target}_minutes") if policy else None
-                self.fields[_field_name(priority, target)] = forms.CharField(
+                self.fields[target_field(priority, target)] = forms.CharField(
                     label=label % {"priority": Priority(priority).label}, max_length=40, help_text=help_text,
                     initial=format_minutes(minutes) if minutes else "")
 
     def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         """(priority label, [first-response field, resolution field]), most urgent first."""
-        return [(str(Priority(priority).label), [self[_field_name(priority, target)]
+        return [(str(Priority(priority).label), [self[target_field(priority, target)]
                                             for target in ("first_response", "resolution")])
                 for priority in sorted(Priority.values, reverse=True)]
 
@@ -53,7 +48,7 @@ class PolicyForm(forms.Form):
         for priority in Priority.values:
             minutes = []
             for target in ("first_response", "resolution"):
-                name = _field_name(priority, target)
+                name = target_field(priority, target)
                 if name not in cleaned:
                     continue
                 try:

@@ -298,6 +298,12 @@ def _raise_revision() -> None:
     selectors.forget()
 
 
+def target_field(priority: int, target: str) -> str:
+    """The name a refusal of ``priority``'s ``target`` ("first_response", "resolution") is filed
+    under, the targets form's field: the member's name, not its label, which is in the page's language."""
+    return f"{Priority(priority).name.lower()}_{target}"
+
+
 def update_policies(targets: Mapping[int, tuple[int, int]]) -> ServiceLevels:
     """Set the (first response, resolution) minutes of each priority given; open tickets follow.
 
@@ -308,18 +314,17 @@ def update_policies(targets: Mapping[int, tuple[int, int]]) -> ServiceLevels:
     for priority, (first, resolution) in targets.items():
         if priority not in Priority.values:
             raise InvalidInput({"priority": _("There is no priority %(priority)s.") % {"priority": priority}})
-        # The fields are named by the member (as sla.forms names them), the message by the label.
-        name = Priority(priority).name.lower()
         if first <= 0 or resolution <= 0:
-            errors.setdefault(f"{name}_first_response", []).append(_("A target must be longer than zero."))
+            errors.setdefault(target_field(priority, "first_response"), []).append(
+                _("A target must be longer than zero."))
         elif resolution < first:
-            errors.setdefault(f"{name}_resolution", []).append(
+            errors.setdefault(target_field(priority, "resolution"), []).append(
                 _("Resolution of %(priority)s tickets cannot be due before their first response "
                   "(%(resolution)s < %(first_response)s).") % {
                     "priority": str(Priority(priority).label).lower(),
                     "resolution": format_minutes(resolution), "first_response": format_minutes(first)})
         elif max(first, resolution) > MAX_TARGET_MINUTES:
-            errors.setdefault(f"{name}_resolution", []).append(_too_long())
+            errors.setdefault(target_field(priority, "resolution"), []).append(_too_long())
     if errors:
         raise InvalidInput(errors)
     before = selectors.current()
