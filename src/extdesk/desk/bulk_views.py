@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from . import selectors as desk_selectors
 from .access import StaffRequest, staff_required
 from .forms import QueueFilterForm
 from .tool_forms import FILTER_PREFIX, BulkActionForm, queue_filter_params
-from .views import _page, _query_string, _safe_next, _ticket_or_404
+from .views import _query_string, _safe_next, _ticket_or_404
 
 
 def _queue_url(filters: dict[str, str]) -> str:
@@ -57,7 +57,7 @@ def bulk(request: StaffRequest) -> HttpResponse:
         filters.is_valid()
         ids, total = desk_selectors.queue_matches(filters.query(), viewer_id=request.user.pk, limit=limit)
         if not form.cleaned_data["confirmed"]:
-            return _page(request, "desk/bulk_confirm.html", {
+            return render(request, "desk/bulk_confirm.html", {
                 "change": form.describe(), "total": total, "count": len(ids), "limit": limit,
                 "back": back, "filters": filter_values,
                 "posted": [(name, value) for name, values in request.POST.lists()

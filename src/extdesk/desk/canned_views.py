@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,7 @@ from .access import StaffRequest, staff_required
 from .tool_forms import CannedReplyForm, CannedSearchForm
 
 # The ticket page's drawing and its ticket lookup: the page this view draws is that page.
-from .views import _page, _ticket_or_404, added_to_draft, posted_reply, ticket_with_draft
+from .views import _ticket_or_404, added_to_draft, posted_reply, ticket_with_draft
 
 PAGE_SIZE = 50
 
@@ -40,7 +40,7 @@ def _usable_or_404(request: StaffRequest, pk: int) -> CannedReply:
 
 
 def _refused(request: StaffRequest) -> HttpResponse:
-    return _page(request, "extdesk/error.html", {
+    return render(request, "extdesk/error.html", {
         "title": _("Not yours to change"),
         "message": _("Shared canned replies are changed and deleted by superusers; "
                      "you can still use them, or make a personal copy."),
@@ -59,7 +59,7 @@ def canned_list(request: StaffRequest) -> HttpResponse:
     query = search.cleaned_data.get("q") or ""
     page = Paginator(canned.canned_replies_for(request.user, query).select_related("owner"),
                      PAGE_SIZE).get_page(search.cleaned_data.get("page") or 1)
-    return _page(request, "desk/canned_list.html", {
+    return render(request, "desk/canned_list.html", {
         "search": search,
         "query": query,
         "page": page,
@@ -86,7 +86,7 @@ def _form_page(request: StaffRequest, reply: CannedReply | None) -> HttpResponse
         else:
             messages.success(request, _("Canned reply “%(name)s” saved.") % {"name": saved.title})
             return redirect("desk:canned_list")
-    return _page(request, "desk/canned_form.html", {
+    return render(request, "desk/canned_form.html", {
         "form": form, "reply": reply, "placeholders": placeholders.PLACEHOLDERS,
     }, status=400 if form.errors else 200)
 
@@ -119,7 +119,7 @@ def canned_delete(request: StaffRequest, pk: int) -> HttpResponse:
         canned.delete_canned_reply(reply, actor=request.user)
         messages.success(request, _("Canned reply “%(name)s” deleted.") % {"name": reply.title})
         return redirect("desk:canned_list")
-    return _page(request, "desk/canned_delete.html", {"reply": reply})
+    return render(request, "desk/canned_delete.html", {"reply": reply})
 
 
 # ---------------------------------------------------------------- inserting

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from extdesk.helpdesk.models import Ticket
 
 from .access import StaffRequest, staff_required
 from .tool_forms import MergeForm
-from .views import _page, _ticket_or_404
+from .views import _ticket_or_404
 
 
 @never_cache
@@ -46,7 +46,7 @@ def merge(request: StaffRequest, number: int) -> HttpResponse:
                 "Ticket %(source)s merged into %(target)s (%(moved)s messages moved); the customer was told "
                 "by mail.", moved) % {"source": source.reference, "target": target.reference, "moved": moved})
             return redirect("desk:ticket", number=target.pk)
-    return _page(request, "desk/merge_confirm.html", {
+    return render(request, "desk/merge_confirm.html", {
         "source": source, "target": target, "problem": problem, "form": form,
         "counts": selectors.thread_counts(source),
     }, status=400 if problem else 200)

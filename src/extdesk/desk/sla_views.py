@@ -13,7 +13,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +25,6 @@ from extdesk.sla.forms import CalendarForm, HolidayForm, PolicyForm
 from extdesk.web.forms import apply_errors, autofocus_first_error
 
 from .access import StaffRequest, staff_required
-from .views import _page
 
 
 def superuser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,7 +34,7 @@ def superuser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     @wraps(view)
     def wrapper(request: StaffRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_superuser:
-            return _page(request, "extdesk/error.html", {
+            return render(request, "extdesk/error.html", {
                 "title": _("For superusers only"),
                 "message": _("Service levels and business hours are changed by superusers. "
                              "Ask one if a target or the opening hours need to change."),
@@ -69,7 +68,7 @@ def _settings_page(request: StaffRequest, *, policy_form: PolicyForm | None = No
     if refused is not None:
         autofocus_first_error(refused)
     row = sla_selectors.calendar_row()
-    return _page(request, "desk/sla.html", {
+    return render(request, "desk/sla.html", {
         "policy_form": policy_form or _policy_form(),
         "calendar_form": calendar_form or _calendar_form(),
         "holiday_form": holiday_form or HolidayForm(),

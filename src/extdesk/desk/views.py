@@ -99,12 +99,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- queue
 
 
-def _page(request: StaffRequest, template: str, context: dict[str, object],
-          status: int = 200) -> HttpResponse:
-    """A signed-in desk page (its navigation's held-mail count: desk.context_processors)."""
-    return render(request, template, context, status=status)
-
-
 def _query_string(params: QueryDict, **changes: str | None) -> str:
     """``params`` with ``changes`` applied (None removes); the page always starts over."""
     query = params.copy()
@@ -164,7 +158,7 @@ def queue(request: StaffRequest) -> HttpResponse:
          "url": _query_string(request.GET, status=None if key == DEFAULT_QUEUE_TAB else key)}
         for key, label in QUEUE_STATUS_TABS
     ]
-    return _page(request, "desk/queue.html", {
+    return render(request, "desk/queue.html", {
         "form": form,
         "columns": _sortable_columns(request.GET, query.sort),
         "page": page,
@@ -182,7 +176,7 @@ def queue(request: StaffRequest) -> HttpResponse:
         "count_limit": count_limit,
         # Past the limit every count is a lower bound.
         "more": count_limit is not None and found.tab_counts[QUEUE_STATUS_ALL] > count_limit,
-    }, 400 if form.errors else 200)
+    }, status=400 if form.errors else 200)
 
 
 # ---------------------------------------------------------------- ticket
@@ -244,7 +238,7 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
     copies = selectors.ticket_copies(ticket)
     refused = reply_form.errors or update_form.errors or copy_form.errors
     status = 409 if conflict is not None else 400 if refused else 200
-    return _page(request, "desk/ticket.html", {
+    return render(request, "desk/ticket.html", {
         "ticket": ticket,
         "thread": desk_selectors.ticket_thread(ticket),
         "history": selectors.ticket_history(ticket),
@@ -263,7 +257,7 @@ def _render_ticket(request: StaffRequest, ticket: Ticket, *, reply_form: StaffRe
         "copy_form": copy_form,
         "copy_conflict": changes if conflict is not None and copy_form.is_bound else None,
         "copy_removing": copy_removing,
-    }, status)
+    }, status=status)
 
 
 @accepts_uploads
@@ -381,7 +375,7 @@ def profile(request: StaffRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             return redirect("desk:profile")
     autofocus_first_error(form)
-    return _page(request, "desk/profile.html", {"form": form}, 400 if form.errors else 200)
+    return render(request, "desk/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # ---------------------------------------------------------------- incoming mail
@@ -399,7 +393,7 @@ def _inbound_or_404(pk: int) -> InboundMail:
 @require_GET
 def held_mail(request: StaffRequest) -> HttpResponse:
     page = mail_selectors.held_mail(request.GET.get("page", 1))
-    return _page(request, "desk/held_mail.html", {"page": page})
+    return render(request, "desk/held_mail.html", {"page": page})
 
 
 @never_cache
@@ -407,7 +401,7 @@ def held_mail(request: StaffRequest) -> HttpResponse:
 @require_GET
 def inbound_mail(request: StaffRequest, pk: int) -> HttpResponse:
     inbound = _inbound_or_404(pk)
-    return _page(request, "desk/inbound_mail.html", {
+    return render(request, "desk/inbound_mail.html", {
         "inbound": inbound,
         "is_held": inbound.outcome == Outcome.HELD,
         # None: the original is not kept (refused or deleted mail), so neither are its headers.

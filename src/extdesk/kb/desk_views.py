@@ -23,11 +23,6 @@ from .models import Article, ArticleRevision, Category, State
 PAGE_SIZE = 50
 
 
-def _page(request: StaffRequest, template: str, context: dict[str, object],
-          status: int = 200) -> HttpResponse:
-    return render(request, template, context, status=status)
-
-
 def _article_or_404(pk: int) -> Article:
     return get_object_or_404(Article.objects.select_related("category"), pk=pk)
 
@@ -44,7 +39,7 @@ def article_list(request: StaffRequest) -> HttpResponse:
                                        language=chosen.get("language") or "", text=chosen.get("q") or "")
     query = request.GET.copy()
     query.pop("page", None)
-    return _page(request, "kb/desk/list.html", {
+    return render(request, "kb/desk/list.html", {
         "filters": filters, "page": Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": query.urlencode(), "has_categories": Category.objects.exists(),
     })
@@ -52,7 +47,7 @@ def article_list(request: StaffRequest) -> HttpResponse:
 
 def _editor(request: StaffRequest, form: ArticleForm, article: Article | None, preview: object = None,
             status: int = 200) -> HttpResponse:
-    return _page(request, "kb/desk/edit.html", {
+    return render(request, "kb/desk/edit.html", {
         "form": form, "article": article, "preview": preview,
         "images": list(article.images.all()) if article else [], "image_form": ImageForm(),
     }, status=400 if form.errors else status)
@@ -154,7 +149,7 @@ def image_upload(request: StaffRequest, pk: int) -> HttpResponse:
 @require_GET
 def revision_list(request: StaffRequest, pk: int) -> HttpResponse:
     article = _article_or_404(pk)
-    return _page(request, "kb/desk/revisions.html",
+    return render(request, "kb/desk/revisions.html",
                  {"article": article, "revisions": selectors.revisions(article)})
 
 
@@ -175,7 +170,7 @@ def revision_diff(request: StaffRequest, pk: int, number: int) -> HttpResponse:
     against = request.GET.get("against", "")
     older_number = int(against) if against.isdigit() else number - 1
     older = article.revisions.filter(number=older_number).first()
-    return _page(request, "kb/desk/revision.html", {
+    return render(request, "kb/desk/revision.html", {
         "article": article, "revision": newer, "older": older,
         "lines": selectors.revision_diff(older, newer) if older else [],
         "is_current": (newer.title, newer.body) == (article.title, article.body),
@@ -206,7 +201,7 @@ def category_list(request: StaffRequest) -> HttpResponse:
         else:
             messages.success(request, _("Added the category “%(name)s”.") % {"name": created.name})
             return redirect("kb_desk:categories")
-    return _page(request, "kb/desk/categories.html", {"form": form, "categories": selectors.categories()},
+    return render(request, "kb/desk/categories.html", {"form": form, "categories": selectors.categories()},
                  status=400 if form.errors else 200)
 
 
@@ -244,7 +239,7 @@ def article_delete(request: StaffRequest, pk: int) -> HttpResponse:
         services.delete_article(article)
         messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
         return redirect("kb_desk:list")
-    return _page(request, "kb/desk/delete.html", {
+    return render(request, "kb/desk/delete.html", {
         "article": article, "revision_count": article.revisions.count(),
         "image_count": article.images.count(),
     })
