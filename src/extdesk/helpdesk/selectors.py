@@ -789,10 +789,15 @@ def _lowered(address: str) -> Lower:
     return Lower(Value(address.strip(), output_field=CharField()))
 
 
+def _copies_to(address: str) -> QuerySet[TicketCopy]:
+    """Every copy to ``address`` whatever its case, through the index on the lowered address."""
+    # Lowered by the database, as the unique constraint lowers them (Python and SQLite differ beyond ASCII).
+    return TicketCopy.objects.alias(key=Lower("address")).filter(key=_lowered(address))
+
+
 def copies_named(ticket_id: int, address: str) -> QuerySet[TicketCopy]:
     """The ticket's copy to ``address`` whatever its case: none or one."""
-    # Lowered by the database, as the unique constraint lowers them (Python and SQLite differ beyond ASCII).
-    return TicketCopy.objects.alias(key=Lower("address")).filter(ticket_id=ticket_id, key=_lowered(address))
+    return _copies_to(address).filter(ticket_id=ticket_id)
 
 
 def is_copied(ticket_id: int, address: str) -> bool:
@@ -802,8 +807,7 @@ def is_copied(ticket_id: int, address: str) -> bool:
 
 def is_copied_anywhere(address: str) -> bool:
     """Whether ``address`` is copied on any ticket: whether its mail may be a reply at all."""
-    return bool(address.strip()) and (TicketCopy.objects.alias(key=Lower("address"))
-                                      .filter(key=_lowered(address)).exists())
+    return bool(address.strip()) and _copies_to(address).exists()
 
 
 def ticket_copies(ticket: Ticket) -> list[TicketCopy]:

@@ -960,6 +960,10 @@ def _check_copier(ticket: Ticket, actor: Actor) -> None:
         _check_staff(actor)
 
 
+def _too_many_copies() -> str:
+    return _("A ticket copies at most %(limit)d addresses; remove one first.") % {"limit": MAX_COPIES}
+
+
 def _address_refusal(customer: Contact, address: str) -> str | None:
     """Why ``address`` may never be copied on a ticket of ``customer``; None when it may."""
     if address.lower() == customer.email.strip().lower():
@@ -986,8 +990,7 @@ def _clean_new_copies(contact: Contact, addresses: Sequence[str]) -> list[str]:
         else:
             kept.setdefault(address.lower(), address)
     if len(kept) > MAX_COPIES:
-        problems.append(_("A ticket copies at most %(limit)d addresses; remove one first.") % {
-            "limit": MAX_COPIES})
+        problems.append(_too_many_copies())
     if problems:
         raise InvalidInput({"copies": problems})
     return list(kept.values())
@@ -1001,7 +1004,7 @@ def _copy_refusal(current: Ticket, address: str) -> str | None:
     if problem := _address_refusal(current.contact, address):
         return problem
     if current.copies.count() >= MAX_COPIES:
-        return _("A ticket copies at most %(limit)d addresses; remove one first.") % {"limit": MAX_COPIES}
+        return _too_many_copies()
     return None
 
 
