@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +20,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils.functional import cached_property
 
 from extdesk.contacts.models import Account, Contact
+from extdesk.outbox.identity import helpdesk_address
 from extdesk.search import selectors as text_search
 from extdesk.search.terms import TextQuery
 
@@ -824,7 +824,7 @@ def copied_addresses(ticket_id: int) -> list[str]:
 def helpdesk_addresses() -> set[str]:
     """The helpdesk's own addresses, lower-cased: its sender (EXTDESK_EMAIL_FROM) and the IMAP inboxes
     whose user name is an address."""
-    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1], *(inbox.user for inbox in settings.EXTDESK_INBOXES)}
+    own = {helpdesk_address(), *(inbox.user for inbox in settings.EXTDESK_INBOXES)}
     return {address.strip().lower() for address in own if "@" in address}
 
 

@@ -76,10 +76,14 @@ def closing(body: str) -> str:
     return f"{body.rstrip()}\n\n-- \n{settings.EXTDESK_BRAND_NAME}\n"
 
 
+def helpdesk_address() -> str:
+    """The helpdesk's own address, bare (DEFAULT_FROM_EMAIL, set by EXTDESK_EMAIL_FROM, may name it)."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
 def sender_domain() -> str:
-    """The domain of the helpdesk's address (DEFAULT_FROM_EMAIL, set by EXTDESK_EMAIL_FROM)."""
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    _, at, domain = address.rpartition("@")
+    """The domain of the helpdesk's address."""
+    _, at, domain = helpdesk_address().rpartition("@")
     domain = domain.strip().lower() if at else ""
     # Only what a Message-ID's right-hand side may hold as a dot-atom.
     if not domain or not all(c.isascii() and (c.isalnum() or c in "-.") for c in domain):
