@@ -43,7 +43,6 @@ class NewTicketForm(forms.Form):
         else:
             del self.fields["account"]
 
-
     def clean_copies(self) -> list[str]:
         # Whatever a mail program puts between addresses: commas, semicolons, spaces, lines.
         return [address for address in re.split(r"[,;\s]+", self.cleaned_data["copies"]) if address]
